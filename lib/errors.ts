@@ -1,0 +1,51 @@
+/**
+ * Every error code that can appear in a frame's `error` field, with what it means.
+ * The first seven come from the original AH Chat README; the rest are AH Chat extensions
+ * (documented in docs/PROTOCOL.md). A wire error is always one of these.
+ */
+export const ERROR_CODES = {
+  CHAT_NOT_FOUND: 'The chat does not exist or is not yours.',
+  USER_IS_NOT_ONLINE: 'The other side is offline and the server runs with requireOnline: nothing was stored.',
+  USER_IS_NOT_SELLER: 'Seller id and token do not match a seller.',
+  USER_NOT_FOUND: 'The buyer token is unknown; a client should forget it and ask for a name again.',
+  CHAT_ID_IS_REQUIRED: 'The request has no chatId.',
+  TEXT_IS_REQUIRED: 'The message has no text, or only white space.',
+  DATE_IS_REQUIRED: 'The message has no numeric clientDate.',
+  BAD_REQUEST: 'The frame is not JSON, its data is not an object, or a field has the wrong type.',
+  UNKNOWN_COMMAND: 'The command is not one this server knows.',
+  NOT_AUTHORIZED: 'Only auth is accepted before a successful auth.',
+  ALREADY_AUTHORIZED: 'This socket is already signed in; open a new socket to sign in as someone else.',
+  NAME_IS_REQUIRED: 'A buyer without a token must send a name.',
+  SELLER_ID_IS_REQUIRED: 'A buyer must name the seller (sellerId).',
+  SELLER_NOT_FOUND: 'No seller has that id.',
+  TEXT_TOO_LONG: 'The text is longer than the server allows (maxTextLength).',
+  RATE_LIMITED: 'Too many frames in a short time; nothing was done.',
+  MESSAGE_REJECTED: 'The host refused the message (see the reason field).',
+  INTERNAL_ERROR: 'The server could not complete the request (for example the store failed); it was not stored.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** WebSocket close codes the server uses, and why. */
+export const CLOSE_CODES = {
+  /** Server shutting down (close() or SIGTERM). */
+  GOING_AWAY: 1001,
+  /** No successful auth within authTimeout, or a flood that went on after RATE_LIMITED. */
+  POLICY_VIOLATION: 1008,
+  /** A frame larger than maxPayload. */
+  MESSAGE_TOO_BIG: 1009,
+  /** The socket's send buffer passed maxBufferedBytes: a reader too slow to keep up. */
+  TRY_AGAIN_LATER: 1013,
+} as const;
+
+/** An error the server answers with: carries its wire code. */
+export class ChatError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    /** Optional extra data sent with the error (e.g. the host's reason for MESSAGE_REJECTED). */
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(code);
+    this.name = 'ChatError';
+  }
+}

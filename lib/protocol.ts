@@ -1,0 +1,245 @@
+/**
+ * Wire types and the parsing/validation of incoming frames. No I/O here.
+ * Every frame is `{command, data?, error?}` (see docs/PROTOCOL.md).
+ */
+import type { ErrorCode } from './errors.js';
+
+/** Seller ids travel as numbers (as in the original README) or strings. */
+export type WireSellerId = number | string;
+
+export interface Frame<D = unknown> {
+  command: string;
+  data?: D;
+  error?: ErrorCode;
+}
+
+// ---- requests (client → server) ----
+
+export interface AuthRequest {
+  /** Buyer: token from an earlier sign-up. Seller: always required. */
+  token?: string;
+  /** Buyer sign-up: the name shown to the seller. */
+  name?: string;
+  /** Buyer: the seller to chat with. */
+  sellerId?: WireSellerId;
+  /** Seller: own id. */
+  id?: WireSellerId;
+  /** Resume: per chat id, the last message id the client already has. */
+  since?: Record<string, number>;
+}
+
+export interface MessageRequest {
+  text: string;
+  clientDate: number;
+  chatId: number;
+  /** Ignored: the server knows who sent it. Accepted for compatibility with the original README. */
+  my?: boolean;
+  /** Idempotency key, unique per sender and chat (≤ 64 characters). */
+  clientId?: string;
+}
+
+export interface HistoryRequest {
+  chatId: number;
+  /** Only messages older than this id; omitted = the newest. */
+  before?: number;
+  limit?: number;
+}
+
+export interface ChatIdRequest {
+  chatId: number;
+}
+
+export interface ReadRequest {
+  chatId: number;
+  id: number;
+}
+
+export type ClientRequest =
+  | { command: 'auth'; data: AuthRequest }
+  | { command: 'message'; data: MessageRequest }
+  | { command: 'history'; data: HistoryRequest }
+  | { command: 'typing'; data: ChatIdRequest }
+  | { command: 'read'; data: ReadRequest }
+  | { command: 'close'; data: ChatIdRequest };
+
+// ---- responses and pushes (server → client) ----
+
+export interface WireMessage {
+  id: number;
+  chatId: number;
+  text: string;
+  /** Unix seconds, as in the original README. */
+  date: number;
+  /** True when the receiver wrote it. */
+  my: boolean;
+  clientDate?: number;
+  clientId?: string;
+}
+
+export interface WireChat {
+  id: number;
+  /** The other side's name: the buyer's for a seller, the seller's for a buyer. */
+  chatter: string;
+  sellerId: WireSellerId;
+  /** Whether the other side is online. */
+  online: boolean;
+  /** Oldest first. */
+  messages: WireMessage[];
+  /** True when older (or, with `since`, more newer) messages exist than this answer carries. */
+  more: boolean;
+  /** Messages from the other side the receiver has not read. */
+  unread: number;
+  /** Highest id of the receiver's own messages the other side has read. */
+  readId: number;
+  /** Present when the seller closed the chat. */
+  closed?: boolean;
+}
+
+export interface AuthResponse {
+  /** Buyer sign-up only: keep it to sign in again. */
+  token?: string;
+  /** Buyer only: the buyer's chat. */
+  chatId?: number;
+  /** The signed-in person's own name. */
+  name: string;
+  chats: WireChat[];
+}
+
+export interface StatusPush {
+  chatId: number;
+  status: boolean;
+}
+
+export interface ChatPush {
+  id: number;
+  chatter: string;
+  sellerId: WireSellerId;
+}
+
+// ---- parsing ----
+
+export type ParseResult = { ok: true; request: ClientRequest } | { ok: false; command: string; error: ErrorCode };
+
+const MAX_CLIENT_ID = 64;
+const MAX_NAME = 100;
+const MAX_TOKEN = 256;
+
+/** Raised inside the validators; turned into a ParseResult by parseFrame. */
+class Invalid extends Error {
+  constructor(readonly code: ErrorCode) {
+    super(code);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isId(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) > 0;
+}
+
+function optional<T>(value: unknown, check: (v: unknown) => v is T): T | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!check(value)) throw new Invalid('BAD_REQUEST');
+  return value;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isSellerId = (v: unknown): v is WireSellerId =>
+  (typeof v === 'string' && v.length > 0 && v.length <= 64) || isId(v);
+
+function required<T>(value: unknown, check: (v: unknown) => v is T, missing: ErrorCode): T {
+  if (value === undefined || value === null || value === '') throw new Invalid(missing);
+  if (!check(value)) throw new Invalid('BAD_REQUEST');
+  return value;
+}
+
+function parseSince(value: unknown): Record<string, number> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw new Invalid('BAD_REQUEST');
+  const since: Record<string, number> = {};
+  for (const [chatId, lastId] of Object.entries(value)) {
+    if (!/^[1-9]\d{0,15}$/.test(chatId) || !(Number.isSafeInteger(lastId) && (lastId as number) >= 0)) {
+      throw new Invalid('BAD_REQUEST');
+    }
+    since[chatId] = lastId as number;
+  }
+  return since;
+}
+
+function parseAuth(d: Record<string, unknown>): AuthRequest {
+  const token = optional(d.token, isString);
+  const name = optional(d.name, isString);
+  if ((token && token.length > MAX_TOKEN) || (name && name.length > MAX_NAME)) throw new Invalid('BAD_REQUEST');
+  return {
+    token,
+    name,
+    sellerId: optional(d.sellerId, isSellerId),
+    id: optional(d.id, isSellerId),
+    since: parseSince(d.since),
+  };
+}
+
+function parseMessage(d: Record<string, unknown>): MessageRequest {
+  const chatId = required(d.chatId, isId, 'CHAT_ID_IS_REQUIRED');
+  const text = required(d.text, isString, 'TEXT_IS_REQUIRED');
+  if (text.trim() === '') throw new Invalid('TEXT_IS_REQUIRED');
+  const clientDate = required(d.clientDate, (v): v is number => typeof v === 'number' && Number.isFinite(v), 'DATE_IS_REQUIRED');
+  const clientId = optional(d.clientId, (v): v is string => isString(v) && v.length > 0 && v.length <= MAX_CLIENT_ID);
+  return { chatId, text, clientDate, clientId };
+}
+
+function parseHistory(d: Record<string, unknown>): HistoryRequest {
+  return {
+    chatId: required(d.chatId, isId, 'CHAT_ID_IS_REQUIRED'),
+    before: optional(d.before, isId),
+    limit: optional(d.limit, isId),
+  };
+}
+
+function parseChatId(d: Record<string, unknown>): ChatIdRequest {
+  return { chatId: required(d.chatId, isId, 'CHAT_ID_IS_REQUIRED') };
+}
+
+function parseRead(d: Record<string, unknown>): ReadRequest {
+  return { chatId: required(d.chatId, isId, 'CHAT_ID_IS_REQUIRED'), id: required(d.id, isId, 'BAD_REQUEST') };
+}
+
+const PARSERS: Record<ClientRequest['command'], (d: Record<string, unknown>) => unknown> = {
+  auth: parseAuth,
+  message: parseMessage,
+  history: parseHistory,
+  typing: parseChatId,
+  read: parseRead,
+  close: parseChatId,
+};
+
+/** Parses one text frame. Never throws: bad input becomes an error code to answer with. */
+export function parseFrame(raw: string): ParseResult {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(raw);
+  } catch {
+    return { ok: false, command: 'error', error: 'BAD_REQUEST' };
+  }
+  if (!isObject(frame) || typeof frame.command !== 'string' || frame.command.length > 32) {
+    return { ok: false, command: 'error', error: 'BAD_REQUEST' };
+  }
+  const command = frame.command;
+  if (!Object.hasOwn(PARSERS, command)) return { ok: false, command, error: 'UNKNOWN_COMMAND' };
+  const data = frame.data ?? {};
+  if (!isObject(data)) return { ok: false, command, error: 'BAD_REQUEST' };
+  try {
+    const parsed = PARSERS[command as ClientRequest['command']](data);
+    return { ok: true, request: { command, data: parsed } as ClientRequest };
+  } catch (error) {
+    if (error instanceof Invalid) return { ok: false, command, error: error.code };
+    throw error;
+  }
+}
+
+/** Seller ids are compared as strings; this gives back the wire form (a number when it is one). */
+export function toWireSellerId(key: string): WireSellerId {
+  return /^[1-9]\d{0,14}$/.test(key) ? Number(key) : key;
+}

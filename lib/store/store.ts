@@ -1,0 +1,105 @@
+/**
+ * The Store contract: everything AH Chat persists goes through these methods.
+ *
+ * Guarantees every implementation must give (the shared suite in test/store-contract.ts checks them):
+ * - Durability: a promise from a writing method resolves only once the write is as durable as the
+ *   store promises (see each store's docs); AH Chat confirms a message to its sender only after
+ *   appendMessage resolved.
+ * - Ordering: message ids are positive integers that increase by one within a chat, in commit order,
+ *   even with concurrent appends to the same chat.
+ * - Idempotence: appendMessage with a clientId already stored in that chat by the same side returns
+ *   the stored message with duplicate: true and stores nothing.
+ * - Isolation: nothing here checks who asks; the caller (the hub) checks that a chat belongs to the
+ *   signed-in user before reading or writing it.
+ * Methods reject (throw) only on real failures (I/O, connection); "not found" is null, never a throw.
+ */
+
+/** Seller ids are kept as strings; the wire may carry them as numbers. */
+export type SellerKey = string;
+
+/** Which side of a chat a message or a read marker belongs to. */
+export type Side = 'buyer' | 'seller';
+
+export interface Buyer {
+  id: number;
+  name: string;
+  /** SHA-256 (hex) of the buyer's token. The token itself is never stored. */
+  tokenHash: string;
+  /** Unix ms. */
+  createdAt: number;
+}
+
+export interface Chat {
+  id: number;
+  sellerId: SellerKey;
+  buyerId: number;
+  /** The buyer's name, as shown to the seller. */
+  chatter: string;
+  /** Unix ms. */
+  createdAt: number;
+  /** Unix ms of the last message, or createdAt. Sorts the seller's list. */
+  lastActivity: number;
+  /** Id of the newest message, 0 when there is none. */
+  lastMessageId: number;
+  /** Highest message id each side has read. */
+  readIds: Record<Side, number>;
+  /** Messages written by the other side after that side's read marker. */
+  unread: Record<Side, number>;
+  /** Unix ms when the seller closed the chat; absent while open. */
+  closedAt?: number;
+}
+
+export interface Message {
+  /** Increases by one within a chat. */
+  id: number;
+  chatId: number;
+  from: Side;
+  text: string;
+  /** Unix ms when the server stored it. */
+  createdAt: number;
+  /** The sender's own timestamp, echoed back as given. */
+  clientDate: number;
+  /** The sender's idempotency key, unique per chat and side. */
+  clientId?: string;
+}
+
+export interface NewMessage {
+  chatId: number;
+  from: Side;
+  text: string;
+  clientDate: number;
+  clientId?: string;
+}
+
+export interface ListMessagesOptions {
+  /** At most this many messages (the newest of the matching ones). */
+  limit: number;
+  /** Only messages with id < before. */
+  before?: number;
+  /** Only messages with id > after. */
+  after?: number;
+}
+
+export interface Store {
+  /** Creates a buyer. tokenHash is unique; the caller makes the token. */
+  createBuyer(input: { name: string; tokenHash: string }): Promise<Buyer>;
+  findBuyerByTokenHash(tokenHash: string): Promise<Buyer | null>;
+  /**
+   * The buyer's open chat with the seller, created when there is none (atomic: two concurrent calls
+   * for the same buyer and seller return the same chat, one of them with created: true).
+   */
+  openChat(input: { buyerId: number; sellerId: SellerKey; chatter: string }): Promise<{ chat: Chat; created: boolean }>;
+  getChat(chatId: number): Promise<Chat | null>;
+  /** The seller's chats, newest activity first, closed ones left out unless includeClosed. */
+  listChats(sellerId: SellerKey, options: { limit: number; includeClosed?: boolean }): Promise<Chat[]>;
+  /** Stores a message (or finds its duplicate by clientId) and updates the chat's activity and unread count. */
+  appendMessage(input: NewMessage): Promise<{ message: Message; duplicate: boolean }>;
+  /** Messages of a chat in ascending id order: the newest `limit` that match before/after. */
+  listMessages(chatId: number, options: ListMessagesOptions): Promise<Message[]>;
+  /** Moves side's read marker up to messageId (never down); returns the updated chat, or null if no such chat. */
+  markRead(chatId: number, side: Side, messageId: number): Promise<Chat | null>;
+  /** Marks the chat closed; returns it, or null if no such chat. */
+  closeChat(chatId: number): Promise<Chat | null>;
+  /** Writes out anything pending and releases files or connections. The store is unusable after. */
+  close(): Promise<void>;
+}
