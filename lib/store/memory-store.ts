@@ -1,0 +1,56 @@
+import { StoreState } from './store-state.js';
+import type { Store } from './store.js';
+
+/**
+ * A Store that keeps everything in this process's memory: nothing survives a restart.
+ * Meant for tests, demos and as the reference implementation of the contract.
+ * Every promise resolves as soon as the change is made (there is nothing more durable to wait for).
+ */
+export function memoryStore(): Store {
+  const state = new StoreState();
+  let closed = false;
+  const open = (): void => {
+    if (closed) throw new Error('memoryStore: the store is closed');
+  };
+  return {
+    async createBuyer(input) {
+      open();
+      return state.createBuyer(input, Date.now());
+    },
+    async findBuyerByTokenHash(tokenHash) {
+      open();
+      return state.findBuyerByTokenHash(tokenHash);
+    },
+    async openChat(input) {
+      open();
+      return state.openChat(input, Date.now());
+    },
+    async getChat(chatId) {
+      open();
+      return state.getChat(chatId);
+    },
+    async listChats(sellerId, options) {
+      open();
+      return state.listChats(sellerId, options);
+    },
+    async appendMessage(input) {
+      open();
+      return state.appendMessage(input, Date.now());
+    },
+    async listMessages(chatId, options) {
+      open();
+      return state.listMessages(chatId, options);
+    },
+    async markRead(chatId, side, messageId) {
+      open();
+      return state.markRead(chatId, side, messageId)?.chat ?? null;
+    },
+    async closeChat(chatId) {
+      open();
+      return state.closeChat(chatId, Date.now())?.chat ?? null;
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}

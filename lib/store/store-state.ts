@@ -1,0 +1,206 @@
+/**
+ * The in-memory data of a store and the rules of the Store contract applied to it, synchronously.
+ * memoryStore is this plus promises; lowdbStore is this plus files. Keeping the rules in one place
+ * means both stores give exactly the same answers.
+ *
+ * Every method returns copies: a caller can never reach (and mutate) what is stored here.
+ */
+import type { Buyer, Chat, ListMessagesOptions, Message, NewMessage, SellerKey, Side } from './store.js';
+
+interface ChatRecord {
+  chat: Chat;
+  /** messages[i].id === i + 1: ids are consecutive, so paging is index arithmetic. */
+  messages: Message[];
+  /** `${side}\n${clientId}` → message, for appendMessage's idempotence. */
+  byClientId: Map<string, Message>;
+}
+
+export function copyChat(chat: Chat): Chat {
+  return { ...chat, readIds: { ...chat.readIds }, unread: { ...chat.unread } };
+}
+
+export function copyMessage(message: Message): Message {
+  return { ...message };
+}
+
+function copyBuyer(buyer: Buyer): Buyer {
+  return { ...buyer };
+}
+
+const otherSide = (side: Side): Side => (side === 'buyer' ? 'seller' : 'buyer');
+const clientKey = (side: Side, clientId: string): string => `${side}\n${clientId}`;
+const openKey = (buyerId: number, sellerId: SellerKey): string => `${buyerId}\n${sellerId}`;
+
+/** Newest activity first; equal activity (same millisecond) puts the newer chat first. */
+function byActivity(a: Chat, b: Chat): number {
+  return b.lastActivity - a.lastActivity || b.id - a.id;
+}
+
+export class StoreState {
+  #buyers: Buyer[] = [];
+  #buyersByHash = new Map<string, Buyer>();
+  #chats = new Map<number, ChatRecord>();
+  #chatsBySeller = new Map<SellerKey, ChatRecord[]>();
+  /** buyer + seller → that pair's open chat. */
+  #openChats = new Map<string, ChatRecord>();
+  #nextChatId = 1;
+
+  createBuyer(input: { name: string; tokenHash: string }, now: number): Buyer {
+    if (this.#buyersByHash.has(input.tokenHash)) {
+      // A collision of 128-bit random tokens means a caller bug, not bad luck.
+      throw new Error('createBuyer: a buyer with this tokenHash already exists');
+    }
+    const buyer: Buyer = { id: this.#buyers.length + 1, name: input.name, tokenHash: input.tokenHash, createdAt: now };
+    this.restoreBuyer(buyer);
+    return copyBuyer(buyer);
+  }
+
+  findBuyerByTokenHash(tokenHash: string): Buyer | null {
+    const buyer = this.#buyersByHash.get(tokenHash);
+    return buyer ? copyBuyer(buyer) : null;
+  }
+
+  openChat(input: { buyerId: number; sellerId: SellerKey; chatter: string }, now: number): { chat: Chat; created: boolean } {
+    const open = this.#openChats.get(openKey(input.buyerId, input.sellerId));
+    if (open) return { chat: copyChat(open.chat), created: false };
+    const chat: Chat = {
+      id: this.#nextChatId,
+      sellerId: input.sellerId,
+      buyerId: input.buyerId,
+      chatter: input.chatter,
+      createdAt: now,
+      lastActivity: now,
+      lastMessageId: 0,
+      readIds: { buyer: 0, seller: 0 },
+      unread: { buyer: 0, seller: 0 },
+    };
+    this.restoreChat(chat, []);
+    return { chat: copyChat(chat), created: true };
+  }
+
+  getChat(chatId: number): Chat | null {
+    const record = this.#chats.get(chatId);
+    return record ? copyChat(record.chat) : null;
+  }
+
+  listChats(sellerId: SellerKey, options: { limit: number; includeClosed?: boolean }): Chat[] {
+    const limit = Math.floor(options.limit);
+    if (!(limit > 0)) return [];
+    const chats: Chat[] = [];
+    for (const { chat } of this.#chatsBySeller.get(sellerId) ?? []) {
+      if (options.includeClosed || chat.closedAt === undefined) chats.push(chat);
+    }
+    return chats.sort(byActivity).slice(0, limit).map(copyChat);
+  }
+
+  /** Throws when the chat does not exist: the caller checked it before (it must, for isolation). */
+  appendMessage(input: NewMessage, now: number): { message: Message; duplicate: boolean } {
+    const record = this.#record(input.chatId);
+    if (input.clientId !== undefined) {
+      const stored = record.byClientId.get(clientKey(input.from, input.clientId));
+      if (stored) return { message: copyMessage(stored), duplicate: true };
+    }
+    const message: Message = {
+      id: record.messages.length + 1,
+      chatId: input.chatId,
+      from: input.from,
+      text: input.text,
+      createdAt: now,
+      clientDate: input.clientDate,
+    };
+    if (input.clientId !== undefined) message.clientId = input.clientId;
+    this.#add(record, message);
+    record.chat.unread[otherSide(input.from)] += 1;
+    return { message: copyMessage(message), duplicate: false };
+  }
+
+  /** The stored message (the original) with this clientId from this side, if any. */
+  findByClientId(chatId: number, from: Side, clientId: string): Message | null {
+    const stored = this.#chats.get(chatId)?.byClientId.get(clientKey(from, clientId));
+    return stored ? copyMessage(stored) : null;
+  }
+
+  listMessages(chatId: number, options: ListMessagesOptions): Message[] {
+    const record = this.#chats.get(chatId);
+    const limit = Math.floor(options.limit);
+    if (!record || !(limit > 0)) return [];
+    // Message id n sits at index n - 1: ids > after start at index floor(after), ids < before end before ceil(before) - 1.
+    const start = Math.max(0, Math.floor(options.after ?? 0));
+    const end = Math.min(record.messages.length, options.before === undefined ? Infinity : Math.ceil(options.before) - 1);
+    if (end <= start) return [];
+    return record.messages.slice(Math.max(start, end - limit), end).map(copyMessage);
+  }
+
+  /** Returns the chat and whether the marker moved; null when there is no such chat. */
+  markRead(chatId: number, side: Side, messageId: number): { chat: Chat; changed: boolean } | null {
+    const record = this.#chats.get(chatId);
+    if (!record) return null;
+    const { chat } = record;
+    const readId = Math.min(Math.floor(messageId), chat.lastMessageId);
+    if (!(readId > chat.readIds[side])) return { chat: copyChat(chat), changed: false };
+    chat.readIds[side] = readId;
+    chat.unread[side] = countFrom(record.messages, otherSide(side), readId);
+    return { chat: copyChat(chat), changed: true };
+  }
+
+  /** Returns the chat and whether it was open until now; null when there is no such chat. */
+  closeChat(chatId: number, now: number): { chat: Chat; changed: boolean } | null {
+    const record = this.#chats.get(chatId);
+    if (!record) return null;
+    if (record.chat.closedAt !== undefined) return { chat: copyChat(record.chat), changed: false };
+    record.chat.closedAt = now;
+    this.#openChats.delete(openKey(record.chat.buyerId, record.chat.sellerId));
+    return { chat: copyChat(record.chat), changed: true };
+  }
+
+  // ---- loading (used by persistent stores to rebuild the state from their files) ----
+
+  /** Adds a buyer as it was stored. Ids must come in order 1, 2, 3, … */
+  restoreBuyer(buyer: Buyer): void {
+    const stored = copyBuyer(buyer);
+    this.#buyers.push(stored);
+    this.#buyersByHash.set(stored.tokenHash, stored);
+  }
+
+  /**
+   * Adds a chat as it was stored, with its messages (ids 1, 2, 3, …). lastMessageId, lastActivity
+   * and unread are derived from the messages; readIds are clamped to the last message.
+   */
+  restoreChat(chat: Chat, messages: Message[]): void {
+    const record: ChatRecord = { chat: copyChat(chat), messages: [], byClientId: new Map() };
+    record.chat.lastMessageId = 0;
+    record.chat.lastActivity = chat.createdAt;
+    for (const message of messages) this.#add(record, copyMessage(message));
+    for (const side of ['buyer', 'seller'] as const) {
+      record.chat.readIds[side] = Math.min(record.chat.readIds[side], record.chat.lastMessageId);
+      record.chat.unread[side] = countFrom(record.messages, otherSide(side), record.chat.readIds[side]);
+    }
+    this.#chats.set(chat.id, record);
+    this.#nextChatId = Math.max(this.#nextChatId, chat.id + 1);
+    const bySeller = this.#chatsBySeller.get(chat.sellerId);
+    if (bySeller) bySeller.push(record);
+    else this.#chatsBySeller.set(chat.sellerId, [record]);
+    if (chat.closedAt === undefined) this.#openChats.set(openKey(chat.buyerId, chat.sellerId), record);
+  }
+
+  #add(record: ChatRecord, message: Message): void {
+    record.messages.push(message);
+    if (message.clientId !== undefined) record.byClientId.set(clientKey(message.from, message.clientId), message);
+    record.chat.lastMessageId = message.id;
+    // A clock stepping back must not reorder the seller's list under a chat that just got a message.
+    record.chat.lastActivity = Math.max(record.chat.lastActivity, message.createdAt);
+  }
+
+  #record(chatId: number): ChatRecord {
+    const record = this.#chats.get(chatId);
+    if (!record) throw new Error(`appendMessage: no chat with id ${chatId}`);
+    return record;
+  }
+}
+
+/** How many messages from `side` have an id above `afterId`. */
+function countFrom(messages: Message[], side: Side, afterId: number): number {
+  let count = 0;
+  for (let i = afterId; i < messages.length; i++) if (messages[i]!.from === side) count++;
+  return count;
+}
