@@ -1,7 +1,7 @@
 /**
  * The Store contract: everything AH Chat persists goes through these methods.
  *
- * Guarantees every implementation must give (the shared suite in test/store-contract.ts checks them):
+ * Guarantees every implementation must give (the shared suite in test/store/contract.ts checks them):
  * - Durability: a promise from a writing method resolves only once the write is as durable as the
  *   store promises (see each store's docs); AH Chat confirms a message to its sender only after
  *   appendMessage resolved.

@@ -1,0 +1,7 @@
+import { memoryStore } from '../../lib/store/memory-store.js';
+import { storeContract } from './contract.js';
+
+storeContract('memoryStore', async () => {
+  const store = memoryStore();
+  return { store, cleanup: () => store.close() };
+});
