@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   SELLER_NOT_FOUND: 'No seller has that id.',
   TEXT_TOO_LONG: 'The text is longer than the server allows (maxTextLength).',
   RATE_LIMITED: 'Too many frames in a short time; nothing was done.',
+  CHAT_CLOSED: 'The seller closed this chat; sign in again to start a new one.',
+  FORBIDDEN: 'Your side may not do this (for example a buyer closing a chat).',
   MESSAGE_REJECTED: 'The host refused the message (see the reason field).',
   INTERNAL_ERROR: 'The server could not complete the request (for example the store failed); it was not stored.',
 } as const;

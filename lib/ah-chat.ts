@@ -1,0 +1,151 @@
+/**
+ * The plugin: `app.use(ahChat(options))`. Wires options → store, bus, hub → the WebSocket endpoint
+ * and the widget routes. Returns an Express sub-app that can also attach() and close().
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import express, { type Express } from 'express';
+import { WebSocketServer } from 'ws';
+import type { Bus } from './bus/bus.js';
+import { localBus } from './bus/local-bus.js';
+import { handleRequest } from './commands.js';
+import { Connection } from './connection.js';
+import type { ChatContext } from './context.js';
+import { CLOSE_CODES } from './errors.js';
+import { Hub } from './hub.js';
+import { resolveOptions, type AhChatOptions } from './options.js';
+import { lowdbStore } from './store/lowdb-store.js';
+import type { Store } from './store/store.js';
+import { claimUpgrades, clientIp, originAllowed, pathnameOf, rejectUpgrade } from './upgrade.js';
+import { widgetAssets } from './widget-assets.js';
+
+export interface AhChat extends Express {
+  /** Accepts our WebSocket upgrades on this server (done for you by app.listen or the `server` option). */
+  attach(server: Server): void;
+  /** Closes our sockets (1001), timers and upgrade hooks, then the store and bus. Other sockets are untouched. */
+  close(): Promise<void>;
+  /** The store in use (the default lowdb one when none was given). */
+  readonly store: Store;
+  /** Number of open sockets on this instance. */
+  readonly connections: number;
+}
+
+export function ahChat(input: AhChatOptions): AhChat {
+  const options = resolveOptions(input);
+  const store = options.store ?? lowdbStore({ dir: './ahchat-data' });
+  const bus: Bus = options.bus ?? localBus();
+  const hub = new Hub(bus);
+  const started = hub.start();
+  const ctx: ChatContext = { options, store, hub, sellerNames: new Map() };
+  const { logger } = options;
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxPayload,
+    // Off: each compressed socket holds ~200 KiB of zlib state, and chat frames are small.
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  const connections = new Set<Connection>();
+  const perIp = new Map<string, number>();
+  const detachers = new Map<Server, () => void>();
+  let heartbeat: NodeJS.Timeout | undefined;
+  let closing = false;
+
+  const app = express() as AhChat;
+
+  /** Our endpoint below wherever we are mounted (app.path() joins the mount paths). */
+  function socketPaths(): string[] {
+    const prefix = app.path().replace(/\/+$/, '');
+    return [prefix + options.path, ...options.extraSocketPaths];
+  }
+  const claims = (request: IncomingMessage) => socketPaths().includes(pathnameOf(request.url));
+
+  function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    if (!originAllowed(options.origins, request)) return rejectUpgrade(socket, 403, 'Forbidden');
+    const ip = clientIp(request, options.trustProxy);
+    const count = perIp.get(ip) ?? 0;
+    if (count >= options.maxConnectionsPerIp) return rejectUpgrade(socket, 429, 'Too Many Requests');
+    // Counted from the upgrade request, not the handshake, so a burst of handshakes cannot pass the cap.
+    perIp.set(ip, count + 1);
+    socket.once('close', () => {
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left > 0) perIp.set(ip, left);
+      else perIp.delete(ip);
+    });
+    started.then(
+      () => wss.handleUpgrade(request, socket, head, (ws) => accept(ws, ip)),
+      () => rejectUpgrade(socket, 503, 'Service Unavailable'),
+    );
+  }
+
+  function accept(ws: import('ws').WebSocket, ip: string): void {
+    if (closing) return ws.close(CLOSE_CODES.GOING_AWAY, 'server closing');
+    const connection = new Connection(ws, ip, {
+      options,
+      handle: (c, request) => handleRequest(ctx, c, request),
+      closed: (c) => {
+        connections.delete(c);
+        hub.remove(c).catch((error: Error) => logger.error(`presence update failed: ${error.message}`));
+      },
+    });
+    connections.add(connection);
+  }
+
+  function startHeartbeat(): void {
+    if (heartbeat) return;
+    heartbeat = setInterval(() => {
+      for (const connection of connections) {
+        if (!connection.alive) {
+          connection.socket.terminate();
+          continue;
+        }
+        connection.alive = false;
+        connection.socket.ping();
+      }
+    }, options.heartbeatInterval);
+    heartbeat.unref();
+  }
+
+  app.attach = (server: Server) => {
+    if (closing || detachers.has(server)) return;
+    detachers.set(server, claimUpgrades(server, claims, onUpgrade));
+    startHeartbeat();
+  };
+
+  // Mounted with app.use(): hook the top app's listen() so `app.listen(port)` serves our socket too.
+  app.on('mount', (parent: express.Application) => {
+    type Mounted = Express & { parent?: Mounted };
+    let top = parent as Mounted;
+    while (top.parent) top = top.parent;
+    const listen = top.listen;
+    top.listen = function (this: Express, ...args: unknown[]) {
+      const server = (listen as (...a: unknown[]) => Server).apply(this, args);
+      app.attach(server);
+      return server;
+    } as Express['listen'];
+  });
+
+  app.close = async () => {
+    if (closing) return;
+    closing = true;
+    clearInterval(heartbeat);
+    for (const detach of detachers.values()) detach();
+    detachers.clear();
+    // Let frames already received finish (their messages get stored and confirmed), then say goodbye.
+    await Promise.all([...connections].map((c) => c.drained()));
+    for (const connection of connections) connection.close(CLOSE_CODES.GOING_AWAY, 'server closing');
+    await started.catch(() => {});
+    await Promise.all([...connections].map((c) => c.closedPromise()));
+    await bus.close();
+    await store.close();
+  };
+
+  Object.defineProperty(app, 'store', { value: store });
+  Object.defineProperty(app, 'connections', { get: () => connections.size });
+
+  app.use(options.path, widgetAssets(logger.warn));
+  if (options.server) app.attach(options.server);
+  return app;
+}

@@ -1,0 +1,89 @@
+/** The auth command: seller sign-in, buyer sign-up and buyer sign-in. */
+import { buyerKey, sellerKey } from './bus/bus.js';
+import type { Connection } from './connection.js';
+import type { ChatContext } from './context.js';
+import { ChatError } from './errors.js';
+import type { AuthRequest, WireChat } from './protocol.js';
+import type { Chat, Side } from './store/store.js';
+import { hashToken, newToken } from './tokens.js';
+import { toWireChat } from './wire.js';
+
+export async function handleAuth(ctx: ChatContext, connection: Connection, request: AuthRequest): Promise<void> {
+  // A request naming its own `id` is a seller's (the original README's shape); anything else is a buyer's.
+  if (request.id !== undefined) return sellerAuth(ctx, connection, request);
+  return buyerAuth(ctx, connection, request);
+}
+
+async function sellerAuth(ctx: ChatContext, connection: Connection, request: AuthRequest): Promise<void> {
+  const { id, token } = request;
+  if (id === undefined || !token) throw new ChatError('USER_IS_NOT_SELLER');
+  const seller = await ctx.options.authSeller({ id, token });
+  if (!seller) throw new ChatError('USER_IS_NOT_SELLER');
+  const sellerId = String(id);
+  ctx.sellerNames.set(sellerId, seller.name);
+
+  // Join the hub before reading, so nothing that happens meanwhile is missed; pushes wait for the answer.
+  connection.signedIn({ side: 'seller', sellerId, name: seller.name });
+  connection.holdPushes();
+  await ctx.hub.add(connection);
+  const chats = await ctx.store.listChats(sellerId, { limit: ctx.options.chatListLimit });
+  const online = await ctx.hub.isOnline(chats.map((chat) => buyerKey(chat.id)));
+  const views = await Promise.all(
+    chats.map((chat, i) => chatView(ctx, chat, 'seller', chat.chatter, online[i] ?? false, request.since)),
+  );
+  connection.send({ command: 'auth', data: { name: seller.name, chats: views } });
+  connection.releasePushes();
+}
+
+async function buyerAuth(ctx: ChatContext, connection: Connection, request: AuthRequest): Promise<void> {
+  const { store, options, hub } = ctx;
+  if (request.sellerId === undefined) throw new ChatError('SELLER_ID_IS_REQUIRED');
+  const sellerId = String(request.sellerId);
+  if (options.findSeller) {
+    const seller = await options.findSeller(request.sellerId);
+    if (!seller) throw new ChatError('SELLER_NOT_FOUND');
+    ctx.sellerNames.set(sellerId, seller.name);
+  }
+
+  let token: string | undefined;
+  let buyer;
+  if (request.token) {
+    buyer = await store.findBuyerByTokenHash(hashToken(request.token));
+    if (!buyer) throw new ChatError('USER_NOT_FOUND');
+  } else {
+    const name = request.name?.trim();
+    if (!name) throw new ChatError('NAME_IS_REQUIRED');
+    token = newToken();
+    buyer = await store.createBuyer({ name, tokenHash: hashToken(token) });
+  }
+
+  const { chat, created } = await store.openChat({ buyerId: buyer.id, sellerId, chatter: buyer.name });
+  if (created) await hub.publish({ type: 'chat', sellerId, chatId: chat.id, chatter: chat.chatter });
+
+  connection.signedIn({ side: 'buyer', sellerId, chatId: chat.id, buyerId: buyer.id, name: buyer.name });
+  connection.holdPushes();
+  await hub.add(connection);
+  const [online = false] = await hub.isOnline([sellerKey(sellerId)]);
+  const view = await chatView(ctx, chat, 'buyer', ctx.sellerNames.get(sellerId) ?? sellerId, online, request.since);
+  const data = token ? { token, chatId: chat.id, name: buyer.name, chats: [view] } : { chatId: chat.id, name: buyer.name, chats: [view] };
+  connection.send({ command: 'auth', data });
+  connection.send({ command: 'status', data: { chatId: chat.id, status: online } });
+  connection.releasePushes();
+}
+
+/** One chat as the receiver sees it: the newest messages, or those after `since[chat.id]`. */
+async function chatView(
+  ctx: ChatContext,
+  chat: Chat,
+  receiver: Side,
+  chatter: string,
+  online: boolean,
+  since: Record<string, number> | undefined,
+): Promise<WireChat> {
+  const limit = ctx.options.historyLimit;
+  const after = since?.[String(chat.id)];
+  const messages = await ctx.store.listMessages(chat.id, { limit: limit + 1, after });
+  const more = messages.length > limit;
+  if (more) messages.shift();
+  return toWireChat({ chat, receiver, chatter, online, messages, more });
+}

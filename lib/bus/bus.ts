@@ -1,0 +1,43 @@
+/**
+ * The Bus contract: how hub instances share pushes and presence.
+ * The default, localBus(), keeps both in this process. A multi-instance bus (Redis) delivers every
+ * published event to every instance, this one included, and aggregates presence across instances.
+ */
+import type { Message, SellerKey, Side } from '../store/store.js';
+
+/** Presence keys: `seller:<sellerId>` or `buyer:<chatId>`. */
+export type PresenceKey = string;
+
+export const sellerKey = (sellerId: SellerKey): PresenceKey => `seller:${sellerId}`;
+export const buyerKey = (chatId: number): PresenceKey => `buyer:${chatId}`;
+
+/** Events published through the bus; each instance delivers them to its own sockets. */
+export type HubEvent =
+  /** A stored message; `origin` is the sending socket's id, which already got its confirmation. */
+  | { type: 'message'; sellerId: SellerKey; message: Message; origin?: string }
+  /** A buyer's first socket opened / last socket closed, across all instances. */
+  | { type: 'buyer-presence'; sellerId: SellerKey; chatId: number; online: boolean }
+  /** A seller's first socket opened / last socket closed, across all instances. */
+  | { type: 'seller-presence'; sellerId: SellerKey; online: boolean }
+  /** A new chat started. */
+  | { type: 'chat'; sellerId: SellerKey; chatId: number; chatter: string }
+  /** Someone is typing; delivered to the other side only. */
+  | { type: 'typing'; sellerId: SellerKey; chatId: number; from: Side }
+  /** `side` read everything up to `id`; `unread` is that side's new unread count. */
+  | { type: 'read'; sellerId: SellerKey; chatId: number; side: Side; id: number; unread: number }
+  /** The seller closed the chat. */
+  | { type: 'closed'; sellerId: SellerKey; chatId: number };
+
+export interface Bus {
+  /** Begins delivering every event published by any instance (this one included) to onEvent. */
+  start(onEvent: (event: HubEvent) => void): Promise<void>;
+  publish(event: HubEvent): Promise<void>;
+  /** This instance opened its first socket for key. Resolves true when the key was offline everywhere. */
+  join(key: PresenceKey): Promise<boolean>;
+  /** This instance closed its last socket for key. Resolves true when the key is now offline everywhere. */
+  leave(key: PresenceKey): Promise<boolean>;
+  /** Whether each key has a socket on any live instance. */
+  isOnline(keys: readonly PresenceKey[]): Promise<boolean[]>;
+  /** Stops delivery and releases connections. Presence this instance held is dropped. */
+  close(): Promise<void>;
+}

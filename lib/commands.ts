@@ -1,0 +1,110 @@
+/** Commands of a signed-in socket: message, history, typing, read, close. */
+import { buyerKey, sellerKey } from './bus/bus.js';
+import type { Connection } from './connection.js';
+import type { ChatContext } from './context.js';
+import { ChatError } from './errors.js';
+import type { ChatIdRequest, ClientRequest, HistoryRequest, MessageRequest, ReadRequest } from './protocol.js';
+import type { Chat } from './store/store.js';
+import type { Session } from './session.js';
+import { handleAuth } from './auth.js';
+import { toWireMessage } from './wire.js';
+
+/** Most messages one history page may carry, whatever the client asks. */
+const MAX_HISTORY_PAGE = 200;
+
+export function handleRequest(ctx: ChatContext, connection: Connection, request: ClientRequest): Promise<void> {
+  if (request.command === 'auth') return handleAuth(ctx, connection, request.data);
+  const session = connection.session!;
+  switch (request.command) {
+    case 'message':
+      return sendMessage(ctx, connection, session, request.data);
+    case 'history':
+      return history(ctx, connection, session, request.data);
+    case 'typing':
+      return typing(ctx, session, request.data);
+    case 'read':
+      return read(ctx, session, request.data);
+    case 'close':
+      return closeChat(ctx, session, request.data);
+  }
+}
+
+/**
+ * The chat, if the session may use it. Someone else's chat answers exactly like a missing one,
+ * so nobody can probe which chat ids exist.
+ */
+async function ownChat(ctx: ChatContext, session: Session, chatId: number): Promise<Chat> {
+  if (session.side === 'buyer' && chatId !== session.chatId) throw new ChatError('CHAT_NOT_FOUND');
+  const chat = await ctx.store.getChat(chatId);
+  if (!chat || chat.sellerId !== session.sellerId) throw new ChatError('CHAT_NOT_FOUND');
+  if (session.side === 'buyer' && chat.buyerId !== session.buyerId) throw new ChatError('CHAT_NOT_FOUND');
+  return chat;
+}
+
+function textLength(text: string): number {
+  // Characters as a person counts them (code points), not UTF-16 units; cheap path for short texts.
+  return text.length <= 1 ? text.length : [...text].length;
+}
+
+async function sendMessage(ctx: ChatContext, connection: Connection, session: Session, request: MessageRequest): Promise<void> {
+  const { store, hub, options } = ctx;
+  if (request.text.length > options.maxTextLength && textLength(request.text) > options.maxTextLength) {
+    throw new ChatError('TEXT_TOO_LONG');
+  }
+  const chat = await ownChat(ctx, session, request.chatId);
+  if (chat.closedAt !== undefined) throw new ChatError('CHAT_CLOSED');
+  if (options.requireOnline) {
+    const peer = session.side === 'buyer' ? sellerKey(chat.sellerId) : buyerKey(chat.id);
+    const [online] = await hub.isOnline([peer]);
+    if (!online) throw new ChatError('USER_IS_NOT_ONLINE');
+  }
+  const { message, duplicate } = await store.appendMessage({
+    chatId: chat.id,
+    from: session.side,
+    text: request.text,
+    clientDate: request.clientDate,
+    clientId: request.clientId,
+  });
+  // Confirm only now: the store has written it. A duplicate gets the original confirmation and no push.
+  connection.send({ command: 'message', data: toWireMessage(message, session.side) });
+  if (!duplicate) await hub.publish({ type: 'message', sellerId: chat.sellerId, message, origin: connection.id });
+}
+
+async function history(ctx: ChatContext, connection: Connection, session: Session, request: HistoryRequest): Promise<void> {
+  const chat = await ownChat(ctx, session, request.chatId);
+  const limit = Math.min(request.limit ?? ctx.options.historyLimit, MAX_HISTORY_PAGE);
+  const messages = await ctx.store.listMessages(chat.id, { limit: limit + 1, before: request.before });
+  const more = messages.length > limit;
+  if (more) messages.shift();
+  connection.send({
+    command: 'history',
+    data: { chatId: chat.id, messages: messages.map((m) => toWireMessage(m, session.side)), more },
+  });
+}
+
+async function typing(ctx: ChatContext, session: Session, request: ChatIdRequest): Promise<void> {
+  const chat = await ownChat(ctx, session, request.chatId);
+  await ctx.hub.publish({ type: 'typing', sellerId: chat.sellerId, chatId: chat.id, from: session.side });
+}
+
+async function read(ctx: ChatContext, session: Session, request: ReadRequest): Promise<void> {
+  await ownChat(ctx, session, request.chatId);
+  const chat = await ctx.store.markRead(request.chatId, session.side, request.id);
+  if (!chat) throw new ChatError('CHAT_NOT_FOUND');
+  await ctx.hub.publish({
+    type: 'read',
+    sellerId: chat.sellerId,
+    chatId: chat.id,
+    side: session.side,
+    id: chat.readIds[session.side],
+    unread: chat.unread[session.side],
+  });
+}
+
+async function closeChat(ctx: ChatContext, session: Session, request: ChatIdRequest): Promise<void> {
+  if (session.side !== 'seller') throw new ChatError('FORBIDDEN');
+  await ownChat(ctx, session, request.chatId);
+  const chat = await ctx.store.closeChat(request.chatId);
+  if (!chat) throw new ChatError('CHAT_NOT_FOUND');
+  await ctx.hub.publish({ type: 'closed', sellerId: chat.sellerId, chatId: chat.id });
+}

@@ -1,0 +1,163 @@
+/**
+ * One socket's life: parsing frames in order, rate limits, the auth deadline, heartbeat state,
+ * and sending with a cap on unsent bytes. What a frame means is the handler's business.
+ */
+import { WebSocket, type RawData } from 'ws';
+import { ChatError, CLOSE_CODES, type ErrorCode } from './errors.js';
+import type { ClientRequest, Frame } from './protocol.js';
+import { parseFrame } from './protocol.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { Session } from './session.js';
+import type { ResolvedOptions } from './options.js';
+
+/** How many times the message budget the budget for all frames is (typing, read, history…). */
+const FRAME_BUDGET_FACTOR = 5;
+
+export interface ConnectionDeps {
+  options: ResolvedOptions;
+  /** Handles one valid request. Runs strictly after the previous one of this socket finished. */
+  handle(connection: Connection, request: ClientRequest): Promise<void>;
+  /** Called once when the socket has closed. */
+  closed(connection: Connection): void;
+}
+
+let counter = 0;
+const instancePrefix = Math.random().toString(36).slice(2, 8);
+
+export class Connection {
+  /** Unique across instances (it travels on the bus as a message's origin). */
+  readonly id = `${instancePrefix}-${++counter}`;
+  session: Session | null = null;
+  /** Cleared on each ping, set by the pong; a socket still false at the next ping is dead. */
+  alive = true;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly frames: RateLimiter;
+  private readonly messages: RateLimiter;
+  private strikes = 0;
+  private authTimer: NodeJS.Timeout | undefined;
+  /** Pushes waiting while the auth answer is prepared, so none arrives before it. */
+  private held: string[] | null = null;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly ip: string,
+    private readonly deps: ConnectionDeps,
+  ) {
+    const { rateLimit, authTimeout } = deps.options;
+    this.frames = new RateLimiter(rateLimit.frames * FRAME_BUDGET_FACTOR, rateLimit.intervalMs);
+    this.messages = new RateLimiter(rateLimit.frames, rateLimit.intervalMs);
+    this.authTimer = setTimeout(() => this.close(CLOSE_CODES.POLICY_VIOLATION, 'auth timeout'), authTimeout);
+    socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    socket.on('pong', () => {
+      this.alive = true;
+    });
+    // 'error' is always followed by 'close'; without a listener it would crash the process.
+    socket.on('error', () => {});
+    socket.once('close', () => {
+      clearTimeout(this.authTimer);
+      deps.closed(this);
+    });
+  }
+
+  get open(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
+
+  /** Marks the socket signed in: stops the auth deadline. */
+  signedIn(session: Session): void {
+    this.session = session;
+    clearTimeout(this.authTimer);
+  }
+
+  /** Queues pushes until releasePushes(): used between joining the hub and sending the auth answer. */
+  holdPushes(): void {
+    this.held ??= [];
+  }
+
+  releasePushes(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const text of held) this.sendText(text);
+  }
+
+  /** A fan-out frame: held back while the auth answer is being prepared. */
+  push(text: string): void {
+    if (this.held) this.held.push(text);
+    else this.sendText(text);
+  }
+
+  send(frame: Frame): void {
+    this.sendText(JSON.stringify(frame));
+  }
+
+  /** Sends an already serialised frame (fan-out serialises once for many sockets). */
+  sendText(text: string): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.socket.bufferedAmount > this.deps.options.maxBufferedBytes) {
+      // A reader this slow would make us hold its backlog forever: drop it instead.
+      this.socket.terminate();
+      return;
+    }
+    this.socket.send(text);
+  }
+
+  error(command: string, code: ErrorCode, details?: Record<string, unknown>): void {
+    this.send(details ? { command, error: code, data: details } : { command, error: code });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+      this.socket.close(code, reason);
+    }
+  }
+
+  /** Resolves once the socket has closed (at most a second after close(): then it is terminated). */
+  closedPromise(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.socket.terminate(), 1000);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Resolves when every frame received so far has been handled. */
+  drained(): Promise<void> {
+    return this.queue;
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    const parsed = isBinary ? null : parseFrame(data.toString());
+    const command = parsed ? (parsed.ok ? parsed.request.command : parsed.command) : 'error';
+    if (!this.frames.take() || (command === 'message' && !this.messages.take())) {
+      if (++this.strikes >= this.deps.options.floodCloseAfter) {
+        this.close(CLOSE_CODES.POLICY_VIOLATION, 'flood');
+      } else {
+        this.error(command, 'RATE_LIMITED');
+      }
+      return;
+    }
+    this.strikes = 0;
+    if (!parsed) return this.error('error', 'BAD_REQUEST');
+    if (!parsed.ok) return this.error(parsed.command, parsed.error);
+    const request = parsed.request;
+    this.queue = this.queue.then(() => this.dispatch(request));
+  }
+
+  private async dispatch(request: ClientRequest): Promise<void> {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (request.command === 'auth' ? this.session !== null : this.session === null) {
+      return this.error(request.command, this.session ? 'ALREADY_AUTHORIZED' : 'NOT_AUTHORIZED');
+    }
+    try {
+      await this.deps.handle(this, request);
+    } catch (error) {
+      if (error instanceof ChatError) return this.error(request.command, error.code, error.details);
+      this.deps.options.logger.error(`${request.command} failed: ${(error as Error)?.message ?? error}`);
+      this.error(request.command, 'INTERNAL_ERROR');
+    }
+  }
+}

@@ -1,0 +1,12 @@
+import type { Hub } from './hub.js';
+import type { ResolvedOptions } from './options.js';
+import type { SellerKey, Store } from './store/store.js';
+
+/** What request handlers need: options, storage, fan-out. Built once by the plugin. */
+export interface ChatContext {
+  options: ResolvedOptions;
+  store: Store;
+  hub: Hub;
+  /** Seller names learned from authSeller/findSeller, shown to buyers as `chatter`. */
+  sellerNames: Map<SellerKey, string>;
+}

@@ -1,0 +1,166 @@
+/**
+ * Who is online here, and fan-out: turns bus events into frames for this process's sockets.
+ * Presence is counted per key locally; the bus hears only of a key's first and last local socket,
+ * so several tabs of one person are one presence. No storage code here.
+ */
+import type { Bus, HubEvent, PresenceKey } from './bus/bus.js';
+import { buyerKey, sellerKey } from './bus/bus.js';
+import type { Connection } from './connection.js';
+import type { Frame } from './protocol.js';
+import type { SellerKey, Side } from './store/store.js';
+import type { Session } from './session.js';
+import { otherSide } from './session.js';
+import { toWireMessage } from './wire.js';
+import { toWireSellerId } from './protocol.js';
+
+type Sockets = Set<Connection>;
+
+function keyOf(session: Session): PresenceKey {
+  return session.side === 'seller' ? sellerKey(session.sellerId) : buyerKey(session.chatId);
+}
+
+export class Hub {
+  private readonly sellers = new Map<SellerKey, Sockets>();
+  private readonly buyers = new Map<number, Sockets>();
+  /** Chats of each seller that have a buyer socket here (for the seller's presence pushes). */
+  private readonly buyerChats = new Map<SellerKey, Set<number>>();
+  /** Join/leave calls for one key run one after another, so the bus sees them in order. */
+  private readonly presenceQueue = new Map<PresenceKey, Promise<unknown>>();
+
+  constructor(private readonly bus: Bus) {}
+
+  start(): Promise<void> {
+    return this.bus.start((event) => this.deliver(event));
+  }
+
+  publish(event: HubEvent): Promise<void> {
+    return this.bus.publish(event);
+  }
+
+  isOnline(keys: readonly PresenceKey[]): Promise<boolean[]> {
+    return keys.length ? this.bus.isOnline(keys) : Promise.resolve([]);
+  }
+
+  /** Registers a signed-in socket; publishes a presence change if it is the person's first anywhere. */
+  async add(connection: Connection): Promise<void> {
+    const session = connection.session!;
+    // A socket that closed while its auth was being checked must not be counted as present.
+    if (!connection.open) return;
+    const sockets = this.socketsOf(session, true)!;
+    sockets.add(connection);
+    if (session.side === 'buyer') getOrCreate(this.buyerChats, session.sellerId, () => new Set<number>()).add(session.chatId);
+    if (sockets.size === 1) await this.presence(session, true);
+  }
+
+  /** Forgets a socket; publishes a presence change if it was the person's last anywhere. */
+  async remove(connection: Connection): Promise<void> {
+    const session = connection.session;
+    if (!session) return;
+    const sockets = this.socketsOf(session, false);
+    if (!sockets?.delete(connection) || sockets.size > 0) return;
+    if (session.side === 'seller') {
+      this.sellers.delete(session.sellerId);
+    } else {
+      this.buyers.delete(session.chatId);
+      const chats = this.buyerChats.get(session.sellerId);
+      chats?.delete(session.chatId);
+      if (chats?.size === 0) this.buyerChats.delete(session.sellerId);
+    }
+    await this.presence(session, false);
+  }
+
+  private presence(session: Session, online: boolean): Promise<void> {
+    const key = keyOf(session);
+    const run = async () => {
+      const changed = online ? await this.bus.join(key) : await this.bus.leave(key);
+      if (!changed) return;
+      await this.bus.publish(
+        session.side === 'seller'
+          ? { type: 'seller-presence', sellerId: session.sellerId, online }
+          : { type: 'buyer-presence', sellerId: session.sellerId, chatId: session.chatId, online },
+      );
+    };
+    const next = (this.presenceQueue.get(key) ?? Promise.resolve()).then(run, run);
+    this.presenceQueue.set(key, next);
+    void next.finally(() => {
+      if (this.presenceQueue.get(key) === next) this.presenceQueue.delete(key);
+    });
+    return next;
+  }
+
+  private socketsOf(session: Session, create: boolean): Sockets | undefined {
+    if (session.side === 'seller') {
+      return create ? getOrCreate(this.sellers, session.sellerId, () => new Set()) : this.sellers.get(session.sellerId);
+    }
+    return create ? getOrCreate(this.buyers, session.chatId, () => new Set()) : this.buyers.get(session.chatId);
+  }
+
+  private sideSockets(side: Side, sellerId: SellerKey, chatId: number): Sockets | undefined {
+    return side === 'seller' ? this.sellers.get(sellerId) : this.buyers.get(chatId);
+  }
+
+  /** Sends a bus event to the local sockets it concerns. */
+  deliver(event: HubEvent): void {
+    switch (event.type) {
+      case 'message': {
+        const { message, sellerId, origin } = event;
+        for (const side of ['buyer', 'seller'] as const) {
+          const sockets = this.sideSockets(side, sellerId, message.chatId);
+          if (sockets) broadcast(sockets, { command: 'message', data: toWireMessage(message, side) }, origin);
+        }
+        return;
+      }
+      case 'buyer-presence': {
+        const sockets = this.sellers.get(event.sellerId);
+        if (sockets) broadcast(sockets, { command: 'status', data: { chatId: event.chatId, status: event.online } });
+        return;
+      }
+      case 'seller-presence': {
+        for (const chatId of this.buyerChats.get(event.sellerId) ?? []) {
+          const sockets = this.buyers.get(chatId);
+          if (sockets) broadcast(sockets, { command: 'status', data: { chatId, status: event.online } });
+        }
+        return;
+      }
+      case 'chat': {
+        const sockets = this.sellers.get(event.sellerId);
+        const data = { id: event.chatId, chatter: event.chatter, sellerId: toWireSellerId(event.sellerId) };
+        if (sockets) broadcast(sockets, { command: 'chat', data });
+        return;
+      }
+      case 'typing': {
+        const sockets = this.sideSockets(otherSide(event.from), event.sellerId, event.chatId);
+        if (sockets) broadcast(sockets, { command: 'typing', data: { chatId: event.chatId } });
+        return;
+      }
+      case 'read': {
+        const { chatId, sellerId, side, id, unread } = event;
+        const readers = this.sideSockets(side, sellerId, chatId);
+        const writers = this.sideSockets(otherSide(side), sellerId, chatId);
+        if (writers) broadcast(writers, { command: 'read', data: { chatId, id } });
+        // The reader's other tabs and devices learn their new unread count.
+        if (readers) broadcast(readers, { command: 'unread', data: { chatId, unread } });
+        return;
+      }
+      case 'closed': {
+        for (const side of ['buyer', 'seller'] as const) {
+          const sockets = this.sideSockets(side, event.sellerId, event.chatId);
+          if (sockets) broadcast(sockets, { command: 'close', data: { chatId: event.chatId } });
+        }
+        return;
+      }
+    }
+  }
+}
+
+/** Serialises once, sends to many. */
+function broadcast(sockets: Sockets, frame: Frame, except?: string): void {
+  const text = JSON.stringify(frame);
+  for (const socket of sockets) if (socket.id !== except) socket.push(text);
+}
+
+function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = make()));
+  return value;
+}

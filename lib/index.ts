@@ -1,0 +1,8 @@
+/** AH Chat's public API. */
+export { ahChat, type AhChat } from './ah-chat.js';
+export type { AhChatOptions, AuthSeller, FindSeller, Logger, OriginsOption, Seller } from './options.js';
+export { ERROR_CODES, CLOSE_CODES, ChatError, type ErrorCode } from './errors.js';
+export type * from './protocol.js';
+export * from './store/index.js';
+export type { Bus, HubEvent, PresenceKey } from './bus/bus.js';
+export { localBus } from './bus/local-bus.js';

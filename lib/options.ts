@@ -1,0 +1,191 @@
+/**
+ * Plugin options: their types, defaults, and the one place they are validated.
+ * A bad option throws a TypeError/RangeError naming it, at start-up, never later.
+ */
+import type { Server } from 'node:http';
+import type { Store } from './store/store.js';
+import type { Bus } from './bus/bus.js';
+import type { WireSellerId } from './protocol.js';
+
+export interface Seller {
+  id: WireSellerId;
+  name: string;
+}
+
+/** Verifies a seller's credentials. Resolve null for a wrong id or token; reject only on real failures. */
+export type AuthSeller = (credentials: { id: WireSellerId; token: string }) => Promise<Seller | null>;
+
+/** Looks a seller up by id, so buyers naming an unknown seller get SELLER_NOT_FOUND. */
+export type FindSeller = (id: WireSellerId) => Promise<Seller | null>;
+
+/** Who may open a socket: a list of exact origins, '*' for any, or a predicate. */
+export type OriginsOption = readonly string[] | '*' | ((origin: string) => boolean);
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface AhChatOptions {
+  /** Required. Verifies seller id + token. There is no permissive default. */
+  authSeller: AuthSeller;
+  /** Optional seller lookup for buyers' sellerId (SELLER_NOT_FOUND) and the seller's name shown to buyers. */
+  findSeller?: FindSeller;
+  /** Persistence. Default: lowdbStore({ dir: './ahchat-data' }). */
+  store?: Store;
+  /** Cross-instance pushes and presence. Default: in-process (one instance). */
+  bus?: Bus;
+  /** WebSocket endpoint and asset prefix, relative to where the plugin is mounted. Default '/ahchat'. */
+  path?: string;
+  /** Extra absolute paths that also accept our WebSocket (the standalone server adds '/'). Default []. */
+  extraSocketPaths?: readonly string[];
+  /** Attach to this server now instead of waiting for app.listen(). */
+  server?: Server;
+  /** Allowed Origin headers. Default: same origin as the Host header, plus clients that send no Origin. */
+  origins?: OriginsOption;
+  /** Refuse messages to an offline peer with USER_IS_NOT_ONLINE (the original behaviour). Default false. */
+  requireOnline?: boolean;
+  /** Longest text in characters. Default 4000. */
+  maxTextLength?: number;
+  /** Largest incoming frame in bytes; larger closes the socket with 1009. Default 65536. */
+  maxPayload?: number;
+  /** Per-socket frame budget: at most `frames` within `intervalMs`. Default 20 per 10000 ms. */
+  rateLimit?: { frames: number; intervalMs: number };
+  /** Consecutive RATE_LIMITED answers after which the socket is closed with 1008. Default 20. */
+  floodCloseAfter?: number;
+  /** Milliseconds a socket may stay unauthenticated before close 1008. Default 10000. */
+  authTimeout?: number;
+  /** Milliseconds between pings; a socket that missed one pong is terminated. Default 30000. */
+  heartbeatInterval?: number;
+  /** A socket whose unsent bytes pass this is dropped (1013). Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** Open sockets per client IP; more get HTTP 429 before the handshake. Default 100. */
+  maxConnectionsPerIp?: number;
+  /** Take the client IP from X-Forwarded-For (only behind a proxy you trust). Default false. */
+  trustProxy?: boolean;
+  /** Messages per chat in an auth answer and the default history page. Default 50. */
+  historyLimit?: number;
+  /** Most chats in a seller's auth answer. Default 200. */
+  chatListLimit?: number;
+  /** Where AH Chat logs. Never receives tokens or message text. Default: console. */
+  logger?: Logger;
+}
+
+export type ResolvedOptions = Required<Omit<AhChatOptions, 'findSeller' | 'store' | 'bus' | 'server'>> &
+  Pick<AhChatOptions, 'findSeller' | 'store' | 'bus' | 'server'>;
+
+export const DEFAULTS = {
+  path: '/ahchat',
+  extraSocketPaths: [] as readonly string[],
+  requireOnline: false,
+  maxTextLength: 4000,
+  maxPayload: 64 * 1024,
+  rateLimit: { frames: 20, intervalMs: 10_000 },
+  floodCloseAfter: 20,
+  authTimeout: 10_000,
+  heartbeatInterval: 30_000,
+  maxBufferedBytes: 1024 * 1024,
+  maxConnectionsPerIp: 100,
+  trustProxy: false,
+  historyLimit: 50,
+  chatListLimit: 200,
+} as const;
+
+const consoleLogger: Logger = {
+  info: (m) => console.log(`[ahchat] ${m}`),
+  warn: (m) => console.warn(`[ahchat] ${m}`),
+  error: (m) => console.error(`[ahchat] ${m}`),
+};
+
+function fail(name: string, expected: string, value: unknown): never {
+  const shown = typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value);
+  throw new TypeError(`ahChat: option "${name}" must be ${expected}, got ${shown}`);
+}
+
+function positiveInt(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || (value as number) <= 0) fail(name, 'a positive integer', value);
+  return value as number;
+}
+
+function bool(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') fail(name, 'a boolean', value);
+  return value;
+}
+
+function socketPath(name: string, value: unknown): string {
+  if (typeof value !== 'string' || !/^\/[\w\-./~]*$/.test(value)) fail(name, "a path starting with '/'", value);
+  return value.length > 1 ? value.replace(/\/+$/, '') : value;
+}
+
+function hasMethods(name: string, value: unknown, methods: readonly string[]): void {
+  const obj = value as Record<string, unknown> | null;
+  const missing = methods.filter((m) => typeof obj?.[m] !== 'function');
+  if (typeof value !== 'object' || value === null || missing.length > 0) {
+    fail(name, `an object with methods ${methods.join(', ')}`, missing.length ? `one without ${missing.join(', ')}` : value);
+  }
+}
+
+export const STORE_METHODS = [
+  'createBuyer', 'findBuyerByTokenHash', 'openChat', 'getChat', 'listChats',
+  'appendMessage', 'listMessages', 'markRead', 'closeChat', 'close',
+] as const;
+
+/** Validates every option once and fills in defaults. */
+export function resolveOptions(input: AhChatOptions): ResolvedOptions {
+  if (typeof input !== 'object' || input === null) fail('options', 'an object', input);
+  if (typeof input.authSeller !== 'function') {
+    fail('authSeller', 'a function ({id, token}) => Promise<{id, name} | null> (there is no permissive default)', input.authSeller);
+  }
+  if (input.findSeller !== undefined && typeof input.findSeller !== 'function') fail('findSeller', 'a function', input.findSeller);
+  if (input.store !== undefined) hasMethods('store', input.store, STORE_METHODS);
+  if (input.bus !== undefined) hasMethods('bus', input.bus, ['start', 'publish', 'join', 'leave', 'isOnline', 'close']);
+  if (input.server !== undefined) hasMethods('server', input.server, ['on', 'listen']);
+
+  let origins: OriginsOption = input.origins ?? [];
+  if (input.origins !== undefined) {
+    const o = input.origins;
+    const ok = o === '*' || typeof o === 'function' || (Array.isArray(o) && o.every((x) => typeof x === 'string' && /^https?:\/\/[^/]+$/.test(x)));
+    if (!ok) fail('origins', "'*', a predicate, or an array of origins like 'https://shop.example'", o);
+    origins = Array.isArray(o) ? [...o] : o;
+  }
+
+  const rate = input.rateLimit ?? DEFAULTS.rateLimit;
+  if (typeof rate !== 'object' || rate === null) fail('rateLimit', 'an object {frames, intervalMs}', rate);
+  const rateLimit = {
+    frames: positiveInt('rateLimit.frames', rate.frames, DEFAULTS.rateLimit.frames),
+    intervalMs: positiveInt('rateLimit.intervalMs', rate.intervalMs, DEFAULTS.rateLimit.intervalMs),
+  };
+
+  const extra = input.extraSocketPaths ?? DEFAULTS.extraSocketPaths;
+  if (!Array.isArray(extra)) fail('extraSocketPaths', 'an array of paths', extra);
+
+  const logger = input.logger ?? consoleLogger;
+  hasMethods('logger', logger, ['info', 'warn', 'error']);
+
+  return {
+    authSeller: input.authSeller,
+    findSeller: input.findSeller,
+    store: input.store,
+    bus: input.bus,
+    server: input.server,
+    path: input.path === undefined ? DEFAULTS.path : socketPath('path', input.path),
+    extraSocketPaths: extra.map((p, i) => socketPath(`extraSocketPaths[${i}]`, p)),
+    origins,
+    requireOnline: bool('requireOnline', input.requireOnline, DEFAULTS.requireOnline),
+    maxTextLength: positiveInt('maxTextLength', input.maxTextLength, DEFAULTS.maxTextLength),
+    maxPayload: positiveInt('maxPayload', input.maxPayload, DEFAULTS.maxPayload),
+    rateLimit,
+    floodCloseAfter: positiveInt('floodCloseAfter', input.floodCloseAfter, DEFAULTS.floodCloseAfter),
+    authTimeout: positiveInt('authTimeout', input.authTimeout, DEFAULTS.authTimeout),
+    heartbeatInterval: positiveInt('heartbeatInterval', input.heartbeatInterval, DEFAULTS.heartbeatInterval),
+    maxBufferedBytes: positiveInt('maxBufferedBytes', input.maxBufferedBytes, DEFAULTS.maxBufferedBytes),
+    maxConnectionsPerIp: positiveInt('maxConnectionsPerIp', input.maxConnectionsPerIp, DEFAULTS.maxConnectionsPerIp),
+    trustProxy: bool('trustProxy', input.trustProxy, DEFAULTS.trustProxy),
+    historyLimit: positiveInt('historyLimit', input.historyLimit, DEFAULTS.historyLimit),
+    chatListLimit: positiveInt('chatListLimit', input.chatListLimit, DEFAULTS.chatListLimit),
+    logger,
+  };
+}

@@ -1,0 +1,87 @@
+/** The standalone server's configuration, read from the environment and checked once. */
+import { readFileSync } from 'node:fs';
+
+export interface SellerRecord {
+  id: number | string;
+  token: string;
+  name: string;
+}
+
+export interface ServerConfig {
+  port: number;
+  sellers: SellerRecord[];
+  dataDir: string;
+  /** Undefined: any origin (with a warning). */
+  origins: string[] | undefined;
+  /** Write with fsync (AHCHAT_FSYNC=1): survives power loss, costs latency. */
+  fsync: boolean;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+}
+
+/** A configuration mistake: the message names the variable. */
+export class ConfigError extends Error {}
+
+function parseSellers(raw: string | undefined): SellerRecord[] {
+  if (!raw) throw new ConfigError('AHCHAT_SELLERS is required: a JSON array like [{"id":10,"token":"...","name":"Shop"}] or @path/to/file.json');
+  let text = raw;
+  if (raw.startsWith('@')) {
+    try {
+      text = readFileSync(raw.slice(1), 'utf8');
+    } catch (error) {
+      throw new ConfigError(`AHCHAT_SELLERS: cannot read ${raw.slice(1)}: ${(error as Error).message}`);
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError('AHCHAT_SELLERS is not valid JSON');
+  }
+  if (!Array.isArray(value) || value.length === 0) throw new ConfigError('AHCHAT_SELLERS must be a non-empty JSON array');
+  const seen = new Set<string>();
+  return value.map((item: unknown, i) => {
+    const s = item as Partial<SellerRecord> | null;
+    const idOk = (typeof s?.id === 'number' && Number.isSafeInteger(s.id) && s.id > 0) || (typeof s?.id === 'string' && s.id !== '');
+    if (!s || !idOk || typeof s.token !== 'string' || s.token === '' || typeof s.name !== 'string' || s.name === '') {
+      throw new ConfigError(`AHCHAT_SELLERS[${i}] must be {"id": number|string, "token": non-empty string, "name": non-empty string}`);
+    }
+    if (seen.has(String(s.id))) throw new ConfigError(`AHCHAT_SELLERS[${i}]: duplicate id ${s.id}`);
+    seen.add(String(s.id));
+    return { id: s.id!, token: s.token, name: s.name };
+  });
+}
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 8001;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(raw)}`);
+  return port;
+}
+
+function parseOrigins(raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`AHCHAT_ORIGINS: ${JSON.stringify(origin)} is not an origin like https://shop.example`);
+  }
+  return origins;
+}
+
+function parseUrl(name: string, raw: string | undefined, schemes: string[]): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!schemes.some((s) => raw.startsWith(`${s}://`))) throw new ConfigError(`${name} must start with ${schemes.map((s) => `${s}://`).join(' or ')}`);
+  return raw;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
+  return {
+    port: parsePort(env.PORT),
+    sellers: parseSellers(env.AHCHAT_SELLERS),
+    dataDir: env.AHCHAT_DB || './ahchat-data',
+    origins: parseOrigins(env.AHCHAT_ORIGINS),
+    fsync: env.AHCHAT_FSYNC === '1' || env.AHCHAT_FSYNC === 'true',
+    databaseUrl: parseUrl('AHCHAT_DATABASE_URL', env.AHCHAT_DATABASE_URL, ['postgres', 'postgresql']),
+    redisUrl: parseUrl('AHCHAT_REDIS_URL', env.AHCHAT_REDIS_URL, ['redis', 'rediss']),
+  };
+}
