@@ -34,9 +34,10 @@ export function ahChat(input: AhChatOptions): AhChat {
   const options = resolveOptions(input);
   const store = options.store ?? lowdbStore({ dir: './ahchat-data' });
   const bus: Bus = options.bus ?? localBus();
-  const hub = new Hub(bus);
+  const app = express() as AhChat;
+  const hub = new Hub(bus, app);
   const started = hub.start();
-  const ctx: ChatContext = { options, store, hub, sellerNames: new Map() };
+  const ctx: ChatContext = { options, store, hub, sellerNames: new Map(), events: app };
   const { logger } = options;
 
   const wss = new WebSocketServer({
@@ -51,8 +52,6 @@ export function ahChat(input: AhChatOptions): AhChat {
   const detachers = new Map<Server, () => void>();
   let heartbeat: NodeJS.Timeout | undefined;
   let closing = false;
-
-  const app = express() as AhChat;
 
   /** Our endpoint below wherever we are mounted (app.path() joins the mount paths). */
   function socketPaths(): string[] {

@@ -58,7 +58,10 @@ async function buyerAuth(ctx: ChatContext, connection: Connection, request: Auth
   }
 
   const { chat, created } = await store.openChat({ buyerId: buyer.id, sellerId, chatter: buyer.name });
-  if (created) await hub.publish({ type: 'chat', sellerId, chatId: chat.id, chatter: chat.chatter });
+  if (created) {
+    await hub.publish({ type: 'chat', sellerId, chatId: chat.id, chatter: chat.chatter });
+    ctx.events.emit('chat', { id: chat.id, chatter: chat.chatter, sellerId: request.sellerId });
+  }
 
   connection.signedIn({ side: 'buyer', sellerId, chatId: chat.id, buyerId: buyer.id, name: buyer.name });
   connection.holdPushes();

@@ -2,12 +2,13 @@
 import { buyerKey, sellerKey } from './bus/bus.js';
 import type { Connection } from './connection.js';
 import type { ChatContext } from './context.js';
-import { ChatError } from './errors.js';
+import { ChatError, MessageRejected } from './errors.js';
 import type { ChatIdRequest, ClientRequest, HistoryRequest, MessageRequest, ReadRequest } from './protocol.js';
 import type { Chat } from './store/store.js';
 import type { Session } from './session.js';
 import { handleAuth } from './auth.js';
 import { toWireMessage } from './wire.js';
+import { toWireSellerId } from './protocol.js';
 
 /** Most messages one history page may carry, whatever the client asks. */
 const MAX_HISTORY_PAGE = 200;
@@ -58,16 +59,35 @@ async function sendMessage(ctx: ChatContext, connection: Connection, session: Se
     const [online] = await hub.isOnline([peer]);
     if (!online) throw new ChatError('USER_IS_NOT_ONLINE');
   }
+  const text = await screenText(ctx, session, chat, request.text);
   const { message, duplicate } = await store.appendMessage({
     chatId: chat.id,
     from: session.side,
-    text: request.text,
+    text,
     clientDate: request.clientDate,
     clientId: request.clientId,
   });
   // Confirm only now: the store has written it. A duplicate gets the original confirmation and no push.
   connection.send({ command: 'message', data: toWireMessage(message, session.side) });
-  if (!duplicate) await hub.publish({ type: 'message', sellerId: chat.sellerId, message, origin: connection.id });
+  if (duplicate) return;
+  await hub.publish({ type: 'message', sellerId: chat.sellerId, message, origin: connection.id });
+  ctx.events.emit('message', { ...message, sellerId: toWireSellerId(chat.sellerId) });
+}
+
+/** Runs the host's beforeMessage hook: the text to store, or a MESSAGE_REJECTED error. */
+async function screenText(ctx: ChatContext, session: Session, chat: Chat, text: string): Promise<string> {
+  const hook = ctx.options.beforeMessage;
+  if (!hook) return text;
+  let result: string | null;
+  try {
+    result = await hook({ text, chatId: chat.id, sellerId: toWireSellerId(chat.sellerId), from: session.side, name: session.name });
+  } catch (error) {
+    if (error instanceof MessageRejected) throw new ChatError('MESSAGE_REJECTED', { reason: error.reason });
+    throw error;
+  }
+  if (result === null) throw new ChatError('MESSAGE_REJECTED', { reason: 'REJECTED' });
+  if (typeof result !== 'string' || result.trim() === '') throw new Error('beforeMessage must return a non-empty string or null');
+  return result;
 }
 
 async function history(ctx: ChatContext, connection: Connection, session: Session, request: HistoryRequest): Promise<void> {

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { Hub } from './hub.js';
 import type { ResolvedOptions } from './options.js';
 import type { SellerKey, Store } from './store/store.js';
@@ -9,4 +10,6 @@ export interface ChatContext {
   hub: Hub;
   /** Seller names learned from authSeller/findSeller, shown to buyers as `chatter`. */
   sellerNames: Map<SellerKey, string>;
+  /** Host events ('message', 'chat', 'status'), emitted on the instance where they happen. */
+  events: EventEmitter;
 }

@@ -51,3 +51,14 @@ export class ChatError extends Error {
     this.name = 'ChatError';
   }
 }
+
+/**
+ * Thrown by a host's beforeMessage hook to refuse a message; the sender gets MESSAGE_REJECTED with
+ * `data.reason` set to this reason (a short code of the host's, e.g. 'PHONE_NUMBER').
+ */
+export class MessageRejected extends Error {
+  constructor(readonly reason: string = 'REJECTED') {
+    super(`message rejected: ${reason}`);
+    this.name = 'MessageRejected';
+  }
+}

@@ -3,6 +3,7 @@
  * Presence is counted per key locally; the bus hears only of a key's first and last local socket,
  * so several tabs of one person are one presence. No storage code here.
  */
+import type { EventEmitter } from 'node:events';
 import type { Bus, HubEvent, PresenceKey } from './bus/bus.js';
 import { buyerKey, sellerKey } from './bus/bus.js';
 import type { Connection } from './connection.js';
@@ -27,7 +28,11 @@ export class Hub {
   /** Join/leave calls for one key run one after another, so the bus sees them in order. */
   private readonly presenceQueue = new Map<PresenceKey, Promise<unknown>>();
 
-  constructor(private readonly bus: Bus) {}
+  constructor(
+    private readonly bus: Bus,
+    /** Receives the host's 'status' events for presence changes that start on this instance. */
+    private readonly events: EventEmitter,
+  ) {}
 
   start(): Promise<void> {
     return this.bus.start((event) => this.deliver(event));
@@ -74,11 +79,13 @@ export class Hub {
     const run = async () => {
       const changed = online ? await this.bus.join(key) : await this.bus.leave(key);
       if (!changed) return;
-      await this.bus.publish(
+      const event: HubEvent =
         session.side === 'seller'
           ? { type: 'seller-presence', sellerId: session.sellerId, online }
-          : { type: 'buyer-presence', sellerId: session.sellerId, chatId: session.chatId, online },
-      );
+          : { type: 'buyer-presence', sellerId: session.sellerId, chatId: session.chatId, online };
+      await this.bus.publish(event);
+      const { type: _type, sellerId, ...rest } = event;
+      this.events.emit('status', { side: session.side, sellerId: toWireSellerId(sellerId), ...rest });
     };
     const next = (this.presenceQueue.get(key) ?? Promise.resolve()).then(run, run);
     this.presenceQueue.set(key, next);

@@ -1,7 +1,7 @@
 /** AH Chat's public API. */
 export { ahChat, type AhChat } from './ah-chat.js';
-export type { AhChatOptions, AuthSeller, FindSeller, Logger, OriginsOption, Seller } from './options.js';
-export { ERROR_CODES, CLOSE_CODES, ChatError, type ErrorCode } from './errors.js';
+export type { AhChatOptions, AuthSeller, BeforeMessage, BeforeMessageContext, FindSeller, Logger, OriginsOption, Seller } from './options.js';
+export { ERROR_CODES, CLOSE_CODES, ChatError, MessageRejected, type ErrorCode } from './errors.js';
 export type * from './protocol.js';
 export * from './store/index.js';
 export type { Bus, HubEvent, PresenceKey } from './bus/bus.js';

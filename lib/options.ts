@@ -21,6 +21,22 @@ export type FindSeller = (id: WireSellerId) => Promise<Seller | null>;
 /** Who may open a socket: a list of exact origins, '*' for any, or a predicate. */
 export type OriginsOption = readonly string[] | '*' | ((origin: string) => boolean);
 
+/** What a beforeMessage hook is told about a message before it is stored. */
+export interface BeforeMessageContext {
+  text: string;
+  chatId: number;
+  sellerId: WireSellerId;
+  from: 'buyer' | 'seller';
+  /** The sender's name. */
+  name: string;
+}
+
+/**
+ * Lets the host change or refuse a message before it is stored: return the text to store (changed
+ * or not), null to refuse (reason 'REJECTED'), or throw MessageRejected(reason) to refuse with a reason.
+ */
+export type BeforeMessage = (context: BeforeMessageContext) => string | null | Promise<string | null>;
+
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
@@ -68,12 +84,14 @@ export interface AhChatOptions {
   historyLimit?: number;
   /** Most chats in a seller's auth answer. Default 200. */
   chatListLimit?: number;
+  /** Host hook run before each new message is stored (see BeforeMessage). */
+  beforeMessage?: BeforeMessage;
   /** Where AH Chat logs. Never receives tokens or message text. Default: console. */
   logger?: Logger;
 }
 
-export type ResolvedOptions = Required<Omit<AhChatOptions, 'findSeller' | 'store' | 'bus' | 'server'>> &
-  Pick<AhChatOptions, 'findSeller' | 'store' | 'bus' | 'server'>;
+type OptionalKeys = 'findSeller' | 'store' | 'bus' | 'server' | 'beforeMessage';
+export type ResolvedOptions = Required<Omit<AhChatOptions, OptionalKeys>> & Pick<AhChatOptions, OptionalKeys>;
 
 export const DEFAULTS = {
   path: '/ahchat',
@@ -140,6 +158,7 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
     fail('authSeller', 'a function ({id, token}) => Promise<{id, name} | null> (there is no permissive default)', input.authSeller);
   }
   if (input.findSeller !== undefined && typeof input.findSeller !== 'function') fail('findSeller', 'a function', input.findSeller);
+  if (input.beforeMessage !== undefined && typeof input.beforeMessage !== 'function') fail('beforeMessage', 'a function', input.beforeMessage);
   if (input.store !== undefined) hasMethods('store', input.store, STORE_METHODS);
   if (input.bus !== undefined) hasMethods('bus', input.bus, ['start', 'publish', 'join', 'leave', 'isOnline', 'close']);
   if (input.server !== undefined) hasMethods('server', input.server, ['on', 'listen']);
@@ -171,6 +190,7 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
     store: input.store,
     bus: input.bus,
     server: input.server,
+    beforeMessage: input.beforeMessage,
     path: input.path === undefined ? DEFAULTS.path : socketPath('path', input.path),
     extraSocketPaths: extra.map((p, i) => socketPath(`extraSocketPaths[${i}]`, p)),
     origins,

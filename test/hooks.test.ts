@@ -1,0 +1,82 @@
+/** Host hooks and events: beforeMessage, and chat.on('message' | 'chat' | 'status'). */
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MessageRejected } from '../lib/errors.js';
+import { TestClient } from './helpers/client.js';
+import { type RunningChat, signInSeller, signUpBuyer, startChat } from './helpers/chat-server.js';
+
+let running: RunningChat | undefined;
+const clients: TestClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await running?.stop();
+  running = undefined;
+});
+
+describe('beforeMessage', () => {
+  it('stores the text the hook returns, masks included, and tells the hook who wrote what', async () => {
+    const seen: unknown[] = [];
+    running = await startChat({
+      beforeMessage: (ctx) => {
+        seen.push(ctx);
+        return ctx.text.replace(/\+?\d[\d\s-]{7,}\d/g, '[phone hidden]');
+      },
+    });
+    const buyer = await signUpBuyer(running.url, 'Alice');
+    clients.push(buyer.client);
+    const sent = await buyer.client.request('message', { text: 'call me at +49 151 2345 6789', clientDate: 1, chatId: buyer.chatId });
+    expect(sent.data.text).toBe('call me at [phone hidden]');
+    expect(seen).toEqual([{ text: 'call me at +49 151 2345 6789', chatId: buyer.chatId, sellerId: 10, from: 'buyer', name: 'Alice' }]);
+    const seller = await signInSeller(running.url);
+    clients.push(seller.client);
+    expect(seller.auth.data.chats[0].messages[0].text).toBe('call me at [phone hidden]');
+  });
+
+  it("refuses with MESSAGE_REJECTED and the host's reason, storing nothing", async () => {
+    running = await startChat({
+      beforeMessage: ({ text }) => {
+        if (text.includes('casino')) throw new MessageRejected('SPAM');
+        if (text.includes('nope')) return null;
+        return text;
+      },
+    });
+    const buyer = await signUpBuyer(running.url);
+    clients.push(buyer.client);
+    expect(await buyer.client.request('message', { text: 'best casino', clientDate: 1, chatId: buyer.chatId })).toEqual({
+      command: 'message', error: 'MESSAGE_REJECTED', data: { reason: 'SPAM' },
+    });
+    expect(await buyer.client.request('message', { text: 'nope', clientDate: 1, chatId: buyer.chatId })).toEqual({
+      command: 'message', error: 'MESSAGE_REJECTED', data: { reason: 'REJECTED' },
+    });
+    const ok = await buyer.client.request('message', { text: 'fine', clientDate: 1, chatId: buyer.chatId });
+    expect(ok.data.id).toBe(1);
+  });
+
+  it('answers INTERNAL_ERROR, stores nothing and keeps serving when the hook crashes', async () => {
+    running = await startChat({
+      beforeMessage: () => {
+        throw new Error('hook bug');
+      },
+    });
+    const buyer = await signUpBuyer(running.url);
+    clients.push(buyer.client);
+    expect(await buyer.client.request('message', { text: 'x', clientDate: 1, chatId: buyer.chatId })).toEqual({ command: 'message', error: 'INTERNAL_ERROR' });
+    const history = await buyer.client.request('history', { chatId: buyer.chatId });
+    expect(history.data.messages).toEqual([]);
+  });
+});
+
+describe('host events', () => {
+  it("emits 'chat', 'status' and 'message' on the plugin", async () => {
+    running = await startChat();
+    const chatEvent = once(running.chat, 'chat');
+    const statusEvent = once(running.chat, 'status');
+    const buyer = await signUpBuyer(running.url, 'Eve');
+    clients.push(buyer.client);
+    expect((await chatEvent)[0]).toEqual({ id: buyer.chatId, chatter: 'Eve', sellerId: 10 });
+    expect((await statusEvent)[0]).toEqual({ side: 'buyer', sellerId: 10, chatId: buyer.chatId, online: true });
+    const messageEvent = once(running.chat, 'message');
+    await buyer.client.request('message', { text: 'hello host', clientDate: 7, chatId: buyer.chatId });
+    expect((await messageEvent)[0]).toMatchObject({ id: 1, chatId: buyer.chatId, from: 'buyer', text: 'hello host', sellerId: 10 });
+  });
+});
