@@ -155,11 +155,13 @@ export class StoreState {
 
   // ---- loading (used by persistent stores to rebuild the state from their files) ----
 
+  // These take ownership of the objects they are given (no copy: a loaded message then lives once in
+  // memory, shared with the file it came from). Callers must not change them afterwards.
+
   /** Adds a buyer as it was stored. Ids must come in order 1, 2, 3, … */
   restoreBuyer(buyer: Buyer): void {
-    const stored = copyBuyer(buyer);
-    this.#buyers.push(stored);
-    this.#buyersByHash.set(stored.tokenHash, stored);
+    this.#buyers.push(buyer);
+    this.#buyersByHash.set(buyer.tokenHash, buyer);
   }
 
   /**
@@ -167,10 +169,10 @@ export class StoreState {
    * and unread are derived from the messages; readIds are clamped to the last message.
    */
   restoreChat(chat: Chat, messages: Message[]): void {
-    const record: ChatRecord = { chat: copyChat(chat), messages: [], byClientId: new Map() };
-    record.chat.lastMessageId = 0;
-    record.chat.lastActivity = chat.createdAt;
-    for (const message of messages) this.#add(record, copyMessage(message));
+    const record: ChatRecord = { chat, messages: [], byClientId: new Map() };
+    chat.lastMessageId = 0;
+    chat.lastActivity = chat.createdAt;
+    for (const message of messages) this.#add(record, message);
     for (const side of ['buyer', 'seller'] as const) {
       record.chat.readIds[side] = Math.min(record.chat.readIds[side], record.chat.lastMessageId);
       record.chat.unread[side] = countFrom(record.messages, otherSide(side), record.chat.readIds[side]);
