@@ -18,6 +18,7 @@ import { lowdbStore } from './store/lowdb-store.js';
 import type { Store } from './store/store.js';
 import { claimUpgrades, clientIp, originAllowed, pathnameOf, rejectUpgrade } from './upgrade.js';
 import { widgetAssets } from './widget-assets.js';
+import { UnreadNotifier } from './unread-notifier.js';
 
 export interface AhChat extends Express {
   /** Accepts our WebSocket upgrades on this server (done for you by app.listen or the `server` option). */
@@ -38,6 +39,7 @@ export function ahChat(input: AhChatOptions): AhChat {
   const hub = new Hub(bus, app);
   const started = hub.start();
   const ctx: ChatContext = { options, store, hub, sellerNames: new Map(), events: app };
+  if (options.onUnread) ctx.unread = new UnreadNotifier(store, hub, options.onUnread, options.unreadQuietPeriod, options.logger);
   const { logger } = options;
 
   const wss = new WebSocketServer({
@@ -130,6 +132,7 @@ export function ahChat(input: AhChatOptions): AhChat {
     if (closing) return;
     closing = true;
     clearInterval(heartbeat);
+    ctx.unread?.close();
     for (const detach of detachers.values()) detach();
     detachers.clear();
     // Let frames already received finish (their messages get stored and confirmed), then say goodbye.

@@ -71,6 +71,7 @@ async function sendMessage(ctx: ChatContext, connection: Connection, session: Se
   connection.send({ command: 'message', data: toWireMessage(message, session.side) });
   if (duplicate) return;
   await hub.publish({ type: 'message', sellerId: chat.sellerId, message, origin: connection.id });
+  ctx.unread?.noted(chat.sellerId, message);
   ctx.events.emit('message', { ...message, sellerId: toWireSellerId(chat.sellerId) });
 }
 

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Hub } from './hub.js';
+import type { UnreadNotifier } from './unread-notifier.js';
 import type { ResolvedOptions } from './options.js';
 import type { SellerKey, Store } from './store/store.js';
 
@@ -12,4 +13,6 @@ export interface ChatContext {
   sellerNames: Map<SellerKey, string>;
   /** Host events ('message', 'chat', 'status'), emitted on the instance where they happen. */
   events: EventEmitter;
+  /** Present when the host gave onUnread. */
+  unread?: UnreadNotifier;
 }

@@ -6,3 +6,4 @@ export type * from './protocol.js';
 export * from './store/index.js';
 export type { Bus, HubEvent, PresenceKey } from './bus/bus.js';
 export { localBus } from './bus/local-bus.js';
+export type { OnUnread, UnreadNotice } from './unread-notifier.js';

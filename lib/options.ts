@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import type { Store } from './store/store.js';
 import type { Bus } from './bus/bus.js';
 import type { WireSellerId } from './protocol.js';
+import type { OnUnread } from './unread-notifier.js';
 
 export interface Seller {
   id: WireSellerId;
@@ -86,11 +87,15 @@ export interface AhChatOptions {
   chatListLimit?: number;
   /** Host hook run before each new message is stored (see BeforeMessage). */
   beforeMessage?: BeforeMessage;
+  /** Called once per quiet period for someone offline with unread messages (the host sends the e-mail). */
+  onUnread?: OnUnread;
+  /** Milliseconds after the first unread message before onUnread is called, batching what came meanwhile. Default 120000. */
+  unreadQuietPeriod?: number;
   /** Where AH Chat logs. Never receives tokens or message text. Default: console. */
   logger?: Logger;
 }
 
-type OptionalKeys = 'findSeller' | 'store' | 'bus' | 'server' | 'beforeMessage';
+type OptionalKeys = 'findSeller' | 'store' | 'bus' | 'server' | 'beforeMessage' | 'onUnread';
 export type ResolvedOptions = Required<Omit<AhChatOptions, OptionalKeys>> & Pick<AhChatOptions, OptionalKeys>;
 
 export const DEFAULTS = {
@@ -108,6 +113,7 @@ export const DEFAULTS = {
   trustProxy: false,
   historyLimit: 50,
   chatListLimit: 200,
+  unreadQuietPeriod: 120_000,
 } as const;
 
 const consoleLogger: Logger = {
@@ -159,6 +165,7 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
   }
   if (input.findSeller !== undefined && typeof input.findSeller !== 'function') fail('findSeller', 'a function', input.findSeller);
   if (input.beforeMessage !== undefined && typeof input.beforeMessage !== 'function') fail('beforeMessage', 'a function', input.beforeMessage);
+  if (input.onUnread !== undefined && typeof input.onUnread !== 'function') fail('onUnread', 'a function', input.onUnread);
   if (input.store !== undefined) hasMethods('store', input.store, STORE_METHODS);
   if (input.bus !== undefined) hasMethods('bus', input.bus, ['start', 'publish', 'join', 'leave', 'isOnline', 'close']);
   if (input.server !== undefined) hasMethods('server', input.server, ['on', 'listen']);
@@ -191,6 +198,8 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
     bus: input.bus,
     server: input.server,
     beforeMessage: input.beforeMessage,
+    onUnread: input.onUnread,
+    unreadQuietPeriod: positiveInt('unreadQuietPeriod', input.unreadQuietPeriod, DEFAULTS.unreadQuietPeriod),
     path: input.path === undefined ? DEFAULTS.path : socketPath('path', input.path),
     extraSocketPaths: extra.map((p, i) => socketPath(`extraSocketPaths[${i}]`, p)),
     origins,

@@ -80,3 +80,53 @@ describe('host events', () => {
     expect((await messageEvent)[0]).toMatchObject({ id: 1, chatId: buyer.chatId, from: 'buyer', text: 'hello host', sellerId: 10 });
   });
 });
+
+describe('onUnread', () => {
+  function collector() {
+    const notices: any[] = [];
+    let wake: (() => void) | undefined;
+    return {
+      notices,
+      hook: (notice: unknown) => {
+        notices.push(notice);
+        wake?.();
+      },
+      next: () => new Promise<void>((resolve) => (wake = resolve)),
+    };
+  }
+
+  it('batches what an offline seller has not read into one call per quiet period', async () => {
+    const c = collector();
+    running = await startChat({ onUnread: c.hook, unreadQuietPeriod: 100 });
+    const buyer = await signUpBuyer(running.url, 'Night owl');
+    clients.push(buyer.client);
+    const first = c.next();
+    for (const text of ['one', 'two', 'three']) await buyer.client.request('message', { text, clientDate: 1, chatId: buyer.chatId });
+    await first;
+    expect(c.notices).toHaveLength(1);
+    expect(c.notices[0]).toMatchObject({ side: 'seller', sellerId: 10 });
+    expect(c.notices[0].messages.map((m: any) => m.text)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('tells about an offline buyer per chat, and not about what the buyer already read', async () => {
+    const c = collector();
+    running = await startChat({ onUnread: c.hook, unreadQuietPeriod: 100 });
+    const buyer = await signUpBuyer(running.url, 'Gone');
+    const seller = await signInSeller(running.url);
+    clients.push(seller.client);
+    await buyer.client.request('message', { text: 'hi', clientDate: 1, chatId: buyer.chatId });
+    await seller.client.next('message');
+    const early = await seller.client.request('message', { text: 'seen already', clientDate: 1, chatId: buyer.chatId });
+    await buyer.client.next('message');
+    buyer.client.send('read', { chatId: buyer.chatId, id: early.data.id });
+    await buyer.client.next('unread');
+    buyer.client.close();
+    await seller.client.next('status');
+    const called = c.next();
+    await seller.client.request('message', { text: 'are you there?', clientDate: 2, chatId: buyer.chatId });
+    await called;
+    const buyerNotice = c.notices.find((n) => n.side === 'buyer');
+    expect(buyerNotice).toMatchObject({ side: 'buyer', sellerId: 10, chatId: buyer.chatId });
+    expect(buyerNotice.messages.map((m: any) => m.text)).toEqual(['are you there?']);
+  });
+});
