@@ -1,0 +1,411 @@
+/**
+ * A Store on PostgreSQL, for running several AH Chat instances on one database (see docs/SCALE-OUT.md).
+ *
+ * - Schema: created on first use by versioned migrations (a `schema_migrations` table in the store's
+ *   schema), or up front by `await store.migrate()`. Migrations run under a transaction-scoped advisory
+ *   lock, so instances starting together apply each one exactly once.
+ * - Message ids: appendMessage bumps `chats.last_message_id` and inserts the message in one
+ *   transaction; the UPDATE row-locks the chat, so concurrent writers on any number of instances
+ *   queue on that row and get ids 1, 2, 3, … in commit order.
+ * - clientId dedupe: a unique constraint on (chat_id, from_side, client_id); the loser of a race
+ *   rolls back and returns the stored message with duplicate: true.
+ * - openChat: a partial unique index on (buyer_id, seller_id) WHERE closed_at IS NULL makes
+ *   "one open chat per buyer and seller" the database's job, not a read-then-write race.
+ * - Durability: a promise resolves after COMMIT, i.e. as durable as the server's synchronous_commit.
+ *
+ * Times are stored as bigint Unix milliseconds, exactly as the contract carries them.
+ * `pg` is an optional peer dependency: this module is reached only through `ah-chat/postgres`.
+ */
+import pg from 'pg';
+import type { Buyer, Chat, Message, Side, Store } from './store.js';
+
+export interface PostgresStoreOptions {
+  /** A postgres:// URL; the store creates (and on close, ends) its own pool. */
+  connectionString?: string;
+  /** A pool the host owns: used as is, and left open on close. */
+  pool?: pg.Pool;
+  /** The schema holding AH Chat's tables (created if missing). Default 'ahchat'. */
+  schema?: string;
+}
+
+export type PostgresStore = Store & {
+  /** Creates or upgrades the tables. Runs by itself before the first query; call it to fail early. */
+  migrate(): Promise<void>;
+};
+
+/** Two-key advisory lock namespace: "AHCH" in ASCII, so our lock does not collide with the host's. */
+const LOCK_NAMESPACE = 0x41484348;
+
+/** Each migration runs once, in order, inside the migrating transaction. `s` is the quoted schema. */
+const MIGRATIONS: { version: number; name: string; sql: (s: string) => string }[] = [
+  {
+    version: 1,
+    name: 'buyers, chats, messages',
+    sql: (s) => `
+      CREATE TABLE ${s}.buyers (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name text NOT NULL,
+        token_hash text NOT NULL UNIQUE,
+        created_at bigint NOT NULL
+      );
+      CREATE TABLE ${s}.chats (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        seller_id text NOT NULL,
+        buyer_id bigint NOT NULL REFERENCES ${s}.buyers (id),
+        chatter text NOT NULL,
+        created_at bigint NOT NULL,
+        last_activity bigint NOT NULL,
+        last_message_id integer NOT NULL DEFAULT 0,
+        read_buyer integer NOT NULL DEFAULT 0,
+        read_seller integer NOT NULL DEFAULT 0,
+        unread_buyer integer NOT NULL DEFAULT 0,
+        unread_seller integer NOT NULL DEFAULT 0,
+        closed_at bigint
+      );
+      -- At most one open chat per buyer and seller; openChat's ON CONFLICT relies on it.
+      CREATE UNIQUE INDEX chats_open_pair ON ${s}.chats (buyer_id, seller_id) WHERE closed_at IS NULL;
+      -- listChats: a seller's chats, newest activity first.
+      CREATE INDEX chats_seller_activity ON ${s}.chats (seller_id, last_activity DESC, id DESC);
+      CREATE TABLE ${s}.messages (
+        chat_id bigint NOT NULL REFERENCES ${s}.chats (id),
+        id integer NOT NULL,
+        from_side text NOT NULL CHECK (from_side IN ('buyer', 'seller')),
+        text text NOT NULL,
+        created_at bigint NOT NULL,
+        client_date double precision NOT NULL,
+        client_id text,
+        -- The primary key is also the history paging index.
+        PRIMARY KEY (chat_id, id),
+        -- NULL client ids never conflict, so only messages that carry one are deduplicated.
+        CONSTRAINT messages_client_id UNIQUE (chat_id, from_side, client_id)
+      );`,
+  },
+];
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function postgresStore(options: PostgresStoreOptions): PostgresStore {
+  if (options === null || typeof options !== 'object') throw new TypeError('postgresStore: options must be an object');
+  const { connectionString, schema = 'ahchat' } = options;
+  if ((connectionString === undefined) === (options.pool === undefined)) {
+    throw new TypeError('postgresStore: give exactly one of options.connectionString and options.pool');
+  }
+  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
+    throw new TypeError(`postgresStore: options.schema must be a lower-case SQL identifier, got ${JSON.stringify(schema)}`);
+  }
+  const ownPool = options.pool === undefined;
+  const pool = options.pool ?? new pg.Pool({ connectionString });
+  // An idle client that loses its connection emits 'error' on the pool; unheard, that kills the
+  // process. The pool already dropped the client, and the next query opens a new one.
+  if (ownPool) pool.on('error', () => {});
+
+  const s = `"${schema}"`;
+  const buyers = `${s}.buyers`;
+  const chats = `${s}.chats`;
+  const messages = `${s}.messages`;
+  const lockKey = hashKey(schema);
+
+  let closed = false;
+  let ready: Promise<void> | null = null;
+
+  async function migrate(): Promise<void> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, lockKey]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (
+           version integer PRIMARY KEY,
+           name text NOT NULL,
+           applied_at timestamptz NOT NULL DEFAULT now()
+         )`,
+      );
+      const { rows } = await client.query<{ version: number }>(`SELECT coalesce(max(version), 0) AS version FROM ${s}.schema_migrations`);
+      const current = rows[0]!.version;
+      const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+      if (current > latest) {
+        throw new Error(`postgresStore: schema ${schema} is at version ${current}, newer than this AH Chat knows (${latest}); upgrade AH Chat`);
+      }
+      for (const migration of MIGRATIONS) {
+        if (migration.version <= current) continue;
+        await client.query(migration.sql(s));
+        await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Runs the migration once per store; a failed one is retried by the next call. */
+  function ensureReady(): Promise<void> {
+    if (closed) return Promise.reject(new Error('postgresStore: the store is closed'));
+    ready ??= migrate().catch((error: unknown) => {
+      ready = null;
+      throw error;
+    });
+    return ready;
+  }
+
+  async function query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+    await ensureReady();
+    return (await pool.query<R>(text, values)).rows;
+  }
+
+  /**
+   * Runs fn in a transaction on one client. fn returns 'rollback' to undo its writes and give back
+   * its value anyway (appendMessage's duplicate path); a throw rolls back and rethrows.
+   */
+  async function transaction<T>(fn: (client: pg.PoolClient) => Promise<{ value: T; rollback?: boolean }>): Promise<T> {
+    await ensureReady();
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const { value, rollback } = await fn(client);
+      await client.query(rollback ? 'ROLLBACK' : 'COMMIT');
+      return value;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      // A client whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
+      client.release(broken);
+    }
+  }
+
+  return {
+    migrate: async () => {
+      if (closed) throw new Error('postgresStore: the store is closed');
+      await migrate();
+      ready = Promise.resolve();
+    },
+
+    async createBuyer(input) {
+      const rows = await query<BuyerRow>(
+        `INSERT INTO ${buyers} (name, token_hash, created_at) VALUES ($1, $2, $3) RETURNING *`,
+        [input.name, input.tokenHash, Date.now()],
+      );
+      return toBuyer(rows[0]!);
+    },
+
+    async findBuyerByTokenHash(tokenHash) {
+      const rows = await query<BuyerRow>(`SELECT * FROM ${buyers} WHERE token_hash = $1`, [tokenHash]);
+      return rows[0] ? toBuyer(rows[0]) : null;
+    },
+
+    async openChat(input) {
+      // Insert-or-find; the find misses only if the open chat was closed in between, so try again.
+      for (;;) {
+        const now = Date.now();
+        const inserted = await query<ChatRow>(
+          `INSERT INTO ${chats} (seller_id, buyer_id, chatter, created_at, last_activity)
+           VALUES ($1, $2, $3, $4, $4)
+           ON CONFLICT (buyer_id, seller_id) WHERE closed_at IS NULL DO NOTHING
+           RETURNING *`,
+          [input.sellerId, input.buyerId, input.chatter, now],
+        );
+        if (inserted[0]) return { chat: toChat(inserted[0]), created: true };
+        const found = await query<ChatRow>(
+          `SELECT * FROM ${chats} WHERE buyer_id = $1 AND seller_id = $2 AND closed_at IS NULL`,
+          [input.buyerId, input.sellerId],
+        );
+        if (found[0]) return { chat: toChat(found[0]), created: false };
+      }
+    },
+
+    async getChat(chatId) {
+      const rows = await query<ChatRow>(`SELECT * FROM ${chats} WHERE id = $1`, [chatId]);
+      return rows[0] ? toChat(rows[0]) : null;
+    },
+
+    async listChats(sellerId, options) {
+      const limit = Math.floor(options.limit);
+      if (!(limit > 0)) return [];
+      const rows = await query<ChatRow>(
+        `SELECT * FROM ${chats}
+         WHERE seller_id = $1 ${options.includeClosed ? '' : 'AND closed_at IS NULL'}
+         ORDER BY last_activity DESC, id DESC
+         LIMIT $2`,
+        [sellerId, limit],
+      );
+      return rows.map(toChat);
+    },
+
+    async appendMessage(input) {
+      const unread = input.from === 'buyer' ? 'unread_seller' : 'unread_buyer';
+      const clientId = input.clientId ?? null;
+      const result = await transaction(async (client) => {
+        // Row-locks the chat until COMMIT: the next writer to this chat waits here, then sees our id.
+        // The message's time is the new lastActivity, so createdAt never goes back as ids go up,
+        // even when instances' clocks disagree or a writer waited for the lock.
+        const bumped = await client.query<{ last_message_id: number; last_activity: string }>(
+          `UPDATE ${chats}
+           SET last_message_id = last_message_id + 1,
+               last_activity = greatest(last_activity, $2),
+               ${unread} = ${unread} + 1
+           WHERE id = $1
+           RETURNING last_message_id, last_activity`,
+          [input.chatId, Date.now()],
+        );
+        const bump = bumped.rows[0];
+        if (!bump) throw new Error(`appendMessage: no chat with id ${input.chatId}`);
+        const inserted = await client.query<MessageRow>(
+          `INSERT INTO ${messages} (chat_id, id, from_side, text, created_at, client_date, client_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (chat_id, from_side, client_id) DO NOTHING
+           RETURNING *`,
+          [input.chatId, bump.last_message_id, input.from, input.text, bump.last_activity, input.clientDate, clientId],
+        );
+        const row = inserted.rows[0];
+        // No row: this clientId is stored already. Undo the bump; the original is read below.
+        return row ? { value: toMessage(row) } : { value: null, rollback: true };
+      });
+      if (result) return { message: result, duplicate: false };
+      // The original committed before our UPDATE got the row lock, so this read sees it.
+      const rows = await query<MessageRow>(
+        `SELECT * FROM ${messages} WHERE chat_id = $1 AND from_side = $2 AND client_id = $3`,
+        [input.chatId, input.from, clientId],
+      );
+      return { message: toMessage(rows[0]!), duplicate: true };
+    },
+
+    async listMessages(chatId, options) {
+      const limit = Math.floor(options.limit);
+      if (!(limit > 0)) return [];
+      // The newest `limit` matching ids, walking the (chat_id, id) key backwards, then ascending.
+      const rows = await query<MessageRow>(
+        `SELECT * FROM (
+           SELECT * FROM ${messages}
+           WHERE chat_id = $1 AND id > $2::float8 AND ($3::float8 IS NULL OR id < $3::float8)
+           ORDER BY id DESC
+           LIMIT $4
+         ) newest ORDER BY id`,
+        [chatId, options.after ?? 0, options.before ?? null, limit],
+      );
+      return rows.map(toMessage);
+    },
+
+    async markRead(chatId, side, messageId) {
+      const read = side === 'buyer' ? 'read_buyer' : 'read_seller';
+      const unread = side === 'buyer' ? 'unread_buyer' : 'unread_seller';
+      return transaction(async (client) => {
+        // Lock first: the count below must see every message committed before the marker moves,
+        // including one whose append was holding the chat row when we arrived.
+        const locked = await client.query<ChatRow>(`SELECT * FROM ${chats} WHERE id = $1 FOR UPDATE`, [chatId]);
+        const row = locked.rows[0];
+        if (!row) return { value: null };
+        const readId = Math.min(Math.floor(messageId), row.last_message_id);
+        if (!(readId > row[read])) return { value: toChat(row) };
+        const updated = await client.query<ChatRow>(
+          `UPDATE ${chats}
+           SET ${read} = $2,
+               ${unread} = (SELECT count(*) FROM ${messages} WHERE chat_id = $1 AND from_side = $3 AND id > $2)
+           WHERE id = $1
+           RETURNING *`,
+          [chatId, readId, otherSide(side)],
+        );
+        return { value: toChat(updated.rows[0]!) };
+      });
+    },
+
+    async closeChat(chatId) {
+      const closedNow = await query<ChatRow>(
+        `UPDATE ${chats} SET closed_at = $2 WHERE id = $1 AND closed_at IS NULL RETURNING *`,
+        [chatId, Date.now()],
+      );
+      if (closedNow[0]) return toChat(closedNow[0]);
+      // Already closed (unchanged) or no such chat.
+      const rows = await query<ChatRow>(`SELECT * FROM ${chats} WHERE id = $1`, [chatId]);
+      return rows[0] ? toChat(rows[0]) : null;
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Queries already running finish first: pool.end() waits for checked-out clients.
+      if (ownPool) await pool.end();
+    },
+  };
+}
+
+interface BuyerRow {
+  id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+}
+
+interface ChatRow {
+  id: string;
+  seller_id: string;
+  buyer_id: string;
+  chatter: string;
+  created_at: string;
+  last_activity: string;
+  last_message_id: number;
+  read_buyer: number;
+  read_seller: number;
+  unread_buyer: number;
+  unread_seller: number;
+  closed_at: string | null;
+}
+
+interface MessageRow {
+  chat_id: string;
+  id: number;
+  from_side: Side;
+  text: string;
+  created_at: string;
+  client_date: number;
+  client_id: string | null;
+}
+
+// pg returns bigint columns as strings; our ids and Unix-ms times stay far below 2^53.
+function toBuyer(row: BuyerRow): Buyer {
+  return { id: Number(row.id), name: row.name, tokenHash: row.token_hash, createdAt: Number(row.created_at) };
+}
+
+function toChat(row: ChatRow): Chat {
+  const chat: Chat = {
+    id: Number(row.id),
+    sellerId: row.seller_id,
+    buyerId: Number(row.buyer_id),
+    chatter: row.chatter,
+    createdAt: Number(row.created_at),
+    lastActivity: Number(row.last_activity),
+    lastMessageId: row.last_message_id,
+    readIds: { buyer: row.read_buyer, seller: row.read_seller },
+    unread: { buyer: row.unread_buyer, seller: row.unread_seller },
+  };
+  if (row.closed_at !== null) chat.closedAt = Number(row.closed_at);
+  return chat;
+}
+
+function toMessage(row: MessageRow): Message {
+  const message: Message = {
+    id: row.id,
+    chatId: Number(row.chat_id),
+    from: row.from_side,
+    text: row.text,
+    createdAt: Number(row.created_at),
+    clientDate: row.client_date,
+  };
+  if (row.client_id !== null) message.clientId = row.client_id;
+  return message;
+}
+
+const otherSide = (side: Side): Side => (side === 'buyer' ? 'seller' : 'buyer');
+
+/** A stable 32-bit key per schema name (FNV-1a), so stores on different schemas do not wait on each other. */
+function hashKey(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash | 0;
+}
