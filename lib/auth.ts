@@ -6,6 +6,7 @@ import { ChatError } from './errors.js';
 import type { AuthRequest, WireChat } from './protocol.js';
 import type { Chat, Side } from './store/store.js';
 import { hashToken, newToken } from './tokens.js';
+import type { Session } from './session.js';
 import { toWireChat } from './wire.js';
 
 export async function handleAuth(ctx: ChatContext, connection: Connection, request: AuthRequest): Promise<void> {
@@ -23,16 +24,32 @@ async function sellerAuth(ctx: ChatContext, connection: Connection, request: Aut
   ctx.sellerNames.set(sellerId, seller.name);
 
   // Join the hub before reading, so nothing that happens meanwhile is missed; pushes wait for the answer.
-  connection.signedIn({ side: 'seller', sellerId, name: seller.name });
+  await signIn(ctx, connection, { side: 'seller', sellerId, name: seller.name }, async () => {
+    const chats = await ctx.store.listChats(sellerId, { limit: ctx.options.chatListLimit });
+    const online = await ctx.hub.isOnline(chats.map((chat) => buyerKey(chat.id)));
+    const views = await Promise.all(
+      chats.map((chat, i) => chatView(ctx, chat, 'seller', chat.chatter, online[i] ?? false, request.since)),
+    );
+    connection.send({ command: 'auth', data: { name: seller.name, chats: views } });
+  });
+}
+
+/**
+ * Marks the socket signed in and joins the hub, then runs `answer` with pushes held back until it
+ * has sent the auth answer. If answering fails, the socket is signed out again (and left the hub).
+ */
+async function signIn(ctx: ChatContext, connection: Connection, session: Session, answer: () => Promise<void>): Promise<void> {
+  connection.signedIn(session);
   connection.holdPushes();
-  await ctx.hub.add(connection);
-  const chats = await ctx.store.listChats(sellerId, { limit: ctx.options.chatListLimit });
-  const online = await ctx.hub.isOnline(chats.map((chat) => buyerKey(chat.id)));
-  const views = await Promise.all(
-    chats.map((chat, i) => chatView(ctx, chat, 'seller', chat.chatter, online[i] ?? false, request.since)),
-  );
-  connection.send({ command: 'auth', data: { name: seller.name, chats: views } });
-  connection.releasePushes();
+  try {
+    await ctx.hub.add(connection);
+    await answer();
+    connection.releasePushes();
+  } catch (error) {
+    connection.signedOut();
+    await ctx.hub.remove(connection, session).catch(() => {});
+    throw error;
+  }
 }
 
 async function buyerAuth(ctx: ChatContext, connection: Connection, request: AuthRequest): Promise<void> {
@@ -63,15 +80,14 @@ async function buyerAuth(ctx: ChatContext, connection: Connection, request: Auth
     ctx.events.emit('chat', { id: chat.id, chatter: chat.chatter, sellerId: request.sellerId });
   }
 
-  connection.signedIn({ side: 'buyer', sellerId, chatId: chat.id, buyerId: buyer.id, name: buyer.name });
-  connection.holdPushes();
-  await hub.add(connection);
-  const [online = false] = await hub.isOnline([sellerKey(sellerId)]);
-  const view = await chatView(ctx, chat, 'buyer', ctx.sellerNames.get(sellerId) ?? sellerId, online, request.since);
-  const data = token ? { token, chatId: chat.id, name: buyer.name, chats: [view] } : { chatId: chat.id, name: buyer.name, chats: [view] };
-  connection.send({ command: 'auth', data });
-  connection.send({ command: 'status', data: { chatId: chat.id, status: online } });
-  connection.releasePushes();
+  const session: Session = { side: 'buyer', sellerId, chatId: chat.id, buyerId: buyer.id, name: buyer.name };
+  await signIn(ctx, connection, session, async () => {
+    const [online = false] = await hub.isOnline([sellerKey(sellerId)]);
+    const view = await chatView(ctx, chat, 'buyer', ctx.sellerNames.get(sellerId) ?? sellerId, online, request.since);
+    const data = token ? { token, chatId: chat.id, name: buyer.name, chats: [view] } : { chatId: chat.id, name: buyer.name, chats: [view] };
+    connection.send({ command: 'auth', data });
+    connection.send({ command: 'status', data: { chatId: chat.id, status: online } });
+  });
 }
 
 /** One chat as the receiver sees it: the newest messages, or those after `since[chat.id]`. */

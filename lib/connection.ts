@@ -86,6 +86,12 @@ export class Connection {
     else this.sendText(text);
   }
 
+  /** Undoes signedIn after a failed auth; held pushes are dropped. */
+  signedOut(): void {
+    this.session = null;
+    this.held = null;
+  }
+
   send(frame: Frame): void {
     this.sendText(JSON.stringify(frame));
   }

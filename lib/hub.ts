@@ -58,8 +58,7 @@ export class Hub {
   }
 
   /** Forgets a socket; publishes a presence change if it was the person's last anywhere. */
-  async remove(connection: Connection): Promise<void> {
-    const session = connection.session;
+  async remove(connection: Connection, session: Session | null = connection.session): Promise<void> {
     if (!session) return;
     const sockets = this.socketsOf(session, false);
     if (!sockets?.delete(connection) || sockets.size > 0) return;

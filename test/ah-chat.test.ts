@@ -278,3 +278,53 @@ describe('requireOnline', () => {
     expect(ok.data.id).toBe(1);
   });
 });
+
+describe('store failures', () => {
+  it('answers INTERNAL_ERROR when the store fails during auth, and leaves the socket signed out', async () => {
+    const { memoryStore } = await import('../lib/store/memory-store.js');
+    const store = memoryStore();
+    let failNext = true;
+    const flaky = {
+      ...store,
+      listChats: (...args: Parameters<typeof store.listChats>) => {
+        if (failNext) {
+          failNext = false;
+          return Promise.reject(new Error('disk on fire'));
+        }
+        return store.listChats(...args);
+      },
+    };
+    await running.stop();
+    running = await startChat({ store: flaky });
+    const client = await TestClient.connect(running.url);
+    clients.push(client);
+    expect(await client.request('auth', { id: 10, token: SELLERS['10']!.token })).toEqual({ command: 'auth', error: 'INTERNAL_ERROR' });
+    expect(await client.request('history', { chatId: 1 })).toEqual({ command: 'history', error: 'NOT_AUTHORIZED' });
+    const retry = await client.request('auth', { id: 10, token: SELLERS['10']!.token });
+    expect(retry.data.name).toBe('Shop Ten');
+  });
+
+  it('answers INTERNAL_ERROR and confirms nothing when appendMessage fails; a resend with the clientId then works once', async () => {
+    const { memoryStore } = await import('../lib/store/memory-store.js');
+    const store = memoryStore();
+    let failNext = true;
+    const flaky = {
+      ...store,
+      appendMessage: (input: Parameters<typeof store.appendMessage>[0]) => {
+        if (failNext) {
+          failNext = false;
+          return Promise.reject(new Error('write failed'));
+        }
+        return store.appendMessage(input);
+      },
+    };
+    await running.stop();
+    running = await startChat({ store: flaky });
+    const buyer = track(await signUpBuyer(running.url));
+    const msg = { text: 'retry me', clientDate: 1, chatId: buyer.chatId, clientId: 'r1' };
+    expect(await buyer.client.request('message', msg)).toEqual({ command: 'message', error: 'INTERNAL_ERROR' });
+    expect((await buyer.client.request('message', msg)).data.id).toBe(1);
+    expect((await buyer.client.request('message', msg)).data.id).toBe(1);
+    expect((await buyer.client.request('history', { chatId: buyer.chatId })).data.messages).toHaveLength(1);
+  });
+});
