@@ -4,7 +4,7 @@
  * so several tabs of one person are one presence. No storage code here.
  */
 import type { EventEmitter } from 'node:events';
-import type { Bus, HubEvent, PresenceKey } from './bus/bus.js';
+import type { Bus, HubEvent, PresenceEvent, PresenceKey } from './bus/bus.js';
 import { buyerKey, sellerKey } from './bus/bus.js';
 import type { Connection } from './connection.js';
 import type { Frame } from './protocol.js';
@@ -75,13 +75,15 @@ export class Hub {
 
   private presence(session: Session, online: boolean): Promise<void> {
     const key = keyOf(session);
+    // Given to join so that a shared bus can announce it by itself if this instance dies.
+    const offline: PresenceEvent =
+      session.side === 'seller'
+        ? { type: 'seller-presence', sellerId: session.sellerId, online: false }
+        : { type: 'buyer-presence', sellerId: session.sellerId, chatId: session.chatId, online: false };
     const run = async () => {
-      const changed = online ? await this.bus.join(key) : await this.bus.leave(key);
+      const changed = online ? await this.bus.join(key, offline) : await this.bus.leave(key);
       if (!changed) return;
-      const event: HubEvent =
-        session.side === 'seller'
-          ? { type: 'seller-presence', sellerId: session.sellerId, online }
-          : { type: 'buyer-presence', sellerId: session.sellerId, chatId: session.chatId, online };
+      const event: PresenceEvent = { ...offline, online };
       await this.bus.publish(event);
       const { type: _type, sellerId, ...rest } = event;
       this.events.emit('status', { side: session.side, sellerId: toWireSellerId(sellerId), ...rest });

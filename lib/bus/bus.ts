@@ -28,12 +28,19 @@ export type HubEvent =
   /** The seller closed the chat. */
   | { type: 'closed'; sellerId: SellerKey; chatId: number };
 
+/** A presence change: what join/leave callers publish, and what a bus announces for a dead instance. */
+export type PresenceEvent = Extract<HubEvent, { type: 'buyer-presence' | 'seller-presence' }>;
+
 export interface Bus {
   /** Begins delivering every event published by any instance (this one included) to onEvent. */
   start(onEvent: (event: HubEvent) => void): Promise<void>;
   publish(event: HubEvent): Promise<void>;
-  /** This instance opened its first socket for key. Resolves true when the key was offline everywhere. */
-  join(key: PresenceKey): Promise<boolean>;
+  /**
+   * This instance opened its first socket for key. Resolves true when the key was offline everywhere.
+   * `offline` (online: false) is what a multi-instance bus publishes by itself if every instance
+   * holding the key dies without leave(), so the key does not stay online forever.
+   */
+  join(key: PresenceKey, offline?: PresenceEvent): Promise<boolean>;
   /** This instance closed its last socket for key. Resolves true when the key is now offline everywhere. */
   leave(key: PresenceKey): Promise<boolean>;
   /** Whether each key has a socket on any live instance. */
