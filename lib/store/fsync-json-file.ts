@@ -3,24 +3,17 @@
  * loss: temp file → fsync → rename over the file → fsync the directory (which makes the rename
  * itself durable).
  *
- * Writes are coalesced as steno's Writer does: while one is in flight, later calls wait for the next
- * one, which carries the newest data; every caller resolves after a write containing its data.
- * The JSON is made when the write starts, not at each call, so a burst costs one stringify.
+ * Writes run one after another (they share the temp file); each serialises its data when called.
+ * Put it behind a CoalescingAdapter so that a burst of writes costs one serialisation and one fsync.
  */
 import { open, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 
-interface Batch<T> {
-  data: T;
-  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
-}
-
 export class FsyncJSONFile<T> implements Adapter<T> {
   #file: string;
   #temp: string;
-  #next: Batch<T> | null = null;
-  #running = false;
+  #last: Promise<void> = Promise.resolve();
 
   constructor(file: string) {
     this.#file = file;
@@ -38,26 +31,11 @@ export class FsyncJSONFile<T> implements Adapter<T> {
   }
 
   write(data: T): Promise<void> {
-    const batch = (this.#next ??= { data, waiters: [] });
-    batch.data = data;
-    const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
-    if (!this.#running) void this.#drain();
+    const text = JSON.stringify(data, null, 2);
+    const write = (): Promise<void> => this.#writeDurably(text);
+    const done = this.#last.then(write, write);
+    this.#last = done;
     return done;
-  }
-
-  async #drain(): Promise<void> {
-    this.#running = true;
-    while (this.#next) {
-      const batch = this.#next;
-      this.#next = null;
-      try {
-        await this.#writeDurably(JSON.stringify(batch.data, null, 2));
-        for (const waiter of batch.waiters) waiter.resolve();
-      } catch (error) {
-        for (const waiter of batch.waiters) waiter.reject(error);
-      }
-    }
-    this.#running = false;
   }
 
   async #writeDurably(text: string): Promise<void> {

@@ -2,6 +2,7 @@ import { fsyncSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
+import { CoalescingAdapter } from './coalescing-adapter.js';
 import { FsyncJSONFile } from './fsync-json-file.js';
 import { listSegmentFiles, readSegments, SegmentLog, type LoadedSegment } from './segment-log.js';
 import { copyMessage, StoreState } from './store-state.js';
@@ -42,8 +43,11 @@ let warnedInProduction = false;
  * segment. A chat's lastMessageId, lastActivity and unread counts are never written: they are
  * recomputed from the messages at load, so storing a message touches no other file.
  *
- * Durability: a writing method resolves only after the atomic write (temp file + rename) that
- * contains its change completed. By default that survives a crash of the process (even SIGKILL);
+ * Writes to one file are coalesced (CoalescingAdapter): a burst of messages to one chat costs one
+ * serialisation and one file write, not one per message.
+ *
+ * Durability: a writing method resolves only after the atomic write (temp file + rename, by lowdb's
+ * JSONFile) that contains its change completed. By default that survives a crash of the process (even SIGKILL);
  * surviving a power loss or an OS crash needs `fsync: true` (fsync of file and directory per write).
  * A restart keeps every change whose promise resolved.
  *
@@ -72,7 +76,8 @@ export function lowdbStore(options: LowdbStoreOptions = {}): Store {
     syncDirectorySync(dir);
   }
 
-  const adapter = <T>(file: string): Adapter<T> => (fsync ? new FsyncJSONFile<T>(file) : new JSONFile<T>(file));
+  const adapter = <T>(file: string): Adapter<T> =>
+    new CoalescingAdapter<T>(fsync ? new FsyncJSONFile<T>(file) : new JSONFile<T>(file));
   const pending = new Set<Promise<void>>();
   const logOptions = <T>(fileOf: (no: number) => string) => ({ fileOf, adapter: adapter<T[]>, segmentSize, pending });
   const segmentFiles = (path: string, pattern: RegExp) => {
