@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/**
+ * Builds the browser widget into dist/widget/:
+ *   ahchat.js   UMD: RequireJS module `ahchat`, CommonJS, or a plain <script> setting window.AHChat
+ *   ahchat.mjs  ES module (`import { AHChat } from 'ah-chat/widget'`)
+ *   chat.tpl    the default template (fetched by the widget from <path>/chat.tpl)
+ *   i18n/*.json the strings, per language (fetched by the widget: English and the page's language)
+ *   types/      TypeScript declarations of the public API
+ *   manifest.json  sizes and content hashes (for ETags and versioned URLs)
+ * Prints the gzipped size and fails when the UMD bundle is over the 15 KB gzip budget.
+ * esbuild does the bundling: fast, no config, and it already minifies to within a few % of terser.
+ */
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'widget');
+export const BUDGET_GZIP = 15 * 1024;
+
+const common = {
+  entryPoints: [join(root, 'widget', 'index.ts')],
+  bundle: true,
+  minify: true,
+  write: false,
+  target: ['es2022', 'chrome94', 'firefox93', 'safari15.4'],
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+/**
+ * The UMD wrapper. Loaded by RequireJS (which marks its script tags with data-requiremodule) the
+ * module is defined anonymously, so any module id mapped to this file works; loaded by a plain
+ * <script> on a page that also has an AMD loader it is defined as `ahchat` (an anonymous define there
+ * would be a "mismatched anonymous define" error). window.AHChat is always set.
+ */
+function umd(esm) {
+  const exported = /export\{(\w+) as AHChat[^}]*\};?\s*$/.exec(esm);
+  if (!exported) throw new Error('build-widget: the ES module build no longer ends with its export statement');
+  const body = esm.slice(0, exported.index);
+  return `/*! AH Chat widget | MIT */
+(function(r,f){var A=f(),d=typeof define=='function'&&define.amd&&define,s=typeof document!='undefined'&&document.currentScript;` +
+    `if(d)s&&s.getAttribute('data-requiremodule')?d([],function(){return A}):d('ahchat',[],function(){return A});` +
+    `else if(typeof module=='object'&&module.exports)module.exports=A;if(r)r.AHChat=A})` +
+    `(typeof self!='undefined'?self:this,function(){${body}return ${exported[1]}});\n`;
+}
+
+/** htm keeps template literals verbatim; indentation after a newline is whitespace htm drops anyway. */
+const squeeze = (code) => code.replace(/\n[ \t]+/g, '\n');
+
+const hash = (text) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
+
+export async function buildWidget({ types = true, quiet = false } = {}) {
+  await mkdir(out, { recursive: true });
+  const esm = squeeze((await build({ ...common, format: 'esm' })).outputFiles[0].text);
+  const files = {
+    'ahchat.js': umd(esm),
+    'ahchat.mjs': esm,
+    'chat.tpl': await readFile(join(root, 'widget', 'chat.tpl'), 'utf8'),
+  };
+  await mkdir(join(out, 'i18n'), { recursive: true });
+  for (const name of await readdir(join(root, 'widget', 'i18n'))) {
+    if (!name.endsWith('.json')) continue;
+    files[`i18n/${name}`] = JSON.stringify(JSON.parse(await readFile(join(root, 'widget', 'i18n', name), 'utf8')));
+  }
+  const manifest = {};
+  for (const [name, text] of Object.entries(files)) {
+    await writeFile(join(out, name), text);
+    manifest[name] = { bytes: Buffer.byteLength(text), gzip: gzipSync(text, { level: 9 }).length, hash: hash(text) };
+  }
+  await writeFile(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  if (types) {
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'widget', 'tsconfig.json')], {
+      stdio: 'inherit',
+    });
+  }
+  const size = manifest['ahchat.js'].gzip;
+  if (!quiet) {
+    for (const [name, m] of Object.entries(manifest)) {
+      console.log(`${relative(root, join(out, name)).padEnd(28)} ${kb(m.bytes).padStart(10)}  gzip ${kb(m.gzip).padStart(9)}`);
+    }
+    console.log(`widget bundle: ${kb(size)} gzipped (budget ${kb(BUDGET_GZIP)})`);
+  }
+  if (size > BUDGET_GZIP) throw new Error(`widget bundle is ${kb(size)} gzipped, over the ${kb(BUDGET_GZIP)} budget`);
+  return manifest;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  buildWidget().catch((error) => {
+    console.error(error.message ?? error);
+    process.exit(1);
+  });
+}

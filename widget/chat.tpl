@@ -1,0 +1,180 @@
+<!--
+  AH Chat default template. Copy it, change it, and pass its URL as the `template` option.
+  Format: docs/WIDGET.md#templates. Slots: title, status, back, unread, body.
+-->
+<style>
+  :host {
+    all: initial;
+    --ah-accent: #2457d6;
+    --ah-accent-text: #fff;
+    --ah-bg: #fff;
+    --ah-text: #1b1f24;
+    --ah-muted: #6a7380;
+    --ah-line: #e6e8ec;
+    --ah-soft: #f3f5f8;
+    --ah-theirs: #eef1f5;
+    --ah-theirs-text: var(--ah-text);
+    --ah-mine: var(--ah-accent);
+    --ah-mine-text: var(--ah-accent-text);
+    --ah-online: #1f9d55;
+    --ah-danger: #c62828;
+    --ah-notice: #fff7e0;
+    --ah-font: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+    --ah-size: 14px;
+    --ah-radius: 18px;
+    --ah-width: 370px;
+    --ah-height: 580px;
+    --ah-offset: 20px;
+    --ah-shadow: 0 12px 40px rgba(16, 24, 40, .18), 0 2px 8px rgba(16, 24, 40, .08);
+    --ah-z: 2147483000;
+  }
+  * { box-sizing: border-box; }
+  .ah { font: var(--ah-size)/1.45 var(--ah-font); color: var(--ah-text); -webkit-font-smoothing: antialiased; }
+  button, input, textarea { font: inherit; color: inherit; }
+  button { cursor: pointer; }
+  :focus-visible { outline: 2px solid var(--ah-accent); outline-offset: 2px; }
+  .ah-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+
+  /* floating: a launcher in the corner and a panel above it */
+  .ah[data-mode="floating"] { position: fixed; z-index: var(--ah-z); bottom: var(--ah-offset); right: var(--ah-offset); }
+  .ah[data-mode="floating"][data-position="left"] { right: auto; left: var(--ah-offset); }
+  .ah-launcher {
+    position: relative; display: flex; align-items: center; gap: 8px; margin-left: auto;
+    height: 56px; min-width: 56px; padding: 0 18px; border: 0; border-radius: 28px;
+    background: var(--ah-accent); color: var(--ah-accent-text); box-shadow: var(--ah-shadow);
+    font-weight: 600; transition: transform .15s ease;
+  }
+  .ah-launcher:hover { transform: translateY(-2px); }
+  .ah-launcher svg { flex: none; }
+  .ah[data-position="left"] .ah-launcher { margin-left: 0; }
+  .ah-launcher .ah-badge { position: absolute; top: -4px; right: -4px; }
+  .ah-badge, .ah-count {
+    display: inline-flex; align-items: center; justify-content: center; min-width: 20px; height: 20px;
+    padding: 0 6px; border-radius: 10px; background: var(--ah-danger); color: #fff; font-size: 12px; font-weight: 700;
+  }
+  .ah[data-mode="inline"] .ah-launcher, .ah[data-mode="inline"] .ah-x { display: none; }
+
+  .ah-panel {
+    display: flex; flex-direction: column; overflow: hidden; background: var(--ah-bg);
+    border-radius: var(--ah-radius); box-shadow: var(--ah-shadow);
+  }
+  .ah[data-mode="floating"] .ah-panel {
+    width: min(var(--ah-width), calc(100vw - 2 * var(--ah-offset)));
+    height: min(var(--ah-height), calc(100vh - 110px)); margin-bottom: 14px;
+  }
+  .ah[data-mode="floating"]:not([data-open]) .ah-panel { display: none; }
+  .ah[data-mode="inline"] { height: 100%; }
+  .ah[data-mode="inline"] .ah-panel { height: 100%; min-height: 420px; box-shadow: none; border: 1px solid var(--ah-line); }
+
+  .ah-head {
+    display: flex; align-items: center; gap: 10px; padding: 14px 16px;
+    background: var(--ah-accent); color: var(--ah-accent-text);
+  }
+  .ah-head-text { display: flex; flex-direction: column; min-width: 0; flex: 1; }
+  .ah-title { font-size: 16px; font-weight: 650; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+  .ah-head .ah-status { font-size: 12px; opacity: .9; }
+  .ah-status { display: inline-flex; align-items: center; gap: 6px; }
+  .ah-dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; background: #9aa3ae; }
+  .ah-status[data-state="online"] .ah-dot, .ah-dot[data-online="true"] { background: var(--ah-online); box-shadow: 0 0 0 2px rgba(255, 255, 255, .85); }
+  .ah-x, .ah-back {
+    display: inline-flex; align-items: center; justify-content: center; width: 34px; height: 34px;
+    border: 0; border-radius: 50%; background: transparent; color: inherit; font-size: 24px; line-height: 1;
+  }
+  .ah-x:hover, .ah-back:hover { background: rgba(255, 255, 255, .16); }
+  .ah-body { flex: 1; display: flex; flex-direction: column; min-height: 0; }
+
+  .ah-pad { padding: 20px; }
+  .ah-wait { margin: auto; display: flex; align-items: center; gap: 10px; color: var(--ah-muted); }
+  .ah-spinner { width: 16px; height: 16px; border-radius: 50%; border: 2px solid var(--ah-line); border-top-color: var(--ah-accent); animation: ah-spin .8s linear infinite; }
+  @keyframes ah-spin { to { transform: rotate(360deg); } }
+  .ah-error { color: var(--ah-danger); margin: 0; }
+
+  .ah-name { display: flex; flex-direction: column; gap: 10px; padding: 24px 20px; margin: auto 0; }
+  .ah-intro { margin: 0 0 6px; font-size: 15px; }
+  .ah-label { font-weight: 600; font-size: 13px; }
+  .ah-input, .ah-textarea {
+    width: 100%; padding: 10px 12px; border: 1px solid var(--ah-line); border-radius: 12px;
+    background: var(--ah-bg); outline: none;
+  }
+  .ah-input:focus, .ah-textarea:focus { border-color: var(--ah-accent); box-shadow: 0 0 0 3px color-mix(in srgb, var(--ah-accent) 18%, transparent); }
+  .ah-primary {
+    padding: 11px 16px; border: 0; border-radius: 12px; background: var(--ah-accent);
+    color: var(--ah-accent-text); font-weight: 600;
+  }
+
+  .ah-conversation { flex: 1; display: flex; flex-direction: column; min-height: 0; }
+  .ah-notice { padding: 8px 16px; font-size: 13px; background: var(--ah-notice); border-bottom: 1px solid var(--ah-line); }
+  .ah-notice[data-kind="error"] { background: #fdecec; color: var(--ah-danger); }
+  .ah-log { flex: 1; overflow-y: auto; margin: 0; padding: 16px 14px 8px; list-style: none; display: flex; flex-direction: column; gap: 6px; overscroll-behavior: contain; }
+  .ah-empty { margin: auto; text-align: center; color: var(--ah-muted); padding: 0 24px; }
+  .ah-older { text-align: center; color: var(--ah-muted); font-size: 12px; min-height: 8px; }
+  .ah-msg { display: flex; flex-direction: column; max-width: 82%; }
+  .ah-mine { align-self: flex-end; align-items: flex-end; }
+  .ah-theirs { align-self: flex-start; align-items: flex-start; }
+  .ah-bubble {
+    padding: 8px 12px; border-radius: var(--ah-radius); white-space: pre-wrap; overflow-wrap: anywhere;
+    background: var(--ah-theirs); color: var(--ah-theirs-text); border-bottom-left-radius: 6px;
+  }
+  .ah-mine .ah-bubble { background: var(--ah-mine); color: var(--ah-mine-text); border-radius: var(--ah-radius); border-bottom-right-radius: 6px; }
+  .ah-mine[data-status="pending"] .ah-bubble { opacity: .6; }
+  .ah-mine[data-status="failed"] .ah-bubble { background: #fdecec; color: var(--ah-danger); }
+  .ah-bubble a { color: inherit; text-decoration: underline; }
+  .ah-meta { display: flex; gap: 6px; padding: 2px 6px 4px; font-size: 11px; color: var(--ah-muted); }
+  .ah-mine[data-status="failed"] .ah-meta { color: var(--ah-danger); }
+  .ah-typing { padding: 0 16px 6px; font-size: 12px; color: var(--ah-muted); font-style: italic; }
+
+  .ah-compose { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px 12px; border-top: 1px solid var(--ah-line); }
+  .ah-textarea { resize: none; max-height: 120px; line-height: 1.4; }
+  .ah-send {
+    flex: none; display: inline-flex; align-items: center; justify-content: center; width: 42px; height: 42px;
+    border: 0; border-radius: 50%; background: var(--ah-accent); color: var(--ah-accent-text);
+  }
+
+  .ah-list { list-style: none; margin: 0; padding: 6px 0; overflow-y: auto; flex: 1; }
+  .ah-item {
+    display: flex; align-items: center; gap: 12px; width: 100%; padding: 10px 16px;
+    border: 0; background: none; text-align: left;
+  }
+  .ah-item:hover { background: var(--ah-soft); }
+  .ah-avatar {
+    position: relative; flex: none; display: inline-flex; align-items: center; justify-content: center;
+    width: 40px; height: 40px; border-radius: 50%; font-weight: 700;
+    background: color-mix(in srgb, var(--ah-accent) 14%, #fff); color: var(--ah-accent);
+  }
+  .ah-avatar .ah-dot { position: absolute; right: 0; bottom: 1px; border: 2px solid var(--ah-bg); width: 11px; height: 11px; box-shadow: none; }
+  .ah-item-main { flex: 1; min-width: 0; display: flex; flex-direction: column; gap: 2px; }
+  .ah-item-top, .ah-item-bottom { display: flex; align-items: center; gap: 8px; }
+  .ah-item-name { flex: 1; font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  .ah-item-top time { font-size: 12px; color: var(--ah-muted); }
+  .ah-preview { flex: 1; color: var(--ah-muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  .ah-item[data-unread]:not([data-unread="0"]) .ah-preview { color: var(--ah-text); font-weight: 600; }
+
+  /* phones: the open panel takes the whole screen */
+  @media (max-width: 480px) {
+    .ah[data-mode="floating"][data-open] { inset: 0; }
+    .ah[data-mode="floating"][data-open] .ah-panel { width: 100vw; height: 100%; margin: 0; border-radius: 0; }
+    .ah[data-mode="floating"][data-open] .ah-launcher { display: none; }
+    .ah-launcher-label { display: none; }
+    .ah-launcher { padding: 0; justify-content: center; }
+  }
+  @media (prefers-reduced-motion: reduce) { .ah-launcher, .ah-spinner { transition: none; animation: none; } }
+</style>
+
+<div class="ah" data-ah-root data-position="right">
+  <section class="ah-panel" role="region" data-ah-label="title">
+    <header class="ah-head">
+      <span data-ah-slot="back"></span>
+      <div class="ah-head-text">
+        <span class="ah-title" data-ah-slot="title"></span>
+        <span data-ah-slot="status"></span>
+      </div>
+      <button type="button" class="ah-x" data-ah-action="close" data-ah-label="close">&times;</button>
+    </header>
+    <div class="ah-body" data-ah-slot="body"></div>
+  </section>
+  <button type="button" class="ah-launcher" data-ah-action="toggle" data-ah-label="launcher">
+    <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true"><path fill="currentColor" d="M12 3C6.5 3 2 6.8 2 11.5c0 2.4 1.2 4.6 3.1 6.1L4 21.5l4.6-2.2c1.1.3 2.2.5 3.4.5 5.5 0 10-3.8 10-8.5S17.5 3 12 3z"/></svg>
+    <span class="ah-launcher-label" data-ah-text="launcher"></span>
+    <span data-ah-slot="unread"></span>
+  </button>
+</div>

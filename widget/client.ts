@@ -1,0 +1,299 @@
+/**
+ * The transport: one WebSocket at a time, JSON frames, reconnect with backoff and jitter, and the
+ * outbox (messages are sent only after a successful auth, and again with the same clientId after a
+ * reconnect until the server confirms them). No DOM and no Preact: tests drive it with a fake socket.
+ */
+import type { ErrorCode } from '../lib/errors.js';
+import type { AuthRequest, AuthResponse, Frame, WireMessage } from '../lib/protocol.js';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.js';
+import { Outbox, newClientId, type OutboxItem } from './outbox.js';
+import type { Connection } from './state.js';
+
+/** The part of the browser WebSocket the client uses. */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onclose: ((event: unknown) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+}
+
+export type ClientEvent =
+  | { type: 'connection'; connection: Connection }
+  /** Every frame from the server, after the outbox took what it needs from it. */
+  | { type: 'frame'; frame: Frame }
+  /** A message the server refused for good; it is no longer in the outbox. */
+  | { type: 'sendFailed'; item: OutboxItem; error: ErrorCode };
+
+export interface ClientOptions {
+  url: string;
+  /** Builds the auth request for each (re)connect; null means "not yet" (a buyer still typing a name). */
+  auth: () => AuthRequest | null;
+  onEvent: (event: ClientEvent) => void;
+  /** Default: `new WebSocket(url)`. */
+  connect?: (url: string) => SocketLike;
+  backoff?: BackoffOptions;
+  /** Default Math.random. */
+  random?: () => number;
+  /** How long a sent message may wait for its confirmation before the socket counts as dead. Default 10 000 ms. */
+  confirmTimeout?: number;
+  /** Retries of a message answered RATE_LIMITED or INTERNAL_ERROR before it is shown as failed. Default 5. */
+  maxRetries?: number;
+  /** Messages left over from an earlier page (restored outbox). */
+  outbox?: readonly OutboxItem[];
+  /** Called whenever the outbox changes, e.g. to keep it in sessionStorage. */
+  onOutbox?: (items: readonly OutboxItem[]) => void;
+}
+
+const OPEN = 1;
+/** Answers that mean "try the same message again later"; every other error is final. */
+const RETRYABLE: readonly ErrorCode[] = ['RATE_LIMITED', 'INTERNAL_ERROR', 'NOT_AUTHORIZED'];
+
+export class ChatClient {
+  #socket: SocketLike | null = null;
+  #authed = false;
+  #everOpened = false;
+  #stopped = true;
+  #attempt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #confirmTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #connection: Connection = 'idle';
+  readonly outbox: Outbox;
+
+  readonly #options: ClientOptions;
+
+  constructor(options: ClientOptions) {
+    this.#options = options;
+    this.outbox = new Outbox(options.outbox);
+  }
+
+  get state(): Connection {
+    return this.#connection;
+  }
+
+  get isAuthed(): boolean {
+    return this.#authed;
+  }
+
+  /** Opens the socket (and keeps reopening it) until stop(). */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#open();
+  }
+
+  /** Closes the socket for good and clears every timer this client made. */
+  stop(): void {
+    this.#stopped = true;
+    this.#clearTimers();
+    this.#detach(1000);
+    this.#setConnection('idle');
+  }
+
+  /** Sends the auth request now if the socket is up (e.g. after the buyer typed a name), else starts. */
+  signIn(): void {
+    if (this.#stopped) return this.start();
+    if (this.#socket?.readyState === OPEN && !this.#authed) this.#sendAuth();
+  }
+
+  /** Skips the backoff wait (the browser says it is online again). */
+  reconnectNow(): void {
+    if (this.#stopped || this.#socket) return;
+    clearTimeout(this.#retryTimer);
+    this.#open();
+  }
+
+  /** Drops the socket and comes back after the usual backoff (e.g. the server failed to sign us in). */
+  reconnect(): void {
+    if (this.#stopped) return;
+    this.#detach(4000);
+    this.#lost();
+  }
+
+  /** Forgets unsent messages (their chat is gone). */
+  clearOutbox(): void {
+    this.outbox.clear();
+    this.#outboxChanged();
+  }
+
+  /** Queues a message and sends it as soon as the socket is signed in. */
+  sendMessage(chatId: number, text: string, clientDate = Date.now()): OutboxItem {
+    const item: OutboxItem = { clientId: newClientId(), chatId, text, clientDate, retries: 0 };
+    this.outbox.add(item);
+    this.#outboxChanged();
+    this.#flush();
+    return item;
+  }
+
+  /** Sends a frame that may be lost (history, typing, read): false when not signed in. */
+  send(command: string, data: unknown): boolean {
+    if (!this.#authed || this.#socket?.readyState !== OPEN) return false;
+    this.#socket.send(JSON.stringify({ command, data }));
+    return true;
+  }
+
+  #open(): void {
+    this.#setConnection(this.#everOpened ? 'reconnecting' : 'connecting');
+    let socket: SocketLike;
+    try {
+      socket = (this.#options.connect ?? ((url) => new WebSocket(url) as unknown as SocketLike))(this.#options.url);
+    } catch {
+      return this.#scheduleReconnect();
+    }
+    this.#socket = socket;
+    socket.onopen = () => {
+      this.#everOpened = true;
+      this.#setConnection('open');
+      this.#sendAuth();
+    };
+    socket.onmessage = (event) => this.#receive(event.data);
+    socket.onerror = () => {};
+    socket.onclose = () => this.#lost();
+  }
+
+  #sendAuth(): void {
+    const request = this.#options.auth();
+    if (request && this.#socket?.readyState === OPEN) this.#socket.send(JSON.stringify({ command: 'auth', data: request }));
+  }
+
+  #receive(raw: unknown): void {
+    let frame: Frame;
+    try {
+      frame = JSON.parse(String(raw)) as Frame;
+    } catch {
+      return;
+    }
+    if (!frame || typeof frame.command !== 'string') return;
+    if (frame.command === 'auth' && !frame.error) {
+      this.#authed = true;
+      this.#attempt = 0;
+      // Messages the server already stored (the confirmation was lost with the old socket) are done.
+      for (const chat of (frame.data as AuthResponse | undefined)?.chats ?? []) {
+        for (const m of chat.messages ?? []) if (m.my && m.clientId) this.outbox.confirm(m.clientId);
+      }
+      this.#outboxChanged();
+      this.#options.onEvent({ type: 'frame', frame });
+      this.#flush();
+      return;
+    }
+    if (frame.command === 'message') {
+      if (!frame.error) {
+        const m = frame.data as WireMessage;
+        if (m?.my && m.clientId && this.outbox.confirm(m.clientId)) {
+          this.#outboxChanged();
+          this.#armConfirmTimer(true);
+        }
+      } else if (this.outbox.hasInFlight()) {
+        const explicit = (frame.data as { clientId?: unknown } | undefined)?.clientId;
+        const item =
+          typeof explicit === 'string'
+            ? this.outbox.list().find((i) => i.clientId === explicit)
+            : this.outbox.oldestInFlight();
+        if (item) return this.#failed(item, frame.error);
+      }
+    }
+    this.#options.onEvent({ type: 'frame', frame });
+  }
+
+  #failed(item: OutboxItem, error: ErrorCode): void {
+    this.#armConfirmTimer(true);
+    if (RETRYABLE.includes(error) && item.retries < (this.#options.maxRetries ?? 5)) {
+      this.outbox.retry(item.clientId);
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = setTimeout(() => this.#flush(), backoffDelay(item.retries, this.#random(), this.#backoff()));
+      return;
+    }
+    this.outbox.reject(item.clientId);
+    this.#outboxChanged();
+    this.#options.onEvent({ type: 'sendFailed', item, error });
+  }
+
+  #flush(): void {
+    if (!this.#authed || this.#socket?.readyState !== OPEN) return;
+    for (const item of this.outbox.takeUnsent()) {
+      this.#socket.send(
+        JSON.stringify({
+          command: 'message',
+          data: { chatId: item.chatId, text: item.text, clientDate: item.clientDate, clientId: item.clientId },
+        }),
+      );
+    }
+    this.#armConfirmTimer(false);
+  }
+
+  /** A socket that swallows messages without answering is dead even if the browser has not noticed. */
+  #armConfirmTimer(restart: boolean): void {
+    if (restart) {
+      clearTimeout(this.#confirmTimer);
+      this.#confirmTimer = undefined;
+    }
+    if (this.#confirmTimer !== undefined || !this.outbox.hasInFlight()) return;
+    this.#confirmTimer = setTimeout(() => {
+      this.#confirmTimer = undefined;
+      if (this.outbox.hasInFlight()) {
+        this.#detach(4000);
+        this.#lost();
+      }
+    }, this.#options.confirmTimeout ?? 10_000);
+  }
+
+  #lost(): void {
+    this.#detach();
+    this.#authed = false;
+    this.outbox.resetInFlight();
+    clearTimeout(this.#confirmTimer);
+    this.#confirmTimer = undefined;
+    if (!this.#stopped) this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    this.#setConnection(this.#everOpened ? 'reconnecting' : 'connecting');
+    clearTimeout(this.#retryTimer);
+    const delay = backoffDelay(this.#attempt++, this.#random(), this.#backoff());
+    this.#retryTimer = setTimeout(() => this.#open(), delay);
+  }
+
+  /** Forgets the current socket: its late events must not touch the next one. */
+  #detach(code?: number): void {
+    const socket = this.#socket;
+    this.#socket = null;
+    if (!socket) return;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    socket.onerror = () => {};
+    if (code !== undefined) {
+      try {
+        socket.close(code);
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  #clearTimers(): void {
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#confirmTimer);
+    clearTimeout(this.#flushTimer);
+    this.#confirmTimer = undefined;
+  }
+
+  #setConnection(connection: Connection): void {
+    if (connection === this.#connection) return;
+    this.#connection = connection;
+    this.#options.onEvent({ type: 'connection', connection });
+  }
+
+  #outboxChanged(): void {
+    this.#options.onOutbox?.(this.outbox.list());
+  }
+
+  #random(): number {
+    return (this.#options.random ?? Math.random)();
+  }
+
+  #backoff(): BackoffOptions {
+    return this.#options.backoff ?? DEFAULT_BACKOFF;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * One chat: notices (reconnecting, seller offline, closed, errors), the message log and the composer.
+ * A class only for scrolling: stay at the bottom when new messages come, keep the place when older
+ * ones are prepended, and ask for older ones near the top.
+ */
+import { Component, type VNode } from 'preact';
+import type { ChatMessage, ChatState } from '../state.js';
+import { Composer } from './composer.js';
+import { html } from './html.js';
+import { MessageText } from './message-text.js';
+import type { ViewProps } from './props.js';
+import { formatTime } from './time.js';
+
+type Props = ViewProps & { chat: ChatState };
+interface Snapshot {
+  atBottom: boolean;
+  height: number;
+  top: number;
+}
+
+export class Conversation extends Component<Props> {
+  #log: HTMLElement | null = null;
+  #setLog = (el: HTMLElement | null) => {
+    this.#log = el;
+  };
+
+  override componentDidMount(): void {
+    this.#toEnd();
+  }
+
+  override getSnapshotBeforeUpdate(): Snapshot | null {
+    const el = this.#log;
+    return el ? { atBottom: el.scrollHeight - el.scrollTop - el.clientHeight < 48, height: el.scrollHeight, top: el.scrollTop } : null;
+  }
+
+  override componentDidUpdate(previous: Props, _state: unknown, snapshot: Snapshot | null): void {
+    const el = this.#log;
+    if (!el || !snapshot) return;
+    const before = previous.chat.messages;
+    const now = this.props.chat.messages;
+    if (previous.chat.id !== this.props.chat.id) return this.#toEnd();
+    const lastBefore = before[before.length - 1];
+    const last = now[now.length - 1];
+    const prepended = before.length > 0 && now.length > before.length && now[0]?.key !== before[0]?.key && last?.key === lastBefore?.key;
+    if (prepended) el.scrollTop = snapshot.top + el.scrollHeight - snapshot.height;
+    else if (snapshot.atBottom || (last?.my && last.key !== lastBefore?.key)) this.#toEnd();
+  }
+
+  #toEnd(): void {
+    if (this.#log) this.#log.scrollTop = this.#log.scrollHeight;
+  }
+
+  #onScroll = () => {
+    const { chat, actions } = this.props;
+    if (this.#log && this.#log.scrollTop < 40 && chat.more && !chat.loadingOlder) actions.loadOlder(chat.id);
+  };
+
+  #meta(m: ChatMessage): VNode {
+    const { t, lang, chat } = this.props;
+    let status = '';
+    if (m.status === 'pending') status = t('pending');
+    else if (m.status === 'failed') status = `${t('failed')}: ${t(`error.${m.error}`)}`;
+    else if (m.my && m.id !== undefined && m.id <= chat.readId) status = t('seen');
+    return html`<div class="ah-meta"><time>${formatTime(m.date, lang)}</time>${status && html`<span class="ah-state">${status}</span>`}</div>`;
+  }
+
+  override render(): VNode {
+    const props = this.props;
+    const { chat, state, t } = props;
+    const link = state.connection;
+    const offline = link === 'reconnecting' || link === 'connecting' ? link : undefined;
+    const typing = (chat.typingUntil ?? 0) > Date.now();
+    return html`<div class="ah-conversation">
+      ${offline && html`<div class="ah-notice" data-kind="connection" role="status">${t(offline)}</div>`}
+      ${!offline && !chat.online && state.role === 'buyer' && !chat.closed && html`<div class="ah-notice" data-kind="offline">${t('offlineHint')}</div>`}
+      ${chat.closed && html`<div class="ah-notice" data-kind="closed">${t('closed')}</div>`}
+      ${state.error && html`<div class="ah-notice" data-kind="error" role="alert">${t(`error.${state.error}`)}</div>`}
+      <ol class="ah-log" role="log" aria-live="polite" aria-label=${t('messages')} tabindex="0" ref=${this.#setLog} onScroll=${this.#onScroll}>
+        ${chat.more && html`<li class="ah-older" aria-hidden=${!chat.loadingOlder}>${chat.loadingOlder ? t('older') : ''}</li>`}
+        ${chat.messages.length === 0 && html`<li class="ah-empty">${t('empty')}</li>`}
+        ${chat.messages.map(
+          (m) => html`<li key=${m.key} class=${`ah-msg ${m.my ? 'ah-mine' : 'ah-theirs'}`} data-status=${m.status} data-id=${m.id}>
+            <span class="ah-sr">${m.my ? t('you') : chat.chatter}: </span>
+            <div class="ah-bubble"><${MessageText} text=${m.text} /></div>
+            ${this.#meta(m)}
+          </li>`,
+        )}
+      </ol>
+      ${typing && html`<div class="ah-typing" aria-live="polite">${t('typing', { name: chat.chatter })}</div>`}
+      <${Composer} key=${chat.id} ...${props} chatId=${chat.id} />
+    </div>`;
+  }
+}

@@ -1,0 +1,36 @@
+/** The small views rendered into the template's header slots: title, status, back and unread. */
+import type { VNode } from 'preact';
+import { currentChat, totalUnread } from '../state.js';
+import { html } from './html.js';
+import type { ViewProps } from './props.js';
+
+export function Title({ state, t }: ViewProps): VNode {
+  const chat = currentChat(state);
+  const text = chat?.chatter || (state.role === 'seller' && state.name) || t('title');
+  return html`<span class="ah-title-text">${text}</span>`;
+}
+
+export function Status({ state, t }: ViewProps): VNode | null {
+  if (state.connection === 'reconnecting' || state.connection === 'connecting') {
+    return html`<span class="ah-status" data-state="connecting">${t(state.connection)}</span>`;
+  }
+  if (state.auth !== 'ready') return null;
+  const chat = currentChat(state);
+  const online = chat ? chat.online : state.connection === 'open';
+  return html`<span class="ah-status" data-state=${online ? 'online' : 'offline'}
+    ><i class="ah-dot" aria-hidden="true"></i>${t(online ? 'online' : 'offline')}</span
+  >`;
+}
+
+export function Back({ state, t, actions }: ViewProps): VNode | null {
+  if (state.role !== 'seller' || state.current === undefined) return null;
+  return html`<button type="button" class="ah-back" aria-label=${t('back')} title=${t('back')} onClick=${() => actions.select(undefined)}>
+    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="M15 5l-7 7 7 7" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round"/></svg>
+  </button>`;
+}
+
+export function Unread({ state, t }: ViewProps): VNode | null {
+  const n = totalUnread(state);
+  if (n === 0) return null;
+  return html`<span class="ah-badge" aria-label=${t('unread', { n })}>${n > 99 ? '99+' : n}</span>`;
+}

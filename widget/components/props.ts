@@ -1,0 +1,20 @@
+import type { Translate } from '../i18n/index.js';
+import type { State } from '../state.js';
+
+/** What views may ask for; the AHChat instance implements it (views never touch the socket). */
+export interface Actions {
+  signUp(name: string): void;
+  /** Sends to the open chat; false when there is nothing to send to. */
+  send(text: string): boolean;
+  /** Seller: open a chat, or go back to the list with undefined. */
+  select(chatId?: number): void;
+  loadOlder(chatId: number): void;
+  typing(chatId: number): void;
+}
+
+export interface ViewProps {
+  state: State;
+  t: Translate;
+  actions: Actions;
+  lang: string;
+}

@@ -1,0 +1,428 @@
+/**
+ * AHChat: the public API of the original AH Chat README (`new AHChat({...}).initialize()`), plus
+ * `container`, `lang`, `destroy()` and `on(event, fn)`. It wires the three layers together:
+ * client (socket) → state (store) → components (Preact views rendered into the template's slots).
+ */
+import { h, render, type VNode } from 'preact';
+import type { ErrorCode } from '../lib/errors.js';
+import type { AuthRequest, AuthResponse, ChatPush, Frame, StatusPush, WireMessage } from '../lib/protocol.js';
+import { ChatClient, type ClientEvent } from './client.js';
+import { Body } from './components/body.js';
+import { Back, Status, Title, Unread } from './components/header.js';
+import type { Actions, ViewProps } from './components/props.js';
+import { loadStrings, pickLanguage, translator, type Translate } from './i18n/index.js';
+import { resolveOptions, type AHChatOptions, type ResolvedOptions } from './options.js';
+import type { OutboxItem } from './outbox.js';
+import {
+  createStore,
+  currentChat,
+  firstId,
+  initialState,
+  isViewing,
+  lastIncomingId,
+  totalUnread,
+  type State,
+  type Store,
+} from './state.js';
+import { readItem, writeItem } from './storage.js';
+import { FALLBACK_TEMPLATE, SLOTS, fetchTemplate, parseTemplate, stringsFor, type SlotName } from './template.js';
+
+export type { AHChatOptions } from './options.js';
+
+/** Payloads of the events `on()` accepts. */
+export interface AHChatEvents {
+  /** Every confirmed message: incoming ones (`my: false`) and own ones once the server stored them. */
+  message: WireMessage;
+  /** The other side of a chat went online or offline. */
+  status: StatusPush;
+  /** Seller: a new chat started. */
+  chat: ChatPush;
+  /** An error code from the server (`command` says which request), or `TEMPLATE` when the template failed to load. */
+  error: { code: ErrorCode | 'TEMPLATE'; command?: string };
+  /** The total of unread messages changed. */
+  unread: number;
+}
+
+const VIEWS: Record<SlotName, (props: ViewProps) => VNode | null> = {
+  title: Title,
+  status: Status,
+  back: Back,
+  unread: Unread,
+  body: Body,
+};
+
+const HISTORY_PAGE = 30;
+const TYPING_SEND_EVERY = 2_000;
+const TYPING_SHOWN_FOR = 5_000;
+
+function view(state: State): string {
+  if (state.auth === 'ready') return state.current !== undefined ? 'chat' : state.role === 'seller' ? 'list' : 'wait';
+  return state.auth === 'pending' ? 'wait' : state.auth;
+}
+
+function isOutboxItem(v: unknown): v is OutboxItem {
+  const i = v as OutboxItem;
+  return typeof i?.clientId === 'string' && typeof i.chatId === 'number' && typeof i.text === 'string' && typeof i.clientDate === 'number';
+}
+
+export class AHChat {
+  readonly #options: ResolvedOptions;
+  #store: Store | undefined;
+  #client: ChatClient | undefined;
+  #host: HTMLElement | undefined;
+  #shadow: ShadowRoot | undefined;
+  #root: Element | undefined;
+  #slots: Array<[SlotName, Element]> = [];
+  #t: Translate = translator();
+  #lang = 'en';
+  #token: string | undefined;
+  #pendingName: string | undefined;
+  #resumed = false;
+  #historyChat: number | undefined;
+  #mounting: Promise<this> | undefined;
+  #destroyed = false;
+  readonly #listeners = new Map<keyof AHChatEvents, Set<(payload: never) => void>>();
+  readonly #cleanups: Array<() => void> = [];
+  readonly #readSent = new Map<number, number>();
+  readonly #typingSent = new Map<number, number>();
+  readonly #typingTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  /** Optional commands the server answered UNKNOWN_COMMAND to: not sent again. */
+  readonly #unsupported = new Set<string>();
+
+  readonly #actions: Actions = {
+    signUp: (name) => {
+      this.#pendingName = name;
+      this.#dispatch({ type: 'signingIn' });
+      this.#client?.signIn();
+    },
+    send: (text) => {
+      const state = this.#store?.getState();
+      const chat = state && currentChat(state);
+      if (!chat || !this.#client || !text.trim()) return false;
+      const item = this.#client.sendMessage(chat.id, text.trim());
+      this.#dispatch({ type: 'pending', ...item });
+      if (state.error) this.#dispatch({ type: 'error', error: undefined });
+      return true;
+    },
+    select: (chatId) => {
+      this.#dispatch({ type: 'select', chatId });
+      this.#focusSoon(chatId === undefined ? '.ah-item' : '[data-ah-autofocus]');
+    },
+    loadOlder: (chatId) => {
+      const chat = this.#store?.getState().chats[chatId];
+      if (!chat || this.#unsupported.has('history')) return;
+      if (this.#client?.send('history', { chatId, before: firstId(chat), limit: HISTORY_PAGE })) {
+        this.#historyChat = chatId;
+        this.#dispatch({ type: 'olderLoading', chatId });
+      }
+    },
+    typing: (chatId) => {
+      const now = Date.now();
+      if (this.#unsupported.has('typing') || now - (this.#typingSent.get(chatId) ?? 0) < TYPING_SEND_EVERY) return;
+      if (this.#client?.send('typing', { chatId })) this.#typingSent.set(chatId, now);
+    },
+  };
+
+  /** Validates the options at once; throws a TypeError naming the bad option. */
+  constructor(options: AHChatOptions) {
+    this.#options = resolveOptions(options, typeof location === 'undefined' ? undefined : location.href);
+  }
+
+  /** Renders the widget and connects. Safe to call twice; resolves when the widget is on the page. */
+  initialize(): Promise<this> {
+    this.#mounting ??= this.#mount();
+    return this.#mounting;
+  }
+
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<E extends keyof AHChatEvents>(event: E, fn: (payload: AHChatEvents[E]) => void): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    set.add(fn as (payload: never) => void);
+    return () => set.delete(fn as (payload: never) => void);
+  }
+
+  /** Opens or closes the panel (toggles without an argument). No effect when embedded in a container. */
+  toggle(open?: boolean): void {
+    const state = this.#store?.getState();
+    if (!state || this.#root?.getAttribute('data-mode') === 'inline') return;
+    this.#setOpen(open ?? !state.open);
+  }
+
+  /** Disconnects and removes everything the widget added to the page. */
+  destroy(): void {
+    this.#destroyed = true;
+    this.#client?.stop();
+    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    for (const timer of this.#typingTimers.values()) clearTimeout(timer);
+    for (const [, el] of this.#slots) render(null, el);
+    this.#host?.remove();
+    this.#listeners.clear();
+    this.#store = this.#client = this.#host = this.#shadow = this.#root = undefined;
+  }
+
+  async #mount(): Promise<this> {
+    const options = this.#options;
+    let container: Element | null = null;
+    if (options.container !== undefined) {
+      container = typeof options.container === 'string' ? document.querySelector(options.container) : options.container;
+      if (!container) throw new TypeError(`AHChat: options.container ${JSON.stringify(options.container)} matches no element`);
+    }
+    this.#lang = pickLanguage(options.lang, document.documentElement.lang, navigator.language);
+    const [source, strings] = await Promise.all([this.#loadTemplate(), loadStrings(this.#lang, options.assets)]);
+    if (this.#destroyed) return this;
+    const template = parseTemplate(source);
+    this.#t = translator(...strings, stringsFor(template, this.#lang));
+
+    const host = (this.#host = document.createElement('div'));
+    host.setAttribute('data-ahchat', options.role);
+    const shadow = (this.#shadow = host.attachShadow({ mode: 'open' }));
+    shadow.append(template.fragment);
+    this.#root = shadow.querySelector('[data-ah-root]') ?? shadow.firstElementChild ?? shadow.appendChild(document.createElement('div'));
+    this.#root.setAttribute('data-mode', container ? 'inline' : 'floating');
+    this.#root.setAttribute('data-role', options.role);
+    for (const el of shadow.querySelectorAll('[data-ah-text]')) el.textContent = this.#roleText(el.getAttribute('data-ah-text'));
+    for (const el of shadow.querySelectorAll('[data-ah-label]')) {
+      const label = this.#roleText(el.getAttribute('data-ah-label'));
+      el.setAttribute('aria-label', label);
+      el.setAttribute('title', label);
+    }
+    this.#slots = SLOTS.flatMap((name) => [...shadow.querySelectorAll(`[data-ah-slot="${name}"]`)].map((el) => [name, el] as [SlotName, Element]));
+    (container ?? document.body).append(host);
+
+    this.#token = options.role === 'seller' ? options.token : (options.token ?? readItem(this.#key('token')) ?? undefined);
+    this.#store = createStore(
+      initialState(options.role, {
+        open: Boolean(container) || Boolean(options.open),
+        auth: options.role === 'buyer' && !this.#token ? 'name' : 'pending',
+      }),
+    );
+    this.#client = new ChatClient({
+      url: options.socketUrl,
+      auth: () => this.#authRequest(),
+      onEvent: (event) => this.#onClientEvent(event),
+      outbox: this.#restoreOutbox(),
+      onOutbox: (items) => writeItem(this.#key('outbox'), items.length ? JSON.stringify(items) : null),
+    });
+    this.#store.subscribe((state, previous) => this.#changed(state, previous));
+    this.#listen();
+    this.#paint(this.#store.getState());
+    if (this.#token) this.#client.start();
+    return this;
+  }
+
+  /** A template string, preferring the seller's variant (`launcherSeller`) on a seller's page. */
+  #roleText(key: string | null): string {
+    const seller = `${key}Seller`;
+    const text = this.#options.role === 'seller' ? this.#t(seller as never) : seller;
+    return text !== seller ? text : this.#t((key ?? '') as never);
+  }
+
+  /** The `template` option, else the plugin's default, else the built-in fallback. */
+  async #loadTemplate(): Promise<string> {
+    const { template, assets } = this.#options;
+    for (const url of template ? [new URL(template, location.href).href, `${assets}/chat.tpl`] : [`${assets}/chat.tpl`]) {
+      try {
+        return await fetchTemplate(url);
+      } catch {
+        this.#emit('error', { code: 'TEMPLATE' });
+      }
+    }
+    return FALLBACK_TEMPLATE;
+  }
+
+  #listen(): void {
+    const shadow = this.#shadow as ShadowRoot;
+    const onClick = (event: Event) => {
+      const action = (event.target as Element).closest?.('[data-ah-action]')?.getAttribute('data-ah-action');
+      if (action === 'toggle') this.toggle();
+      else if (action === 'open') this.toggle(true);
+      else if (action === 'close') this.toggle(false);
+    };
+    const onKey = (event: Event) => {
+      if ((event as KeyboardEvent).key === 'Escape' && this.#store?.getState().open) this.toggle(false);
+    };
+    const onVisibility = () => this.#dispatch({ type: 'visible', visible: document.visibilityState !== 'hidden' });
+    const onOnline = () => this.#client?.reconnectNow();
+    shadow.addEventListener('click', onClick);
+    shadow.addEventListener('keydown', onKey);
+    document.addEventListener('visibilitychange', onVisibility);
+    window.addEventListener('online', onOnline);
+    onVisibility();
+    this.#cleanups.push(
+      () => shadow.removeEventListener('click', onClick),
+      () => shadow.removeEventListener('keydown', onKey),
+      () => document.removeEventListener('visibilitychange', onVisibility),
+      () => window.removeEventListener('online', onOnline),
+    );
+  }
+
+  /** localStorage key, per server and per buyer-of-seller or seller. */
+  #key(what: 'token' | 'outbox'): string {
+    return `ahchat:${this.#options.socketUrl}:${this.#options.who}:${what}`;
+  }
+
+  #restoreOutbox(): OutboxItem[] {
+    try {
+      const items = JSON.parse(readItem(this.#key('outbox')) ?? '[]') as unknown;
+      return Array.isArray(items) ? items.filter(isOutboxItem).map((i) => ({ ...i, retries: 0 })) : [];
+    } catch {
+      return [];
+    }
+  }
+
+  #authRequest(): AuthRequest | null {
+    const state = this.#store?.getState();
+    let since: Record<string, number> | undefined;
+    if (state?.auth === 'ready') {
+      for (const id of state.order) {
+        const chat = state.chats[id];
+        const last = chat?.messages.reduce((max, m) => Math.max(max, m.id ?? 0), 0) ?? 0;
+        if (last > 0) (since ??= {})[id] = last;
+      }
+    }
+    this.#resumed = since !== undefined;
+    const options = this.#options;
+    if (options.role === 'seller') return { id: options.id, token: options.token, since };
+    if (this.#token) return { token: this.#token, sellerId: options.sellerId, since };
+    if (this.#pendingName) return { name: this.#pendingName, sellerId: options.sellerId };
+    return null;
+  }
+
+  #onClientEvent(event: ClientEvent): void {
+    if (event.type === 'connection') this.#dispatch({ type: 'connection', connection: event.connection });
+    else if (event.type === 'sendFailed') {
+      this.#dispatch({ type: 'failed', clientId: event.item.clientId, error: event.error });
+      this.#emit('error', { code: event.error, command: 'message' });
+    } else this.#onFrame(event.frame);
+  }
+
+  #onFrame({ command, data, error }: Frame): void {
+    if (error) return this.#onError(command, error);
+    switch (command) {
+      case 'auth': {
+        const answer = data as AuthResponse;
+        if (this.#options.role === 'buyer' && answer.token) {
+          this.#token = answer.token;
+          this.#pendingName = undefined;
+          writeItem(this.#key('token'), answer.token);
+        }
+        this.#dispatch({ type: 'auth', data: answer, resumed: this.#resumed });
+        // Messages restored from an earlier page show as pending until confirmed.
+        for (const item of this.#client?.outbox.list() ?? []) this.#dispatch({ type: 'pending', ...item });
+        return;
+      }
+      case 'message':
+        this.#dispatch({ type: 'message', message: data as WireMessage });
+        return this.#emit('message', data as WireMessage);
+      case 'status':
+        this.#dispatch({ type: 'status', push: data as StatusPush });
+        return this.#emit('status', data as StatusPush);
+      case 'chat':
+        this.#dispatch({ type: 'chat', push: data as ChatPush });
+        return this.#emit('chat', data as ChatPush);
+      case 'history': {
+        const page = data as { chatId: number; messages: WireMessage[]; more: boolean };
+        return this.#dispatch({ type: 'history', chatId: page.chatId, messages: page.messages ?? [], more: Boolean(page.more) });
+      }
+      case 'typing':
+        return this.#peerTyping((data as { chatId: number }).chatId);
+      case 'read': {
+        const read = data as { chatId: number; id: number };
+        return this.#dispatch({ type: 'read', chatId: read.chatId, id: read.id });
+      }
+    }
+  }
+
+  #onError(command: string, error: ErrorCode): void {
+    this.#emit('error', { code: error, command });
+    const client = this.#client as ChatClient;
+    if (command === 'auth') {
+      if (error === 'RATE_LIMITED' || error === 'INTERNAL_ERROR') return client.reconnect();
+      client.stop();
+      if (this.#options.role === 'buyer' && (error === 'USER_NOT_FOUND' || error === 'NAME_IS_REQUIRED')) {
+        // The token is unknown here (e.g. the server's data was reset): start over with a name.
+        this.#token = undefined;
+        writeItem(this.#key('token'), null);
+        client.clearOutbox();
+        return this.#dispatch({ type: 'needName', error });
+      }
+      return this.#dispatch({ type: 'denied', error });
+    }
+    if (command === 'history') {
+      if (error === 'UNKNOWN_COMMAND') this.#unsupported.add(command);
+      const chatId = this.#historyChat;
+      if (chatId !== undefined) this.#dispatch({ type: 'history', chatId, messages: [], more: error !== 'UNKNOWN_COMMAND' });
+      return;
+    }
+    if (command === 'typing' || command === 'read') {
+      if (error === 'UNKNOWN_COMMAND') this.#unsupported.add(command);
+      return;
+    }
+    this.#dispatch({ type: 'error', error });
+  }
+
+  #peerTyping(chatId: number): void {
+    this.#dispatch({ type: 'typing', chatId, until: Date.now() + TYPING_SHOWN_FOR });
+    clearTimeout(this.#typingTimers.get(chatId));
+    this.#typingTimers.set(
+      chatId,
+      setTimeout(() => this.#dispatch({ type: 'typing', chatId, until: 0 }), TYPING_SHOWN_FOR),
+    );
+  }
+
+  #dispatch(action: Parameters<Store['dispatch']>[0]): void {
+    this.#store?.dispatch(action);
+  }
+
+  #changed(state: State, previous: State): void {
+    this.#paint(state);
+    const unread = totalUnread(state);
+    if (unread !== totalUnread(previous)) this.#emit('unread', unread);
+    const chat = currentChat(state);
+    if (chat && isViewing(state, chat.id)) {
+      const last = lastIncomingId(chat);
+      if (last > (this.#readSent.get(chat.id) ?? 0) && !this.#unsupported.has('read') && this.#client?.send('read', { chatId: chat.id, id: last })) {
+        this.#readSent.set(chat.id, last);
+      }
+      if (chat.unread > 0) this.#dispatch({ type: 'seen', chatId: chat.id });
+    }
+  }
+
+  #paint(state: State): void {
+    const root = this.#root;
+    if (!root) return;
+    root.toggleAttribute('data-open', state.open);
+    root.setAttribute('data-connection', state.connection);
+    root.setAttribute('data-view', view(state));
+    root.setAttribute('data-unread', String(totalUnread(state)));
+    for (const el of this.#shadow?.querySelectorAll('[data-ah-action="toggle"]') ?? []) el.setAttribute('aria-expanded', String(state.open));
+    const props: ViewProps = { state, t: this.#t, actions: this.#actions, lang: this.#lang };
+    for (const [name, el] of this.#slots) render(h(VIEWS[name], props), el);
+  }
+
+  #setOpen(open: boolean): void {
+    this.#dispatch({ type: 'open', open });
+    if (open) this.#focusSoon('[data-ah-autofocus]');
+    else (this.#shadow?.querySelector('[data-ah-action="toggle"]') as HTMLElement | null)?.focus();
+  }
+
+  #focusSoon(selector: string): void {
+    requestAnimationFrame(() => (this.#shadow?.querySelector(`[data-ah-slot="body"] ${selector}`) as HTMLElement | null)?.focus());
+  }
+
+  #emit<E extends keyof AHChatEvents>(event: E, payload: AHChatEvents[E]): void {
+    for (const fn of [...(this.#listeners.get(event) ?? [])]) {
+      try {
+        (fn as (payload: AHChatEvents[E]) => void)(payload);
+      } catch (error) {
+        // A host's listener must not break the chat.
+        setTimeout(() => {
+          throw error;
+        });
+      }
+    }
+  }
+}
+
+export default AHChat;

@@ -1,0 +1,83 @@
+/**
+ * The widget's options: the original README's (`url`, `sellerId`, `id`, `token`, `template`) plus
+ * AH Chat's additions. Validated once, in the AHChat constructor, with messages naming the option.
+ */
+import type { WireSellerId } from '../lib/protocol.js';
+import type { Role } from './state.js';
+
+export interface AHChatOptions {
+  /** WebSocket URL of the chat server, e.g. `ws://localhost:8001`. A URL without a path means `/ahchat`. */
+  url: string;
+  /** Buyer: the seller to chat with. */
+  sellerId?: WireSellerId;
+  /** Seller: own id (requires `token`). */
+  id?: WireSellerId;
+  /** Seller: always required. Buyer: optional; by default the token from localStorage is used. */
+  token?: string;
+  /** URL of a chat template (see docs/WIDGET.md). Default: the plugin's `<path>/chat.tpl`. */
+  template?: string;
+  /** Element or CSS selector to render into (the panel is then always open). Default: a root appended to body. */
+  container?: Element | string;
+  /** 'en' or 'ru'. Default: `<html lang>`, then the browser's language, then English. */
+  lang?: string;
+  /** Panel open at start (floating mode). Default false. */
+  open?: boolean;
+}
+
+export interface ResolvedOptions extends AHChatOptions {
+  role: Role;
+  /** The URL actually dialled (normalised: ws/wss, default path). */
+  socketUrl: string;
+  /** HTTP base of the plugin's files (chat.tpl, i18n/): the socket URL with http(s) for ws(s). */
+  assets: string;
+  /** Who this widget is, for storage keys: `seller:<id>` or `buyer:<sellerId>`. */
+  who: string;
+}
+
+const fail = (message: string): never => {
+  throw new TypeError(`AHChat: ${message}`);
+};
+
+const isSellerId = (v: unknown): v is WireSellerId =>
+  (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) || (typeof v === 'string' && v !== '' && v.length <= 64);
+
+/** ws(s) URL with the default path `/ahchat` when none is given; http(s) is turned into ws(s). */
+export function socketUrl(url: string, base?: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url, base);
+  } catch {
+    return fail(`options.url is not a ws(s) URL: ${url}`);
+  }
+  const protocol = { 'ws:': 'ws:', 'wss:': 'wss:', 'http:': 'ws:', 'https:': 'wss:' }[parsed.protocol];
+  if (!protocol) fail(`options.url is not a ws(s) URL: ${url}`);
+  parsed.protocol = protocol as string;
+  if (parsed.pathname === '/' || parsed.pathname === '') parsed.pathname = '/ahchat';
+  parsed.hash = '';
+  return parsed.href.replace(/\/$/, '');
+}
+
+export function resolveOptions(options: AHChatOptions, base?: string): ResolvedOptions {
+  if (!options || typeof options !== 'object') fail('options must be an object');
+  if (typeof options.url !== 'string' || options.url === '') fail('options.url is required');
+  const seller = options.id !== undefined && options.id !== null;
+  if (seller) {
+    if (!isSellerId(options.id)) fail('options.id is not a valid id');
+    if (typeof options.token !== 'string' || options.token === '') fail('options.token is required with options.id');
+  } else {
+    if (!isSellerId(options.sellerId)) fail('options.sellerId (buyer) or options.id (seller) is required');
+    if (options.token !== undefined && typeof options.token !== 'string') fail('options.token is not a string');
+  }
+  if (options.template !== undefined && typeof options.template !== 'string') fail('options.template is not a URL string');
+  if (options.container !== undefined && typeof options.container !== 'string' && typeof options.container !== 'object') {
+    fail('options.container is not an element or selector');
+  }
+  const url = socketUrl(options.url, base);
+  return {
+    ...options,
+    role: seller ? 'seller' : 'buyer',
+    socketUrl: url,
+    assets: url.replace(/^ws/, 'http').replace(/\?.*$/, ''),
+    who: seller ? `seller:${options.id}` : `buyer:${options.sellerId}`,
+  };
+}

@@ -1,0 +1,331 @@
+/**
+ * The widget's state: a plain reducer and a tiny store. No DOM, no sockets, no Preact, so every rule
+ * here (merging resent and resumed messages, unread counts, list order) is tested in Node.
+ */
+import type { ErrorCode } from '../lib/errors.js';
+import type { AuthResponse, ChatPush, StatusPush, WireChat, WireMessage, WireSellerId } from '../lib/protocol.js';
+
+export type Role = 'buyer' | 'seller';
+/** idle: not needed yet (a buyer without a token); open: the socket is up. */
+export type Connection = 'idle' | 'connecting' | 'open' | 'reconnecting';
+/** pending: waiting for the server; name: the buyer must introduce themselves; denied: seller auth failed. */
+export type AuthPhase = 'pending' | 'name' | 'ready' | 'denied';
+
+export interface ChatMessage {
+  /** Stable render key: `c<clientId>` for own messages that have one, else `i<id>`. */
+  key: string;
+  /** Absent until the server confirmed it. */
+  id?: number;
+  text: string;
+  /** Unix seconds: the server's date, or the local send time while pending. */
+  date: number;
+  my: boolean;
+  clientId?: string;
+  status: 'pending' | 'sent' | 'failed';
+  error?: ErrorCode;
+}
+
+export interface ChatState {
+  id: number;
+  chatter: string;
+  sellerId: WireSellerId;
+  online: boolean;
+  /** Confirmed messages by id, then pending and failed ones in the order they were written. */
+  messages: ChatMessage[];
+  /** Older messages exist on the server. */
+  more: boolean;
+  /** Set while a history page is being fetched. */
+  loadingOlder?: boolean;
+  unread: number;
+  /** Highest id of own messages the other side has read. */
+  readId: number;
+  closed: boolean;
+  /** Unix ms until which the other side counts as typing. */
+  typingUntil?: number;
+}
+
+export interface State {
+  role: Role;
+  connection: Connection;
+  auth: AuthPhase;
+  /** Own name (from the auth answer). */
+  name: string;
+  chats: Record<number, ChatState>;
+  /** Chat ids, most recent activity first. */
+  order: number[];
+  /** The open conversation: the buyer's chat, or the one the seller clicked. */
+  current?: number;
+  /** Whether the panel is open (always true when embedded in a container). */
+  open: boolean;
+  /** Whether the page is visible (document.visibilityState). */
+  visible: boolean;
+  /** The last error to show as a sentence, cleared by the next successful step. */
+  error?: ErrorCode;
+}
+
+export type Action =
+  | { type: 'connection'; connection: Connection }
+  | { type: 'needName'; error?: ErrorCode }
+  /** The buyer sent a name: wait for the server. */
+  | { type: 'signingIn' }
+  | { type: 'denied'; error: ErrorCode }
+  | { type: 'auth'; data: AuthResponse; resumed?: boolean }
+  | { type: 'pending'; chatId: number; clientId: string; text: string; clientDate: number }
+  | { type: 'message'; message: WireMessage }
+  | { type: 'failed'; clientId: string; error: ErrorCode }
+  | { type: 'status'; push: StatusPush }
+  | { type: 'chat'; push: ChatPush; online?: boolean }
+  | { type: 'olderLoading'; chatId: number }
+  | { type: 'history'; chatId: number; messages: WireMessage[]; more: boolean }
+  | { type: 'typing'; chatId: number; until: number }
+  | { type: 'read'; chatId: number; id: number }
+  | { type: 'seen'; chatId: number }
+  | { type: 'select'; chatId?: number }
+  | { type: 'open'; open: boolean }
+  | { type: 'visible'; visible: boolean }
+  | { type: 'error'; error?: ErrorCode };
+
+export function initialState(role: Role, options: { open?: boolean; auth?: AuthPhase } = {}): State {
+  return {
+    role,
+    connection: 'idle',
+    auth: options.auth ?? 'pending',
+    name: '',
+    chats: {},
+    order: [],
+    open: options.open ?? false,
+    visible: true,
+  };
+}
+
+export function toChatMessage(m: WireMessage): ChatMessage {
+  return {
+    key: m.my && m.clientId ? `c${m.clientId}` : `i${m.id}`,
+    id: m.id,
+    text: m.text,
+    date: m.date,
+    my: m.my,
+    clientId: m.clientId,
+    status: 'sent',
+  };
+}
+
+/**
+ * Adds confirmed messages to a list: a known id is kept once, an own message whose clientId matches a
+ * pending one replaces it (a resend confirmed, or a confirmation that raced a resume).
+ */
+export function mergeMessages(existing: readonly ChatMessage[], incoming: readonly ChatMessage[]): ChatMessage[] {
+  const byId = new Map<number, ChatMessage>();
+  const confirmedClientIds = new Set<string>();
+  for (const m of existing) if (m.id !== undefined) byId.set(m.id, m);
+  for (const m of incoming) {
+    if (m.id === undefined) continue;
+    if (!byId.has(m.id)) byId.set(m.id, m);
+  }
+  for (const m of byId.values()) if (m.my && m.clientId) confirmedClientIds.add(m.clientId);
+  const confirmed = [...byId.values()].sort((a, b) => (a.id as number) - (b.id as number));
+  const unconfirmed = existing.filter((m) => m.id === undefined && !(m.clientId && confirmedClientIds.has(m.clientId)));
+  return confirmed.concat(unconfirmed);
+}
+
+/** Whether the user is looking at this chat right now (so incoming messages are read at once). */
+export function isViewing(state: State, chatId: number): boolean {
+  return state.open && state.visible && state.auth === 'ready' && state.current === chatId;
+}
+
+export function totalUnread(state: State): number {
+  let n = 0;
+  for (const id of state.order) n += state.chats[id]?.unread ?? 0;
+  return n;
+}
+
+export function currentChat(state: State): ChatState | undefined {
+  return state.current === undefined ? undefined : state.chats[state.current];
+}
+
+/** Id of the newest confirmed message from the other side, 0 when none. */
+export function lastIncomingId(chat: ChatState): number {
+  for (let i = chat.messages.length - 1; i >= 0; i--) {
+    const m = chat.messages[i] as ChatMessage;
+    if (!m.my && m.id !== undefined) return m.id;
+  }
+  return 0;
+}
+
+/** Id of the oldest confirmed message, for paging back; undefined when none. */
+export function firstId(chat: ChatState): number | undefined {
+  return chat.messages.find((m) => m.id !== undefined)?.id;
+}
+
+function emptyChat(id: number, chatter = '', sellerId: WireSellerId = '', online = false): ChatState {
+  return { id, chatter, sellerId, online, messages: [], more: false, unread: 0, readId: 0, closed: false };
+}
+
+function toFront(order: readonly number[], id: number): number[] {
+  return [id, ...order.filter((x) => x !== id)];
+}
+
+function withChat(state: State, chat: ChatState, front = false): State {
+  const known = state.order.includes(chat.id);
+  return {
+    ...state,
+    chats: { ...state.chats, [chat.id]: chat },
+    order: front || !known ? toFront(state.order, chat.id) : state.order,
+  };
+}
+
+function fromWire(prev: ChatState | undefined, c: WireChat, resumed: boolean): ChatState {
+  const incoming = c.messages.map(toChatMessage);
+  let messages = incoming;
+  let more = c.more;
+  if (prev) {
+    // With `since`, `more` means a gap between what we have and what came: drop the old part.
+    const gap = resumed && c.more;
+    const kept = gap ? prev.messages.filter((m) => m.id === undefined) : prev.messages;
+    messages = mergeMessages(kept, incoming);
+    more = resumed ? c.more || prev.more : c.more;
+  }
+  return {
+    id: c.id,
+    chatter: c.chatter,
+    sellerId: c.sellerId,
+    online: c.online,
+    messages,
+    more,
+    unread: c.unread ?? 0,
+    readId: Math.max(c.readId ?? 0, prev?.readId ?? 0),
+    closed: Boolean(c.closed),
+  };
+}
+
+export function reducer(state: State, action: Action): State {
+  switch (action.type) {
+    case 'connection':
+      return { ...state, connection: action.connection };
+    case 'needName':
+      return { ...state, auth: 'name', error: action.error };
+    case 'signingIn':
+      return { ...state, auth: 'pending', error: undefined };
+    case 'denied':
+      return { ...state, auth: 'denied', error: action.error };
+    case 'auth': {
+      const { data } = action;
+      const chats: Record<number, ChatState> = { ...state.chats };
+      const order: number[] = [];
+      for (const c of data.chats) {
+        chats[c.id] = fromWire(state.chats[c.id], c, Boolean(action.resumed));
+        order.push(c.id);
+      }
+      for (const id of state.order) if (!order.includes(id)) order.push(id);
+      const current = state.role === 'buyer' ? (data.chatId ?? data.chats[0]?.id ?? state.current) : state.current;
+      return { ...state, auth: 'ready', name: data.name, chats, order, current, error: undefined };
+    }
+    case 'pending': {
+      const chat = state.chats[action.chatId];
+      if (!chat || chat.messages.some((m) => m.clientId === action.clientId)) return state;
+      const message: ChatMessage = {
+        key: `c${action.clientId}`,
+        text: action.text,
+        date: Math.floor(action.clientDate / 1000),
+        my: true,
+        clientId: action.clientId,
+        status: 'pending',
+      };
+      return withChat(state, { ...chat, messages: [...chat.messages, message] }, true);
+    }
+    case 'message': {
+      const m = action.message;
+      const chat = state.chats[m.chatId] ?? emptyChat(m.chatId);
+      if (chat.messages.some((x) => x.id === m.id)) return state;
+      const messages = mergeMessages(chat.messages, [toChatMessage(m)]);
+      const counts = !m.my && !isViewing(state, m.chatId);
+      return withChat(
+        state,
+        {
+          ...chat,
+          messages,
+          unread: counts ? chat.unread + 1 : chat.unread,
+          typingUntil: m.my ? chat.typingUntil : undefined,
+        },
+        true,
+      );
+    }
+    case 'failed': {
+      for (const id of state.order) {
+        const chat = state.chats[id] as ChatState;
+        if (!chat.messages.some((m) => m.clientId === action.clientId && m.id === undefined)) continue;
+        const messages = chat.messages.map((m) =>
+          m.clientId === action.clientId && m.id === undefined ? { ...m, status: 'failed' as const, error: action.error } : m,
+        );
+        return withChat(state, { ...chat, messages });
+      }
+      return state;
+    }
+    case 'status': {
+      const chat = state.chats[action.push.chatId];
+      return chat ? withChat(state, { ...chat, online: action.push.status }) : state;
+    }
+    case 'chat': {
+      const { push } = action;
+      const prev = state.chats[push.id];
+      const chat = prev
+        ? { ...prev, chatter: push.chatter, closed: false }
+        : emptyChat(push.id, push.chatter, push.sellerId, action.online ?? true);
+      return withChat(state, chat, true);
+    }
+    case 'olderLoading': {
+      const chat = state.chats[action.chatId];
+      return chat ? withChat(state, { ...chat, loadingOlder: true }) : state;
+    }
+    case 'history': {
+      const chat = state.chats[action.chatId];
+      if (!chat) return state;
+      const messages = mergeMessages(chat.messages, action.messages.map(toChatMessage));
+      return withChat(state, { ...chat, messages, more: action.more, loadingOlder: false });
+    }
+    case 'typing': {
+      const chat = state.chats[action.chatId];
+      return chat ? withChat(state, { ...chat, typingUntil: action.until }) : state;
+    }
+    case 'read': {
+      const chat = state.chats[action.chatId];
+      return chat && action.id > chat.readId ? withChat(state, { ...chat, readId: action.id }) : state;
+    }
+    case 'seen': {
+      const chat = state.chats[action.chatId];
+      return chat && chat.unread !== 0 ? withChat(state, { ...chat, unread: 0 }) : state;
+    }
+    case 'select':
+      return { ...state, current: action.chatId, error: undefined };
+    case 'open':
+      return { ...state, open: action.open };
+    case 'visible':
+      return { ...state, visible: action.visible };
+    case 'error':
+      return { ...state, error: action.error };
+  }
+}
+
+export interface Store {
+  getState(): State;
+  dispatch(action: Action): void;
+  /** Calls fn after every change; returns the unsubscribe function. */
+  subscribe(fn: (state: State, previous: State) => void): () => void;
+}
+
+export function createStore(initial: State): Store {
+  let state = initial;
+  const listeners = new Set<(state: State, previous: State) => void>();
+  return {
+    getState: () => state,
+    dispatch(action) {
+      const previous = state;
+      state = reducer(state, action);
+      if (state !== previous) for (const fn of [...listeners]) fn(state, previous);
+    },
+    subscribe(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+  };
+}

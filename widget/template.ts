@@ -1,0 +1,50 @@
+/**
+ * Chat templates (format in docs/WIDGET.md): HTML whose `<style>` and markup go into the widget's
+ * shadow root. Elements marked `data-ah-slot` are rendered into by the widget, `data-ah-action`
+ * elements are wired to actions, `data-ah-text` / `data-ah-label` get translated strings, and a
+ * `<script type="application/json" data-ah-strings>` block overrides strings per language.
+ */
+export const SLOTS = ['title', 'status', 'back', 'unread', 'body'] as const;
+export type SlotName = (typeof SLOTS)[number];
+
+export interface ParsedTemplate {
+  fragment: DocumentFragment;
+  /** Per language, string overrides: `{ "en": { "launcher": "Ask us" } }`. A flat object applies to all. */
+  strings: Record<string, Record<string, string>>;
+}
+
+export function parseTemplate(source: string): ParsedTemplate {
+  const template = document.createElement('template');
+  template.innerHTML = source;
+  const fragment = template.content;
+  let strings: Record<string, Record<string, string>> = {};
+  for (const script of Array.from(fragment.querySelectorAll('script'))) {
+    if (script.type === 'application/json' && script.hasAttribute('data-ah-strings')) {
+      try {
+        const parsed = JSON.parse(script.textContent || '{}') as Record<string, unknown>;
+        const flat = Object.values(parsed).every((v) => typeof v === 'string');
+        strings = flat ? { '*': parsed as Record<string, string> } : (parsed as typeof strings);
+      } catch {
+        // a broken strings block leaves the built-in strings
+      }
+    }
+    // Templates style and lay out; they never run code inside the widget.
+    script.remove();
+  }
+  return { fragment, strings };
+}
+
+export function stringsFor(template: ParsedTemplate, lang: string): Record<string, string> {
+  return { ...template.strings['*'], ...template.strings[lang] };
+}
+
+/** Used only when no template could be loaded: unstyled and always open, but usable. */
+export const FALLBACK_TEMPLATE =
+  '<div data-ah-root data-open style="position:fixed;z-index:2147483000;right:8px;bottom:8px;width:320px;max-width:95vw;background:#fff;font:14px sans-serif">' +
+  '<span data-ah-slot="back"></span><b data-ah-slot="title"></b> <span data-ah-slot="status"></span><div data-ah-slot="body"></div></div>';
+
+export async function fetchTemplate(url: string): Promise<string> {
+  const response = await fetch(url, { credentials: 'omit' });
+  if (!response.ok) throw new Error(`template ${url}: HTTP ${response.status}`);
+  return response.text();
+}
