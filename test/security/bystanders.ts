@@ -1,12 +1,5 @@
-/**
- * Helpers for the hostile-input tests: a well-behaved buyer + seller pair whose service is checked
- * after every attack, and the server side of a client's TCP connection (to await the server, not
- * the client, letting go of it).
- */
-import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
+/** A well-behaved buyer + seller pair, whose service the hostile-input tests check after every attack. */
 import { expect } from 'vitest';
-import type { WebSocket } from 'ws';
 import type { TestClient } from '../helpers/client.js';
 import { signInSeller, signUpBuyer } from '../helpers/chat-server.js';
 
@@ -53,29 +46,4 @@ async function pushIn(client: TestClient, chatId: number) {
     const frame = await client.next('message');
     if (frame.data?.chatId === chatId) return frame;
   }
-}
-
-/** Remembers the server side of every TCP connection, to find the one that serves a client socket. */
-export function serverSockets(server: Server): { of(ws: WebSocket): Socket } {
-  const sockets: Socket[] = [];
-  server.on('connection', (socket: Socket) => sockets.push(socket));
-  return {
-    of(ws) {
-      const port = netSocketOf(ws).localPort;
-      const found = sockets.find((s) => s.remotePort === port);
-      if (!found) throw new Error(`no server socket for client port ${port}`);
-      return found;
-    },
-  };
-}
-
-/** The client's TCP socket inside ws (not part of its typed API). */
-export function netSocketOf(ws: WebSocket): Socket {
-  return (ws as unknown as { _socket: Socket })._socket;
-}
-
-/** Resolves when a net socket has closed (at once if it already has). */
-export function socketClosed(socket: Socket): Promise<void> {
-  if (socket.closed) return Promise.resolve();
-  return new Promise((resolve) => socket.once('close', () => resolve()));
 }
