@@ -1,0 +1,164 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Bus, HubEvent, PresenceEvent } from '../../lib/bus/bus.js';
+import { redisBus, type RedisBusOptions } from '../../lib/bus/redis-bus.js';
+import { connectTestRedis, dropPrefix, freshPrefix, testRedisUrl } from '../helpers/redis.js';
+
+/** Every event a bus delivered, and a way to await the first one that matches. */
+class EventLog {
+  readonly events: HubEvent[] = [];
+  private waiters: { match: (e: HubEvent) => boolean; resolve: (e: HubEvent) => void }[] = [];
+
+  readonly onEvent = (event: HubEvent): void => {
+    this.events.push(event);
+    this.waiters = this.waiters.filter((w) => !(w.match(event) && (w.resolve(event), true)));
+  };
+
+  wait(match: (e: HubEvent) => boolean, timeoutMs = 3000): Promise<HubEvent> {
+    const seen = this.events.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching event within ${timeoutMs} ms; got ${JSON.stringify(this.events)}`)), timeoutMs);
+      this.waiters.push({ match, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+    });
+  }
+
+  count(match: (e: HubEvent) => boolean): number {
+    return this.events.filter(match).length;
+  }
+}
+
+const buyerOffline = (chatId: number): PresenceEvent => ({ type: 'buyer-presence', sellerId: '10', chatId, online: false });
+const isPresence = (chatId: number, online: boolean) => (e: HubEvent) => e.type === 'buyer-presence' && e.chatId === chatId && e.online === online;
+
+let admin: Redis;
+let prefix: string;
+const opened: { bus: Bus; client?: Redis }[] = [];
+
+beforeAll(async () => {
+  admin = await connectTestRedis();
+});
+beforeEach(() => {
+  prefix = freshPrefix();
+});
+afterEach(async () => {
+  for (const { bus, client } of opened.splice(0)) {
+    await bus.close();
+    client?.disconnect();
+  }
+  await dropPrefix(admin, prefix);
+});
+afterAll(() => admin?.disconnect());
+
+/** A started bus on this test's prefix; `client` makes the test own (and able to cut) its command connection. */
+async function startBus(options: Partial<RedisBusOptions> & { ownClient?: boolean } = {}) {
+  const { ownClient, ...rest } = options;
+  const client = ownClient ? new Redis(testRedisUrl) : undefined;
+  client?.on('error', () => {});
+  const bus = redisBus({ ...(client ? { client } : { url: testRedisUrl }), prefix, ...rest });
+  const log = new EventLog();
+  await bus.start(log.onEvent);
+  opened.push({ bus, client });
+  return { bus, log, client: client! };
+}
+
+describe('redisBus', () => {
+
+  it('validates its options', () => {
+    expect(() => redisBus({ url: 'http://x' })).toThrow('redisBus: options.url must start with redis:// or rediss://');
+    expect(() => redisBus({ ttlMs: 3000, heartbeatMs: 1500 })).toThrow(
+      'redisBus: options.heartbeatMs must be an integer from 10 to ttlMs / 3 (1000), got 1500',
+    );
+    expect(() => redisBus({ ttlMs: 5 })).toThrow('redisBus: options.ttlMs must be an integer of at least 30, got 5');
+  });
+
+  it('delivers every event to every instance, the publisher included, in publish order', async () => {
+    const a = await startBus();
+    const b = await startBus();
+    const sent: HubEvent[] = Array.from({ length: 20 }, (_, i) => ({ type: 'typing', sellerId: '10', chatId: i, from: 'buyer' }));
+    await Promise.all(sent.map((e) => a.bus.publish(e)));
+    await b.log.wait((e) => e.type === 'typing' && e.chatId === 19);
+    await a.log.wait((e) => e.type === 'typing' && e.chatId === 19);
+    expect(a.log.events).toEqual(sent);
+    expect(b.log.events).toEqual(sent);
+  });
+
+  it('join is true only for the first live instance, leave only for the last', async () => {
+    const a = await startBus();
+    const b = await startBus();
+    expect(await a.bus.isOnline(['buyer:1', 'seller:10'])).toEqual([false, false]);
+    expect(await a.bus.join('buyer:1', buyerOffline(1))).toBe(true);
+    expect(await b.bus.join('buyer:1', buyerOffline(1))).toBe(false);
+    expect(await b.bus.isOnline(['buyer:1', 'seller:10'])).toEqual([true, false]);
+    expect(await a.bus.leave('buyer:1')).toBe(false);
+    expect(await a.bus.isOnline(['buyer:1'])).toEqual([true]);
+    expect(await b.bus.leave('buyer:1')).toBe(true);
+    expect(await a.bus.isOnline(['buyer:1'])).toEqual([false]);
+    expect(await a.bus.join('buyer:1', buyerOffline(1))).toBe(true);
+    expect(await a.bus.isOnline([])).toEqual([]);
+  });
+
+  it('close drops this instance’s presence at once, announcing keys nobody else holds', async () => {
+    const a = await startBus();
+    const b = await startBus();
+    await b.bus.join('buyer:2', buyerOffline(2));
+    await b.bus.join('buyer:3', buyerOffline(3));
+    await a.bus.join('buyer:3', buyerOffline(3));
+    await b.bus.close();
+    await a.log.wait(isPresence(2, false));
+    expect(await a.bus.isOnline(['buyer:2', 'buyer:3'])).toEqual([false, true]);
+    expect(a.log.count(isPresence(3, false))).toBe(0);
+    await expect(b.bus.join('buyer:4')).rejects.toThrow('redisBus: the bus is closed');
+  });
+
+  it('a dead instance (no goodbye) goes offline within the TTL, announced once', async () => {
+    const ttlMs = 900;
+    const a = await startBus({ ttlMs });
+    const watcher = await startBus({ ttlMs }); // a second sweeper: the script must still announce once
+    const dead = await startBus({ ttlMs, ownClient: true });
+    await dead.bus.join('buyer:5', buyerOffline(5));
+    await a.bus.join('seller:10', { type: 'seller-presence', sellerId: '10', online: false });
+    expect(await a.bus.isOnline(['buyer:5'])).toEqual([true]);
+
+    const died = Date.now();
+    dead.client.disconnect(); // heartbeats now fail; nothing says goodbye
+    await a.log.wait(isPresence(5, false), ttlMs + 2000);
+    const elapsed = Date.now() - died;
+    // The bound is ttlMs after the last heartbeat; the slack is for timers on a busy machine.
+    expect(elapsed).toBeLessThanOrEqual(ttlMs + 500);
+    expect(await a.bus.isOnline(['buyer:5', 'seller:10'])).toEqual([false, true]);
+
+    // Nothing is left that a later sweep could announce a second time.
+    const keys = await admin.keys(`${prefix}*`);
+    expect(keys.filter((k) => k.includes('buyer:5'))).toEqual([]);
+    expect(await admin.zcard(`${prefix}instances`)).toBe(2);
+    expect(await admin.hkeys(`${prefix}offline`)).toEqual(['seller:10']);
+    await a.bus.publish({ type: 'closed', sellerId: '10', chatId: 0 });
+    await watcher.log.wait((e) => e.type === 'closed');
+    expect(watcher.log.count(isPresence(5, false))).toBe(1);
+    expect(a.log.count(isPresence(5, false))).toBe(1);
+    console.info(`dead instance announced offline after ${elapsed} ms (ttl ${ttlMs} ms)`);
+  });
+
+  it('an instance swept while cut off from Redis joins its keys again when it is back', async () => {
+    const ttlMs = 600;
+    const a = await startBus({ ttlMs });
+    const b = await startBus({ ttlMs, ownClient: true });
+    await b.bus.join('buyer:6', buyerOffline(6));
+    b.client.disconnect();
+    await a.log.wait(isPresence(6, false), ttlMs + 2000);
+    expect(await a.bus.isOnline(['buyer:6'])).toEqual([false]);
+    await b.client.connect();
+    await a.log.wait(isPresence(6, true), ttlMs + 2000);
+    expect(await a.bus.isOnline(['buyer:6'])).toEqual([true]);
+    expect(await b.bus.leave('buyer:6')).toBe(true);
+  });
+
+  it('leaves a client it was given open on close', async () => {
+    const { bus, client } = await startBus({ ownClient: true });
+    opened.pop();
+    await bus.close();
+    expect(await client.ping()).toBe('PONG');
+    client.disconnect();
+  });
+});
