@@ -21,6 +21,7 @@ import {
   isViewing,
   lastIncomingId,
   totalUnread,
+  type Action,
   type State,
   type Store,
 } from './state.js';
@@ -327,9 +328,12 @@ export class AHChat {
       }
       case 'typing':
         return this.#peerTyping((data as { chatId: number }).chatId);
-      case 'read': {
-        const read = data as { chatId: number; id: number };
-        return this.#dispatch({ type: 'read', chatId: read.chatId, id: read.id });
+      case 'read':
+      case 'unread':
+      case 'close': {
+        const push = data as { chatId: number; id: number; unread: number };
+        const type = command === 'close' ? 'closed' : command;
+        return this.#dispatch({ type, chatId: push.chatId, id: push.id, unread: push.unread } as Action);
       }
     }
   }
@@ -371,7 +375,7 @@ export class AHChat {
     );
   }
 
-  #dispatch(action: Parameters<Store['dispatch']>[0]): void {
+  #dispatch(action: Action): void {
     this.#store?.dispatch(action);
   }
 

@@ -80,6 +80,9 @@ export type Action =
   | { type: 'typing'; chatId: number; until: number }
   | { type: 'read'; chatId: number; id: number }
   | { type: 'seen'; chatId: number }
+  /** The server's count for this side (after a read in another tab). */
+  | { type: 'unread'; chatId: number; unread: number }
+  | { type: 'closed'; chatId: number }
   | { type: 'select'; chatId?: number }
   | { type: 'open'; open: boolean }
   | { type: 'visible'; visible: boolean }
@@ -294,6 +297,12 @@ export function reducer(state: State, action: Action): State {
     case 'seen': {
       const chat = state.chats[action.chatId];
       return chat && chat.unread !== 0 ? withChat(state, { ...chat, unread: 0 }) : state;
+    }
+    case 'unread':
+    case 'closed': {
+      const chat = state.chats[action.chatId];
+      if (!chat) return state;
+      return withChat(state, action.type === 'closed' ? { ...chat, closed: true } : { ...chat, unread: action.unread });
     }
     case 'select':
       return { ...state, current: action.chatId, error: undefined };

@@ -21,9 +21,11 @@ function Item({ chat, t, lang, onOpen }: Pick<ViewProps, 't' | 'lang'> & { chat:
 }
 
 export function ChatList({ state, t, actions, lang }: ViewProps): VNode {
-  if (state.order.length === 0) return html`<p class="ah-empty ah-pad">${t('emptyList')}</p>`;
+  // Closed chats leave the list (they stay in the store's history).
+  const open = state.order.filter((id) => !state.chats[id]?.closed);
+  if (open.length === 0) return html`<p class="ah-empty ah-pad">${t('emptyList')}</p>`;
   return html`<ul class="ah-list" aria-label=${t('chats')}>
-    ${state.order.map((id) => {
+    ${open.map((id) => {
       const chat = state.chats[id] as ChatState;
       return html`<${Item} key=${id} chat=${chat} t=${t} lang=${lang} onOpen=${() => actions.select(id)} />`;
     })}

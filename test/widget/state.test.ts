@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import type { AuthResponse, WireChat, WireMessage } from '../../lib/protocol.js';
+import {
+  createStore,
+  currentChat,
+  initialState,
+  lastIncomingId,
+  mergeMessages,
+  reducer,
+  toChatMessage,
+  totalUnread,
+  type Action,
+  type State,
+} from '../../widget/state.js';
+
+const msg = (id: number, my = false, extra: Partial<WireMessage> = {}): WireMessage => ({
+  id,
+  chatId: 7,
+  text: `m${id}`,
+  date: 1_700_000_000 + id,
+  my,
+  ...extra,
+});
+
+const chat = (id: number, extra: Partial<WireChat> = {}): WireChat => ({
+  id,
+  chatter: `chatter ${id}`,
+  sellerId: 10,
+  online: true,
+  messages: [],
+  more: false,
+  unread: 0,
+  readId: 0,
+  ...extra,
+});
+
+const run = (state: State, ...actions: Action[]) => actions.reduce(reducer, state);
+const auth = (data: Partial<AuthResponse>, resumed = false): Action => ({
+  type: 'auth',
+  data: { name: 'Ann', chats: [], ...data },
+  resumed,
+});
+const buyer = () => run(initialState('buyer', { open: true }), auth({ chatId: 7, chats: [chat(7, { messages: [msg(1), msg(2, true)] })] }));
+const ids = (state: State, chatId = 7) => state.chats[chatId]?.messages.map((m) => m.id ?? m.clientId);
+
+describe('state: auth', () => {
+  it('a buyer lands in their chat; a seller in the list, in the server order', () => {
+    const b = buyer();
+    expect(b.auth).toBe('ready');
+    expect(b.current).toBe(7);
+    expect(currentChat(b)?.chatter).toBe('chatter 7');
+    const s = run(initialState('seller'), auth({ chats: [chat(3), chat(1), chat(2)] }));
+    expect(s.current).toBeUndefined();
+    expect(s.order).toEqual([3, 1, 2]);
+  });
+
+  it('a resume (since) adds the new messages to what is there, keeping pending ones', () => {
+    let s = run(buyer(), { type: 'pending', chatId: 7, clientId: 'p1', text: 'still going', clientDate: 5_000 });
+    s = run(s, auth({ chatId: 7, chats: [chat(7, { messages: [msg(3)] })] }, true));
+    expect(ids(s)).toEqual([1, 2, 3, 'p1']);
+    expect(s.chats[7]?.messages.at(-1)?.status).toBe('pending');
+  });
+
+  it('a resume whose pending message turns out stored replaces it (no double)', () => {
+    let s = run(buyer(), { type: 'pending', chatId: 7, clientId: 'p1', text: 'hi', clientDate: 5_000 });
+    s = run(s, auth({ chatId: 7, chats: [chat(7, { messages: [msg(3, true, { clientId: 'p1', text: 'hi' })] })] }, true));
+    expect(ids(s)).toEqual([1, 2, 3]);
+    expect(s.chats[7]?.messages.at(-1)).toMatchObject({ status: 'sent', key: 'cp1' });
+  });
+
+  it('a resume with a gap (more: true) drops the old part and offers history', () => {
+    const s = run(buyer(), auth({ chatId: 7, chats: [chat(7, { messages: [msg(60), msg(61)], more: true })] }, true));
+    expect(ids(s)).toEqual([60, 61]);
+    expect(s.chats[7]?.more).toBe(true);
+  });
+
+  it('a fresh auth (no since) answer is merged by id, never doubled', () => {
+    const s = run(buyer(), auth({ chatId: 7, chats: [chat(7, { messages: [msg(1), msg(2, true), msg(3)] })] }));
+    expect(ids(s)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps the read marker from moving back', () => {
+    let s = run(buyer(), { type: 'read', chatId: 7, id: 2 });
+    s = run(s, auth({ chatId: 7, chats: [chat(7, { readId: 1 })] }, true));
+    expect(s.chats[7]?.readId).toBe(2);
+  });
+});
+
+describe('state: messages', () => {
+  it('pending → confirmed keeps the render key and position', () => {
+    let s = run(buyer(), { type: 'pending', chatId: 7, clientId: 'abc', text: 'hello', clientDate: 1_700_000_100_000 });
+    expect(s.chats[7]?.messages.at(-1)).toMatchObject({ key: 'cabc', status: 'pending', my: true, date: 1_700_000_100 });
+    s = run(s, { type: 'message', message: msg(3, true, { clientId: 'abc', text: 'hello' }) });
+    expect(ids(s)).toEqual([1, 2, 3]);
+    expect(s.chats[7]?.messages.at(-1)).toMatchObject({ key: 'cabc', status: 'sent', id: 3 });
+  });
+
+  it('a message seen twice (auth answer, then push) is kept once', () => {
+    const once = run(buyer(), { type: 'message', message: msg(3) });
+    const twice = run(once, { type: 'message', message: msg(3) });
+    expect(twice).toBe(once);
+    expect(ids(twice)).toEqual([1, 2, 3]);
+  });
+
+  it('sorts by id even when messages come out of order, pending ones last', () => {
+    let s = run(buyer(), { type: 'pending', chatId: 7, clientId: 'p', text: 'x', clientDate: 0 });
+    s = run(s, { type: 'message', message: msg(5) }, { type: 'message', message: msg(4) });
+    expect(ids(s)).toEqual([1, 2, 4, 5, 'p']);
+  });
+
+  it('a refused message is marked failed with its code', () => {
+    let s = run(buyer(), { type: 'pending', chatId: 7, clientId: 'p', text: 'x', clientDate: 0 });
+    s = run(s, { type: 'failed', clientId: 'p', error: 'TEXT_TOO_LONG' });
+    expect(s.chats[7]?.messages.at(-1)).toMatchObject({ status: 'failed', error: 'TEXT_TOO_LONG' });
+  });
+
+  it('history pages are prepended and more is updated', () => {
+    let s = run(initialState('buyer', { open: true }), auth({ chatId: 7, chats: [chat(7, { messages: [msg(5), msg(6)], more: true })] }));
+    s = run(s, { type: 'olderLoading', chatId: 7 });
+    expect(s.chats[7]?.loadingOlder).toBe(true);
+    s = run(s, { type: 'history', chatId: 7, messages: [msg(3), msg(4)], more: true });
+    expect(ids(s)).toEqual([3, 4, 5, 6]);
+    s = run(s, { type: 'history', chatId: 7, messages: [msg(1), msg(2)], more: false });
+    expect(ids(s)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(s.chats[7]).toMatchObject({ more: false, loadingOlder: false });
+  });
+
+  it('mergeMessages keeps confirmed ones by id and drops pending ones that were confirmed', () => {
+    const pending = { key: 'cq', text: 'q', date: 0, my: true, clientId: 'q', status: 'pending' as const };
+    const merged = mergeMessages([toChatMessage(msg(2)), pending], [toChatMessage(msg(1)), toChatMessage(msg(3, true, { clientId: 'q' }))]);
+    expect(merged.map((m) => m.id)).toEqual([1, 2, 3]);
+  });
+
+  it('lastIncomingId is the newest confirmed message from the other side', () => {
+    const s = run(buyer(), { type: 'message', message: msg(3, true) });
+    expect(lastIncomingId(s.chats[7]!)).toBe(1);
+  });
+});
+
+describe('state: unread counts and the seller list', () => {
+  const seller = () =>
+    run(initialState('seller', { open: true }), auth({ chats: [chat(1, { unread: 2 }), chat(2), chat(3)] }));
+
+  it('counts incoming messages of chats not being looked at', () => {
+    let s = seller();
+    expect(totalUnread(s)).toBe(2);
+    s = run(s, { type: 'message', message: { ...msg(9), chatId: 3 } });
+    expect(s.chats[3]?.unread).toBe(1);
+    expect(totalUnread(s)).toBe(3);
+  });
+
+  it('does not count messages in the open chat while the page is visible, but does when it is hidden', () => {
+    let s = run(seller(), { type: 'select', chatId: 2 }, { type: 'message', message: { ...msg(9), chatId: 2 } });
+    expect(s.chats[2]?.unread).toBe(0);
+    s = run(s, { type: 'visible', visible: false }, { type: 'message', message: { ...msg(10), chatId: 2 } });
+    expect(s.chats[2]?.unread).toBe(1);
+  });
+
+  it('own messages never count, and seen / unread set the count', () => {
+    let s = run(seller(), { type: 'message', message: { ...msg(9, true), chatId: 3 } });
+    expect(s.chats[3]?.unread).toBe(0);
+    s = run(s, { type: 'seen', chatId: 1 });
+    expect(s.chats[1]?.unread).toBe(0);
+    s = run(s, { type: 'unread', chatId: 2, unread: 4 });
+    expect(totalUnread(s)).toBe(4);
+  });
+
+  it('a closed panel counts messages of the buyer chat as unread', () => {
+    let s = run(buyer(), { type: 'open', open: false }, { type: 'message', message: msg(3) });
+    expect(totalUnread(s)).toBe(1);
+    s = run(s, { type: 'open', open: true }, { type: 'seen', chatId: 7 });
+    expect(totalUnread(s)).toBe(0);
+  });
+
+  it('the chat with the latest activity moves to the top; a new chat appears on top, online', () => {
+    let s = run(seller(), { type: 'message', message: { ...msg(9), chatId: 3 } });
+    expect(s.order).toEqual([3, 1, 2]);
+    s = run(s, { type: 'chat', push: { id: 4, chatter: 'Newbie', sellerId: 10 } });
+    expect(s.order).toEqual([4, 3, 1, 2]);
+    expect(s.chats[4]).toMatchObject({ chatter: 'Newbie', online: true, unread: 0, messages: [] });
+  });
+
+  it('a message for a chat the list does not know yet creates it', () => {
+    const s = run(seller(), { type: 'message', message: { ...msg(1), chatId: 99 } });
+    expect(s.order[0]).toBe(99);
+    expect(s.chats[99]?.unread).toBe(1);
+  });
+
+  it('status, typing and close update the chat', () => {
+    const s = run(
+      seller(),
+      { type: 'status', push: { chatId: 1, status: false } },
+      { type: 'typing', chatId: 2, until: 123 },
+      { type: 'closed', chatId: 3 },
+    );
+    expect(s.chats[1]?.online).toBe(false);
+    expect(s.chats[2]?.typingUntil).toBe(123);
+    expect(s.chats[3]?.closed).toBe(true);
+    // A message from the other side ends "typing".
+    expect(run(s, { type: 'message', message: { ...msg(5), chatId: 2 } }).chats[2]?.typingUntil).toBeUndefined();
+  });
+
+  it('pushes about unknown chats change nothing', () => {
+    const s = seller();
+    for (const action of [
+      { type: 'status', push: { chatId: 42, status: true } },
+      { type: 'read', chatId: 42, id: 1 },
+      { type: 'seen', chatId: 42 },
+      { type: 'closed', chatId: 42 },
+      { type: 'history', chatId: 42, messages: [], more: false },
+      { type: 'pending', chatId: 42, clientId: 'x', text: 'x', clientDate: 0 },
+    ] as Action[]) {
+      expect(reducer(s, action)).toBe(s);
+    }
+  });
+});
+
+describe('state: phases and the store', () => {
+  it('needName, signingIn, denied and errors', () => {
+    let s = initialState('buyer', { auth: 'name' });
+    s = run(s, { type: 'signingIn' });
+    expect(s.auth).toBe('pending');
+    s = run(s, { type: 'needName', error: 'USER_NOT_FOUND' });
+    expect(s).toMatchObject({ auth: 'name', error: 'USER_NOT_FOUND' });
+    expect(run(initialState('seller'), { type: 'denied', error: 'USER_IS_NOT_SELLER' }).auth).toBe('denied');
+  });
+
+  it('the store notifies subscribers on change only, with the previous state', () => {
+    const store = createStore(initialState('buyer'));
+    const calls: Array<[State, State]> = [];
+    const off = store.subscribe((state, previous) => calls.push([state, previous]));
+    store.dispatch({ type: 'connection', connection: 'connecting' });
+    store.dispatch({ type: 'seen', chatId: 1 });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.[1].connection).toBe('idle');
+    off();
+    store.dispatch({ type: 'connection', connection: 'open' });
+    expect(calls).toHaveLength(1);
+    expect(store.getState().connection).toBe('open');
+  });
+});
