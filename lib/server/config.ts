@@ -15,8 +15,16 @@ export interface ServerConfig {
   origins: string[] | undefined;
   /** Write with fsync (AHCHAT_FSYNC=1): survives power loss, costs latency. */
   fsync: boolean;
+  /** AHCHAT_DATABASE_URL: postgres://… selects the PostgreSQL store (instead of lowdb files). */
   databaseUrl: string | undefined;
+  /** AHCHAT_DATABASE_SCHEMA: the PostgreSQL schema for AH Chat's tables. Default 'ahchat'. */
+  databaseSchema: string;
+  /** AHCHAT_REDIS_URL: redis://… selects the Redis bus, so several instances share pushes and presence. */
   redisUrl: string | undefined;
+  /** AHCHAT_REDIS_PREFIX: prefix of AH Chat's Redis keys and channel. Default 'ahchat:'. */
+  redisPrefix: string;
+  /** AHCHAT_PRESENCE_TTL_MS: longest a dead instance's users stay online elsewhere. Default 15000. */
+  presenceTtlMs: number;
 }
 
 /** A configuration mistake: the message names the variable. */
@@ -74,6 +82,19 @@ function parseUrl(name: string, raw: string | undefined, schemes: string[]): str
   return raw;
 }
 
+function parseSchema(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'ahchat';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new ConfigError(`AHCHAT_DATABASE_SCHEMA must be a lower-case SQL identifier, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+function parseTtl(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 15_000;
+  const ttl = Number(raw);
+  if (!Number.isInteger(ttl) || ttl < 300) throw new ConfigError(`AHCHAT_PRESENCE_TTL_MS must be an integer of at least 300, got ${JSON.stringify(raw)}`);
+  return ttl;
+}
+
 export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   return {
     port: parsePort(env.PORT),
@@ -82,6 +103,9 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     origins: parseOrigins(env.AHCHAT_ORIGINS),
     fsync: env.AHCHAT_FSYNC === '1' || env.AHCHAT_FSYNC === 'true',
     databaseUrl: parseUrl('AHCHAT_DATABASE_URL', env.AHCHAT_DATABASE_URL, ['postgres', 'postgresql']),
+    databaseSchema: parseSchema(env.AHCHAT_DATABASE_SCHEMA),
     redisUrl: parseUrl('AHCHAT_REDIS_URL', env.AHCHAT_REDIS_URL, ['redis', 'rediss']),
+    redisPrefix: env.AHCHAT_REDIS_PREFIX || 'ahchat:',
+    presenceTtlMs: parseTtl(env.AHCHAT_PRESENCE_TTL_MS),
   };
 }

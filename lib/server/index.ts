@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /**
  * The standalone server: `node dist/server/index.js`. Configured by environment (see README):
- * PORT, AHCHAT_SELLERS, AHCHAT_DB, AHCHAT_ORIGINS, AHCHAT_FSYNC.
+ * PORT, AHCHAT_SELLERS, AHCHAT_DB, AHCHAT_ORIGINS, AHCHAT_FSYNC; for several instances (docs/SCALE-OUT.md)
+ * AHCHAT_DATABASE_URL, AHCHAT_DATABASE_SCHEMA, AHCHAT_REDIS_URL, AHCHAT_REDIS_PREFIX, AHCHAT_PRESENCE_TTL_MS.
  * Accepts sockets at / (the original README's `ws://localhost:8001`) and at /ahchat.
  */
 import express from 'express';
 import { ahChat } from '../ah-chat.js';
 import { lowdbStore } from '../store/lowdb-store.js';
+import type { Store } from '../store/store.js';
 import { ConfigError, readConfig, type ServerConfig } from './config.js';
 import { sellersFromList } from './sellers.js';
 
@@ -23,10 +25,16 @@ async function main(): Promise<void> {
   }
   if (!config.origins) console.warn('ahchat: AHCHAT_ORIGINS is not set: pages from any origin may connect');
 
-  const store = lowdbStore({ dir: config.dataDir, fsync: config.fsync });
+  const store = config.databaseUrl ? await postgres(config.databaseUrl, config.databaseSchema) : lowdbStore({ dir: config.dataDir, fsync: config.fsync });
+  if (config.redisUrl && !config.databaseUrl) console.warn('ahchat: AHCHAT_REDIS_URL without AHCHAT_DATABASE_URL: each instance keeps its own lowdb files');
+  // Loaded only when asked for: pg and ioredis are optional.
+  const bus = config.redisUrl
+    ? (await import('../redis.js')).redisBus({ url: config.redisUrl, prefix: config.redisPrefix, ttlMs: config.presenceTtlMs })
+    : undefined;
   const chat = ahChat({
     ...sellersFromList(config.sellers),
     store,
+    ...(bus ? { bus } : {}),
     origins: config.origins ?? '*',
     extraSocketPaths: ['/'],
   });
@@ -63,6 +71,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** The PostgreSQL store, migrated before we listen: a wrong URL fails at start, not at the first chat. */
+async function postgres(url: string, schema: string): Promise<Store> {
+  const store = (await import('../postgres.js')).postgresStore({ connectionString: url, schema });
+  try {
+    await store.migrate();
+  } catch (error) {
+    console.error(`ahchat: AHCHAT_DATABASE_URL: cannot prepare the database: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  return store;
 }
 
 void main();
