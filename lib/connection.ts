@@ -31,6 +31,8 @@ export class Connection {
   /** Cleared on each ping, set by the pong; a socket still false at the next ping is dead. */
   alive = true;
   private queue: Promise<void> = Promise.resolve();
+  /** Set by drained(): the server is closing and takes no new frames. */
+  private draining = false;
   private readonly frames: RateLimiter;
   private readonly messages: RateLimiter;
   private strikes = 0;
@@ -129,13 +131,18 @@ export class Connection {
     });
   }
 
-  /** Resolves when every frame received so far has been handled. */
+  /**
+   * Stops taking frames and resolves when every frame taken so far has been handled. Frames that
+   * arrive later get no answer: unconfirmed, the client resends them after reconnecting. Taking
+   * them instead could store a message whose confirmation the closing socket can no longer carry.
+   */
   drained(): Promise<void> {
+    this.draining = true;
     return this.queue;
   }
 
   private receive(data: RawData, isBinary: boolean): void {
-    if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.socket.readyState !== WebSocket.OPEN || this.draining) return;
     const parsed = isBinary ? null : parseFrame(data.toString());
     const command = parsed ? (parsed.ok ? parsed.request.command : parsed.command) : 'error';
     if (!this.frames.take() || (command === 'message' && !this.messages.take())) {
