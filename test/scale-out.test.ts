@@ -13,7 +13,7 @@ import type { Frame } from '../lib/protocol.js';
 import { TestClient } from './helpers/client.js';
 import { connectTestDatabase, dropSchema, freshSchemaName, testDatabaseUrl } from './helpers/postgres.js';
 import { connectTestRedis, dropPrefix, freshPrefix, testRedisUrl } from './helpers/redis.js';
-import { type ServerProcess, startServerProcess } from './helpers/server-process.js';
+import { runServerExpectingFailure, SELLERS_ENV, type ServerProcess, startServerProcess } from './helpers/server-process.js';
 
 const TTL_MS = 2000;
 const SELLER = { id: 10, token: 'iofh3498hwe' };
@@ -206,5 +206,18 @@ describe('two instances on one PostgreSQL and one Redis', () => {
     for (const seen of seenBy.slice(1)) expect(seen).toEqual(seenBy[0]);
     const history = await tabs[2]!.client.request('history', { chatId: cid.chatId, limit: 200 });
     expect(new Map((history.data.messages as { id: number; text: string }[]).map((m) => [m.id, m.text]))).toEqual(seenBy[0]);
+  });
+});
+
+describe('scale-out configuration of the standalone server', () => {
+  it.each([
+    [{ AHCHAT_DATABASE_URL: testDatabaseUrl, AHCHAT_DATABASE_SCHEMA: 'Shop-1' }, /^ahchat: AHCHAT_DATABASE_SCHEMA must be a lower-case SQL identifier/],
+    [{ AHCHAT_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' }, /^ahchat: AHCHAT_DATABASE_URL: cannot prepare the database: .*ECONNREFUSED/],
+    [{ AHCHAT_REDIS_URL: testRedisUrl, AHCHAT_PRESENCE_TTL_MS: '100' }, /^ahchat: AHCHAT_PRESENCE_TTL_MS must be an integer of at least 300/],
+  ])('exits 1 with one line naming the variable for %j', async (env, message) => {
+    const { code, output } = await runServerExpectingFailure({ AHCHAT_SELLERS: SELLERS_ENV, AHCHAT_ORIGINS: 'http://shop.example', AHCHAT_DB: dataDir, ...env });
+    expect(code).toBe(1);
+    expect(output.trim().split('\n')).toHaveLength(1);
+    expect(output.trim()).toMatch(message);
   });
 });

@@ -25,6 +25,8 @@ export interface ServerConfig {
   redisPrefix: string;
   /** AHCHAT_PRESENCE_TTL_MS: longest a dead instance's users stay online elsewhere. Default 15000. */
   presenceTtlMs: number;
+  /** AHCHAT_TRUST_PROXY=1: take the client IP (per-IP socket cap) from X-Forwarded-For, set by our reverse proxy. */
+  trustProxy: boolean;
 }
 
 /** A configuration mistake: the message names the variable. */
@@ -107,5 +109,6 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     redisUrl: parseUrl('AHCHAT_REDIS_URL', env.AHCHAT_REDIS_URL, ['redis', 'rediss']),
     redisPrefix: env.AHCHAT_REDIS_PREFIX || 'ahchat:',
     presenceTtlMs: parseTtl(env.AHCHAT_PRESENCE_TTL_MS),
+    trustProxy: env.AHCHAT_TRUST_PROXY === '1' || env.AHCHAT_TRUST_PROXY === 'true',
   };
 }

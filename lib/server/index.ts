@@ -2,7 +2,8 @@
 /**
  * The standalone server: `node dist/server/index.js`. Configured by environment (see README):
  * PORT, AHCHAT_SELLERS, AHCHAT_DB, AHCHAT_ORIGINS, AHCHAT_FSYNC; for several instances (docs/SCALE-OUT.md)
- * AHCHAT_DATABASE_URL, AHCHAT_DATABASE_SCHEMA, AHCHAT_REDIS_URL, AHCHAT_REDIS_PREFIX, AHCHAT_PRESENCE_TTL_MS.
+ * AHCHAT_DATABASE_URL, AHCHAT_DATABASE_SCHEMA, AHCHAT_REDIS_URL, AHCHAT_REDIS_PREFIX, AHCHAT_PRESENCE_TTL_MS,
+ * AHCHAT_TRUST_PROXY.
  * Accepts sockets at / (the original README's `ws://localhost:8001`) and at /ahchat.
  */
 import express from 'express';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     ...sellersFromList(config.sellers),
     store,
     ...(bus ? { bus } : {}),
+    trustProxy: config.trustProxy,
     origins: config.origins ?? '*',
     extraSocketPaths: ['/'],
   });
