@@ -7,13 +7,14 @@
  *   i18n/*.json the strings, per language (fetched by the widget: English and the page's language)
  *   types/      TypeScript declarations of the public API
  *   manifest.json  sizes and content hashes (for ETags and versioned URLs)
+ * `--no-types` skips the declarations (the browser tests build this way when dist/widget is stale).
  * Prints the gzipped size and fails when the UMD bundle is over the 15 KB gzip budget.
  * esbuild does the bundling: fast, no config, and it already minifies to within a few % of terser.
  */
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -52,6 +53,13 @@ function umd(esm) {
 /** htm keeps template literals verbatim; indentation after a newline is whitespace htm drops anyway. */
 const squeeze = (code) => code.replace(/\n[ \t]+/g, '\n');
 
+/** A running server (or a parallel build) never serves half a file. */
+async function writeAtomic(path, text) {
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, text);
+  await rename(temp, path);
+}
+
 const hash = (text) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
 
@@ -70,10 +78,10 @@ export async function buildWidget({ types = true, quiet = false } = {}) {
   }
   const manifest = {};
   for (const [name, text] of Object.entries(files)) {
-    await writeFile(join(out, name), text);
+    await writeAtomic(join(out, name), text);
     manifest[name] = { bytes: Buffer.byteLength(text), gzip: gzipSync(text, { level: 9 }).length, hash: hash(text) };
   }
-  await writeFile(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeAtomic(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   if (types) {
     execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'widget', 'tsconfig.json')], {
       stdio: 'inherit',
@@ -91,7 +99,7 @@ export async function buildWidget({ types = true, quiet = false } = {}) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  buildWidget().catch((error) => {
+  buildWidget({ types: !process.argv.includes('--no-types') }).catch((error) => {
     console.error(error.message ?? error);
     process.exit(1);
   });

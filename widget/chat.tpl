@@ -47,6 +47,8 @@
   .ah-launcher:hover { transform: translateY(-2px); }
   .ah-launcher svg { flex: none; }
   .ah[data-position="left"] .ah-launcher { margin-left: 0; }
+  .ah[data-open] .ah-launcher { width: 56px; padding: 0; justify-content: center; }
+  .ah[data-open] .ah-launcher-label, .ah[data-open] .ah-launcher .ah-icon-chat, .ah:not([data-open]) .ah-icon-close { display: none; }
   .ah-launcher .ah-badge { position: absolute; top: -4px; right: -4px; }
   .ah-badge, .ah-count {
     display: inline-flex; align-items: center; justify-content: center; min-width: 20px; height: 20px;
@@ -173,7 +175,8 @@
     <div class="ah-body" data-ah-slot="body"></div>
   </section>
   <button type="button" class="ah-launcher" data-ah-action="toggle" data-ah-label="launcher">
-    <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true"><path fill="currentColor" d="M12 3C6.5 3 2 6.8 2 11.5c0 2.4 1.2 4.6 3.1 6.1L4 21.5l4.6-2.2c1.1.3 2.2.5 3.4.5 5.5 0 10-3.8 10-8.5S17.5 3 12 3z"/></svg>
+    <svg class="ah-icon-chat" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true"><path fill="currentColor" d="M12 3C6.5 3 2 6.8 2 11.5c0 2.4 1.2 4.6 3.1 6.1L4 21.5l4.6-2.2c1.1.3 2.2.5 3.4.5 5.5 0 10-3.8 10-8.5S17.5 3 12 3z"/></svg>
+    <svg class="ah-icon-close" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path d="M6 9l6 6 6-6" fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" stroke-linejoin="round"/></svg>
     <span class="ah-launcher-label" data-ah-text="launcher"></span>
     <span data-ah-slot="unread"></span>
   </button>
