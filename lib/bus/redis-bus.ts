@@ -189,7 +189,7 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
   async function join(key: PresenceKey, offline: PresenceEvent | undefined): Promise<boolean> {
     const [wasOffline, registered] = await run<[number, number]>('join', [id, key, offline ? JSON.stringify(offline) : '']);
     // Joined while swept: renew now rather than look offline until the next heartbeat.
-    if (!registered) void tick();
+    if (!registered) track(tick).catch(() => {});
     return wasOffline === 1;
   }
 

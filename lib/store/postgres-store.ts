@@ -279,15 +279,18 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async listMessages(chatId, options) {
       const limit = Math.floor(options.limit);
       if (!(limit > 0)) return [];
-      // The newest `limit` matching ids, walking the (chat_id, id) key backwards, then ascending.
+      // Whole-number bounds meaning the same (id > 2.5 ⇔ id > 2; id < 3.5 ⇔ id < 4), compared as
+      // integers so that the (chat_id, id) key serves the range: walked backwards, then ascending.
+      const after = bound(Math.floor(options.after ?? 0));
+      const before = options.before === undefined ? null : bound(Math.ceil(options.before));
       const rows = await query<MessageRow>(
         `SELECT * FROM (
            SELECT * FROM ${messages}
-           WHERE chat_id = $1 AND id > $2::float8 AND ($3::float8 IS NULL OR id < $3::float8)
+           WHERE chat_id = $1 AND id > $2::bigint AND ($3::bigint IS NULL OR id < $3::bigint)
            ORDER BY id DESC
            LIMIT $4
          ) newest ORDER BY id`,
-        [chatId, options.after ?? 0, options.before ?? null, limit],
+        [chatId, after, before, limit],
       );
       return rows.map(toMessage);
     },
@@ -400,6 +403,9 @@ function toMessage(row: MessageRow): Message {
   if (row.client_id !== null) message.clientId = row.client_id;
   return message;
 }
+
+/** Keeps a bound within bigint (and NaN out): ids are far inside that range anyway. */
+const bound = (n: number): number => (n > 0 ? Math.min(n, Number.MAX_SAFE_INTEGER) : Math.max(n || 0, -Number.MAX_SAFE_INTEGER));
 
 const otherSide = (side: Side): Side => (side === 'buyer' ? 'seller' : 'buyer');
 
