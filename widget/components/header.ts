@@ -12,7 +12,8 @@ export function Title({ state, t }: ViewProps): VNode {
 
 export function Status({ state, t }: ViewProps): VNode | null {
   if (state.connection === 'reconnecting' || state.connection === 'connecting') {
-    return html`<span class="ah-status" data-state="connecting">${t(state.connection)}</span>`;
+    // Short here; the conversation's notice says what happened.
+    return html`<span class="ah-status" data-state="connecting">${t('connecting')}</span>`;
   }
   if (state.auth !== 'ready') return null;
   const chat = currentChat(state);

@@ -1,0 +1,191 @@
+/** How a shop puts the widget on its page: RequireJS, <script>, ES module, templates, languages. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { SELLER, ensureWidgetBuilt, launchBrowser, send, shot, startServer, w, widgetPage, type TestServer } from './harness.js';
+
+let browser: Browser;
+let server: TestServer;
+
+beforeAll(async () => {
+  ensureWidgetBuilt();
+  [browser, server] = await Promise.all([launchBrowser(), startServer()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+const pageErrors = new WeakMap<Page, string[]>();
+
+/** A fresh context per page: nothing shared in localStorage. Uncaught page errors fail the test. */
+async function open(url: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  pageErrors.set(page, errors);
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(url);
+  return page;
+}
+
+async function close(page: Page): Promise<void> {
+  const errors = pageErrors.get(page);
+  await page.context().close();
+  expect(errors).toEqual([]);
+}
+
+/** The original README's snippet, byte for byte, but for the server's URL. */
+const SEED_SNIPPET = `require(["ahchat"], function(AHChat){
+        var chat = new AHChat({
+            sellerId: 10,
+            //token: 'iofh3498hwe',
+            url: 'ws://localhost:8001'
+        });
+        chat.initialize();
+    });`;
+
+describe('widget: embedding', () => {
+  it("works with the original README's RequireJS snippet (and a plain script on the same page)", async () => {
+    const wsUrl = server.url.replace(/^http/, 'ws');
+    const page = await open(
+      server.page(`<!doctype html><html><body>
+<script src="/vendor/require.js"></script>
+<script>requirejs.config({ paths: { ahchat: '/ahchat/ahchat' } });</script>
+<script>${SEED_SNIPPET.replace('ws://localhost:8001', wsUrl)}</script>
+</body></html>`),
+    );
+    try {
+      await w.launcher(page).click();
+      await page.locator('#ah-name').fill('Requirer');
+      await page.locator('#ah-name').press('Enter');
+      await send(page, 'sent from a RequireJS page');
+      // The UMD bundle defined the AMD module and the global.
+      expect(await page.evaluate(() => typeof (window as { AHChat?: unknown }).AHChat)).toBe('function');
+      // A second copy loaded by a plain <script> on a page with an AMD loader must not throw
+      // "mismatched anonymous define": it defines the named module `ahchat`.
+      await page.addScriptTag({ url: '/ahchat/ahchat.js' });
+      expect(await page.evaluate(() => new Promise((resolve) => (window as unknown as { require: (ids: string[], cb: (m: unknown) => void) => void }).require(['ahchat'], (m) => resolve(typeof m))))).toBe('function');
+    } finally {
+      await close(page);
+    }
+  });
+
+  it('works as an ES module, and destroy() removes everything', async () => {
+    const page = await open(
+      server.page(`<!doctype html><html><body><div id="box" style="height:500px"></div>
+<script type="module">
+  import { AHChat } from '/ahchat/ahchat.mjs';
+  window.chat = new AHChat({ sellerId: ${SELLER.id}, url: location.origin.replace(/^http/, 'ws'), container: '#box' });
+  window.chat.initialize();
+</script></body></html>`),
+    );
+    try {
+      // Embedded in a container: no launcher, the panel is open.
+      await page.locator('[data-ah-root][data-mode="inline"][data-open]').waitFor();
+      expect(await w.launcher(page).isVisible()).toBe(false);
+      await page.locator('#ah-name').fill('Modular');
+      await page.locator('#ah-name').press('Enter');
+      await send(page, 'sent from an ES module page');
+      await page.evaluate(() => (window as unknown as { chat: { destroy(): void } }).chat.destroy());
+      expect(await page.locator('[data-ahchat]').count()).toBe(0);
+    } finally {
+      await close(page);
+    }
+  });
+
+  it('a custom template changes colours, layout and texts without a rebuild', async () => {
+    const template = `
+<style>
+  :host { all: initial; --brand: rgb(176, 32, 96); }
+  .ah { font: 15px/1.4 Georgia, serif; position: fixed; bottom: 16px; left: 16px; z-index: 9999; }
+  .ah:not([data-open]) .panel { display: none; }
+  .panel { width: 300px; height: 420px; display: flex; flex-direction: column; background: #fffaf3; border: 2px solid var(--brand); margin-bottom: 8px; }
+  .panel header { background: var(--brand); color: #fff; padding: 8px 12px; }
+  .body { flex: 1; display: flex; flex-direction: column; min-height: 0; }
+  .ah-conversation { flex: 1; display: flex; flex-direction: column; min-height: 0; }
+  .ah-log { flex: 1; overflow: auto; list-style: none; margin: 0; padding: 8px; }
+  .ah-mine { text-align: right; }
+  .ah-sr { position: absolute; clip: rect(0 0 0 0); }
+  .tab { background: var(--brand); color: #fff; border: 0; padding: 10px 16px; border-radius: 4px; font: inherit; }
+</style>
+<script type="application/json" data-ah-strings>{ "en": { "launcher": "Questions? Ask Anna", "title": "Anna from Green Leaf" } }</script>
+<script>window.__templateScriptRan = true</script>
+<div class="ah" data-ah-root>
+  <section class="panel">
+    <header><strong data-ah-slot="title"></strong> · <span data-ah-slot="status"></span> <span class="motto">We answer within the hour</span></header>
+    <div class="body" data-ah-slot="body"></div>
+  </section>
+  <button class="tab" data-ah-action="toggle"><span data-ah-text="launcher"></span> <span data-ah-slot="unread"></span></button>
+</div>`;
+    const url = server.file('custom.tpl', 'text/html', template);
+    const page = await open(server.page(widgetPage({ sellerId: SELLER.id, template: url })));
+    try {
+      const launcher = w.launcher(page);
+      await launcher.waitFor();
+      expect(await launcher.textContent()).toContain('Questions? Ask Anna');
+      expect(await launcher.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(176, 32, 96)');
+      const box = await launcher.boundingBox();
+      expect(box?.x).toBeLessThan(40); // on the left, where the template put it
+      await launcher.click();
+      expect(await page.locator('[data-ah-slot="title"]').textContent()).toBe('Anna from Green Leaf');
+      expect(await page.locator('.motto').textContent()).toBe('We answer within the hour');
+      await page.locator('#ah-name').fill('Templated');
+      await page.locator('#ah-name').press('Enter');
+      await send(page, 'hello in a custom look');
+      // Templates style and lay out; their scripts never run.
+      expect(await page.evaluate(() => (window as { __templateScriptRan?: boolean }).__templateScriptRan)).toBeUndefined();
+      // The shop's CSS does not reach in, the widget's does not leak out.
+      await page.addStyleTag({ content: '.ah-bubble, .panel { display: none !important } body { color: rgb(1, 2, 3) }' });
+      expect(await page.locator('.ah-bubble').first().isVisible()).toBe(true);
+      await shot(page, 'custom-template');
+    } finally {
+      await close(page);
+    }
+  });
+
+  it('speaks Russian with lang: "ru" (strings fetched from the plugin)', async () => {
+    const page = await open(server.page(widgetPage({ sellerId: SELLER.id, lang: 'ru' })));
+    try {
+      await w.launcher(page).locator('[data-ah-text]', { hasText: 'Написать продавцу' }).waitFor();
+      expect(await w.launcher(page).getAttribute('aria-label')).toBe('Написать продавцу');
+      await w.launcher(page).click();
+      expect(await page.locator('label[for="ah-name"]').textContent()).toBe('Ваше имя');
+      await page.locator('#ah-name').fill('Ольга');
+      await page.locator('#ah-name').press('Enter');
+      await send(page, 'Здравствуйте!');
+      await page.locator('.ah-notice[data-kind="offline"]', { hasText: 'Продавец не в сети' }).waitFor();
+      await shot(page, 'russian');
+    } finally {
+      await close(page);
+    }
+  });
+
+  it('a template that cannot be loaded falls back to the default one and reports it', async () => {
+    const page = await open(server.page(widgetPage({ sellerId: SELLER.id, template: '/f/missing.tpl' })));
+    try {
+      await page.locator('.ah-launcher').waitFor();
+      const events = await page.evaluate(() => (window as unknown as { ahEvents: Array<{ name: string; payload: { code: string } }> }).ahEvents);
+      expect(events).toContainEqual({ name: 'error', payload: { code: 'TEMPLATE' } });
+    } finally {
+      await close(page);
+    }
+  });
+
+  it('refuses bad options at once with a message naming the option', async () => {
+    const page = await open(server.page('<!doctype html><script src="/ahchat/ahchat.js"></script>'));
+    try {
+      const message = await page.evaluate(() => {
+        try {
+          new (window as unknown as { AHChat: new (o: unknown) => unknown }).AHChat({ id: 10, url: 'ws://x' });
+          return 'no error';
+        } catch (error) {
+          return `${(error as Error).name}: ${(error as Error).message}`;
+        }
+      });
+      expect(message).toBe('TypeError: AHChat: options.token is required with options.id');
+    } finally {
+      await close(page);
+    }
+  });
+});
