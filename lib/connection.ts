@@ -169,8 +169,26 @@ export class Connection {
       await this.deps.handle(this, request);
     } catch (error) {
       if (error instanceof ChatError) return this.error(request.command, error.code, error.details);
-      this.deps.options.logger.error(`${request.command} failed: ${(error as Error)?.message ?? error}`);
+      this.deps.options.logger.error(`${request.command} failed: ${loggable(error, request)}`);
       this.error(request.command, 'INTERNAL_ERROR');
     }
   }
+}
+
+/** Shorter strings are left in: cutting out every "a" or "ok" would garble the line for next to no secrecy. */
+const MIN_REDACTED = 3;
+
+/**
+ * An error's message, fit for the log. A store's or hook's error may quote what it was given (a
+ * driver's "invalid input: '…'", a service's "refused token …"), so the request's own strings
+ * (texts, tokens, names), as given and as JSON-escaped, are cut out before anything is logged.
+ */
+function loggable(error: unknown, request: ClientRequest): string {
+  let line = error instanceof Error ? error.message : String(error);
+  const values = Object.values(request.data as unknown as Record<string, unknown>)
+    .filter((v): v is string => typeof v === 'string' && v.length >= MIN_REDACTED)
+    .flatMap((v) => [v, JSON.stringify(v).slice(1, -1)])
+    .sort((a, b) => b.length - a.length);
+  for (const value of values) line = line.split(value).join('[redacted]');
+  return line;
 }
