@@ -1,0 +1,398 @@
+/**
+ * `npm run bench [-- --quick] [-- --profile]`: runs every measurement, prints one table and writes
+ * bench/results.json. Each server under test, the load generator and each storage run is its own
+ * child process; all of them talk only to 127.0.0.1 and are killed at the end, also on error.
+ *
+ * --quick    smaller load and sizes, under a minute, for CI: prints the table, never fails on a target.
+ * --profile  runs the server children with --cpu-prof (profiles in .tmp/bench-profiles/).
+ * --only=throughput,storage,memory,widget  runs only these sections.
+ * Exit code: 0 done, 1 something crashed, 2 (full mode only) a target was missed.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { Child, killAll } from './ipc.js';
+import type { LoopResult } from './load.js';
+import { renderTable, type Row } from './table.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = process.cwd();
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const profile = argv.includes('--profile');
+
+const CONFIG = quick
+  ? { rounds: 1, sellers: 5, buyersPerSeller: 40, warmupMs: 1000, durationMs: 2500, openRate: 1000, openMs: 2500, storageSizes: [1_000, 10_000], writes: 200, signIns: 5, idle: 1_000 }
+  : { rounds: 3, sellers: 10, buyersPerSeller: 100, warmupMs: 2000, durationMs: 10_000, openRate: 2000, openMs: 10_000, storageSizes: [1_000, 10_000, 100_000], writes: 1000, signIns: 20, idle: 10_000 };
+
+const TARGETS = {
+  memoryRatio: 0.7,
+  lowdbRatio: 0.5,
+  openP99Ms: 20,
+  stallMs: 10,
+  /** "Flat": the median write with the most messages stored is at most this many times the one with 1k. */
+  writeGrowth: 1.5,
+  connectionKiB: 12,
+  widgetGzipBytes: 15_000,
+};
+
+const tempDirs: string[] = [];
+function tempDir(label: string, base = tmpdir()): string {
+  const dir = mkdtempSync(join(base, `ah-chat-bench-${label}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+function cleanUp(): void {
+  killAll();
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+process.on('exit', cleanUp);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    cleanUp();
+    process.exit(130);
+  });
+}
+// Nothing here may run unbounded: the whole run has a deadline.
+const deadline = setTimeout(
+  () => {
+    console.error(`bench: still running after the deadline; stopping`);
+    cleanUp();
+    process.exit(1);
+  },
+  quick ? 110_000 : 20 * 60_000,
+);
+deadline.unref();
+
+const profileDir = join(root, '.tmp', 'bench-profiles');
+function serverNodeArgs(label: string): string[] {
+  const args = ['--expose-gc'];
+  if (profile) args.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`);
+  return args;
+}
+
+type Kind = 'baseline' | 'memory' | 'lowdb' | 'lowdb-tmpfs';
+const LABEL: Record<Kind, string> = {
+  baseline: 'baseline (plain ws)',
+  memory: 'AH Chat + memoryStore',
+  lowdb: 'AH Chat + lowdbStore',
+  'lowdb-tmpfs': 'AH Chat + lowdbStore on tmpfs',
+};
+/** A RAM-backed directory (Linux), if there is one: the diagnostic run of lowdb without disk costs. */
+const tmpfs = process.platform === 'linux' && existsSync('/dev/shm') ? '/dev/shm' : null;
+
+function startServer(kind: Kind): Child {
+  if (kind === 'baseline') return new Child('baseline', join(here, 'baseline-server.mjs'), [], serverNodeArgs('baseline'));
+  const args = kind === 'memory' ? ['memory'] : ['lowdb', tempDir('lowdb', kind === 'lowdb-tmpfs' ? tmpfs! : tmpdir())];
+  return new Child(`ahchat-${kind}`, join(here, 'chat-server.mjs'), args, serverNodeArgs(kind));
+}
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+interface ThroughputResult {
+  closed: LoopResult & { serverCpuPercent: number; serverCpuMicrosPerMessage: number; loadCpuPercent: number };
+  open: LoopResult & { worstSendLagMs: number; serverStall: { maxMs: number; p99Ms: number } | null };
+}
+
+async function throughput(kind: Kind): Promise<ThroughputResult> {
+  const server = startServer(kind);
+  const load = new Child(`load-${kind}`, join(here, 'load.mjs'));
+  try {
+    const { url } = await server.whenReady();
+    await load.whenReady();
+    const connected = await load.call('connect', { url, sellers: CONFIG.sellers, buyersPerSeller: CONFIG.buyersPerSeller }, 120_000);
+    log(`${kind}: ${connected.buyers} buyers + ${connected.sellers} sellers signed in (${connected.connectMs.toFixed(0)} ms)`);
+    const [cpu0, loadCpu0] = await Promise.all([server.call('cpu'), load.call('cpu')]);
+    const closed: LoopResult & { totalMessages: number } = await load.call('closed', CONFIG, CONFIG.warmupMs + CONFIG.durationMs + 30_000);
+    const [cpu1, loadCpu1] = await Promise.all([server.call('cpu'), load.call('cpu')]);
+    log(`${kind}: closed loop ${closed.perSecond.toFixed(0)} msg/s`);
+    await server.call('loopStart');
+    const open: ThroughputResult['open'] = await load.call('open', { rate: CONFIG.openRate, durationMs: CONFIG.openMs }, CONFIG.openMs + 30_000);
+    open.serverStall = await server.call('loopStop');
+    log(`${kind}: open loop p99 ${open.latency.p99.toFixed(1)} ms`);
+    await load.call('disconnect');
+    const cpuMicros = cpu1.cpuMicros - cpu0.cpuMicros;
+    return {
+      closed: {
+        ...closed,
+        serverCpuPercent: (cpuMicros / 1000 / (cpu1.wallMs - cpu0.wallMs)) * 100,
+        serverCpuMicrosPerMessage: cpuMicros / closed.totalMessages,
+        loadCpuPercent: ((loadCpu1.cpuMicros - loadCpu0.cpuMicros) / 1000 / (loadCpu1.wallMs - loadCpu0.wallMs)) * 100,
+      },
+      open,
+    };
+  } finally {
+    await Promise.all([load.stop(), server.stop()]);
+  }
+}
+
+async function idleMemory(kind: Kind) {
+  const server = startServer(kind);
+  const load = new Child(`idle-${kind}`, join(here, 'load.mjs'));
+  try {
+    const { url } = await server.whenReady();
+    await load.whenReady();
+    const before = await server.call('mem');
+    const connected = await load.call('connect', { url, sellers: 0, buyersPerSeller: CONFIG.idle, batch: 250 }, 300_000);
+    const after = await server.call('mem');
+    await load.call('disconnect');
+    const n = connected.buyers as number;
+    log(`${kind}: ${n} idle buyers, ${((after.rss - before.rss) / n / 1024).toFixed(1)} KiB RSS each`);
+    return {
+      connections: n,
+      connectMs: connected.connectMs as number,
+      rssPerConnection: (after.rss - before.rss) / n,
+      heapPerConnection: (after.heapUsed - before.heapUsed) / n,
+      rssBefore: before.rss,
+      rssAfter: after.rss,
+    };
+  } finally {
+    await Promise.all([load.stop(), server.stop()]);
+  }
+}
+
+async function storage() {
+  const runs = [];
+  for (const stored of CONFIG.storageSizes) {
+    const dir = tempDir(`store${stored}`);
+    const child = new Child(`storage-${stored}`, join(here, 'storage.mjs'), [], ['--expose-gc']);
+    try {
+      await child.whenReady();
+      const run = await child.call('measure', { dir, stored, writes: CONFIG.writes, rounds: CONFIG.rounds }, 300_000);
+      const write = median<any>(run.rounds, (r) => r.write.p50).write;
+      const stallMaxMs = median<any>(run.rounds, (r) => r.stallMaxMs).stallMaxMs as number;
+      log(`lowdb with ${stored} stored: write p50 ${write.p50.toFixed(2)} ms, stall ${stallMaxMs.toFixed(1)} ms`);
+      runs.push({ ...run, write, stallMaxMs, dir });
+    } finally {
+      await child.stop();
+    }
+  }
+  return runs;
+}
+
+async function signIn(dir: string, token: string) {
+  const server = new Child('ahchat-signin', join(here, 'chat-server.mjs'), ['lowdb', dir], serverNodeArgs('signin'));
+  const load = new Child('load-signin', join(here, 'load.mjs'));
+  try {
+    const { url } = await server.whenReady();
+    await load.whenReady();
+    return await load.call('signIn', { url, token, sellerId: 1, times: CONFIG.signIns }, 120_000);
+  } finally {
+    await Promise.all([load.stop(), server.stop()]);
+  }
+}
+
+async function startTime(dir: string) {
+  const times: { storeOpenMs: number; startMs: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const server = new Child('ahchat-start', join(here, 'chat-server.mjs'), ['lowdb', dir]);
+    try {
+      times.push(await server.whenReady(120_000));
+    } finally {
+      await server.stop();
+    }
+  }
+  times.sort((a, b) => a.startMs - b.startMs);
+  return times[1]!;
+}
+
+function widgetSize() {
+  const file = join(root, 'dist', 'widget', 'ahchat.js');
+  if (!existsSync(file)) return null;
+  const code = readFileSync(file);
+  return { file: 'dist/widget/ahchat.js', bytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
+}
+
+// ---- formatting ----
+
+const ms = (v: number) => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) : 'n/a');
+const int = (v: number) => Math.round(v).toLocaleString('en-US');
+const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
+const check = (ok: boolean): 'PASS' | 'MISS' => (ok ? 'PASS' : 'MISS');
+
+function latency(r: { latency: { p50: number; p99: number; max: number } }): string {
+  return `p50 ${ms(r.latency.p50)} / p99 ${ms(r.latency.p99)} / max ${ms(r.latency.max)} ms`;
+}
+
+function problems(r: LoopResult): string {
+  const issues = [];
+  if (r.errors) issues.push(`${r.errors} errors (${r.lastError})`);
+  if (r.lost) issues.push(`${r.lost} unconfirmed`);
+  const confirmed = r.totalMessages ?? r.messages;
+  if (r.pushes < confirmed) issues.push(`${confirmed - r.pushes} pushes missing`);
+  return issues.length ? `; ${issues.join(', ')}` : '';
+}
+
+/** The figures of one run: filled in section by section, written to bench/results.json. */
+const results: Record<string, any> = { mode: quick ? 'quick' : 'full', config: CONFIG, targets: TARGETS };
+const rows: Row[] = [];
+
+/** The middle element by `key` (the lower middle for an even count). */
+function median<T>(list: readonly T[], key: (item: T) => number): T {
+  return [...list].sort((a, b) => key(a) - key(b))[Math.floor((list.length - 1) / 2)]!;
+}
+
+async function throughputSection(): Promise<void> {
+  const kinds: Kind[] = ['baseline', 'memory', 'lowdb'];
+  // Diagnostic only, so one round is enough; not in quick mode (time).
+  const diagnostic: Kind | null = tmpfs && !quick ? 'lowdb-tmpfs' : null;
+  const rounds: Partial<Record<Kind, ThroughputResult[]>> = (results.throughput = {});
+  // Rounds interleave the servers, so a burst of load from elsewhere on the machine hits them alike.
+  for (let round = 0; round < CONFIG.rounds; round++) {
+    log(`throughput round ${round + 1} of ${CONFIG.rounds}`);
+    for (const kind of round === 0 && diagnostic ? [...kinds, diagnostic] : kinds) {
+      (rounds[kind] ??= []).push(await throughput(kind));
+    }
+  }
+  if (diagnostic) kinds.push(diagnostic);
+  const closedOf = (kind: Kind) => median(rounds[kind]!, (r) => r.closed.perSecond).closed;
+  const openOf = (kind: Kind) => median(rounds[kind]!, (r) => r.open.latency.p99).open;
+  const base = closedOf('baseline');
+  const buyers = CONFIG.sellers * CONFIG.buyersPerSeller;
+  const ofRounds = CONFIG.rounds > 1 ? `, median of ${CONFIG.rounds} interleaved rounds` : '';
+
+  rows.push({ section: `Closed loop: ${CONFIG.sellers} sellers × ${CONFIG.buyersPerSeller} buyers, ${CONFIG.durationMs / 1000} s after ${CONFIG.warmupMs / 1000} s warm-up${ofRounds}` });
+  for (const kind of kinds) {
+    const c = closedOf(kind);
+    const ratio = c.perSecond / base.perSecond;
+    const cpuRatio = base.serverCpuMicrosPerMessage / c.serverCpuMicrosPerMessage;
+    const target = kind === 'memory' ? TARGETS.memoryRatio : kind === 'lowdb' ? TARGETS.lowdbRatio : undefined;
+    rows.push({
+      name: LABEL[kind],
+      figure:
+        `${int(c.perSecond)} msg/s` +
+        (kind === 'baseline' ? '' : ` = ${pct(ratio)} of baseline`) +
+        `; ${latency(c)}; server ${ms(c.serverCpuMicrosPerMessage)} µs CPU/msg` +
+        (kind === 'baseline' ? '' : ` (${pct(cpuRatio)})`) +
+        `; CPU server ${c.serverCpuPercent.toFixed(0)} %, generator ${c.loadCpuPercent.toFixed(0)} %` +
+        problems(c),
+      target: target === undefined ? '' : `≥ ${pct(target)} of baseline`,
+      result: target === undefined ? '' : check(ratio >= target),
+    });
+  }
+  rows.push({ section: `Open loop: ${int(CONFIG.openRate)} msg/s over ${int(buyers)} buyers, ${CONFIG.openMs / 1000} s, latency from the scheduled send time${ofRounds}` });
+  for (const kind of kinds) {
+    const o = openOf(kind);
+    const isTarget = kind === 'lowdb';
+    rows.push({
+      name: LABEL[kind],
+      figure: `${latency(o)}; ${int(o.perSecond)} msg/s confirmed; server loop stall max ${ms(o.serverStall?.maxMs ?? NaN)} ms; generator lag max ${ms(o.worstSendLagMs)} ms${problems(o)}`,
+      target: isTarget ? `p99 ≤ ${TARGETS.openP99Ms} ms` : '',
+      result: isTarget ? check(o.latency.p99 <= TARGETS.openP99Ms && o.lost === 0) : '',
+    });
+  }
+}
+
+async function storageSection(): Promise<void> {
+  const runs = await storage();
+  results.storage = runs.map(({ dir: _dir, token: _token, ...run }) => run);
+  const largest = runs.at(-1)!;
+  const ofRounds = CONFIG.rounds > 1 ? ` (median of ${CONFIG.rounds} rounds)` : '';
+  rows.push({ section: `lowdbStore: rounds of ${int(CONFIG.writes)} sequential writes to one chat already holding N messages${ofRounds}` });
+  for (const run of runs) {
+    const isLargest = run === largest && run.stored >= 100_000;
+    const stalls = run.rounds.length > 1 ? ` (rounds: ${run.rounds.map((r: any) => ms(r.stallMaxMs)).join(', ')})` : '';
+    rows.push({
+      name: `${int(run.stored)} stored`,
+      figure: `write p50 ${ms(run.write.p50)} / p99 ${ms(run.write.p99)} / max ${ms(run.write.max)} ms; worst event-loop stall ${ms(run.stallMaxMs)} ms${stalls}`,
+      target: isLargest ? `stall ≤ ${TARGETS.stallMs} ms` : '',
+      result: isLargest ? check(run.stallMaxMs <= TARGETS.stallMs) : '',
+    });
+  }
+  const growth = largest.write.p50 / runs[0]!.write.p50;
+  rows.push({
+    name: `write cost, ${int(largest.stored)} vs ${int(runs[0]!.stored)} stored`,
+    figure: `${growth.toFixed(2)}× (median write)`,
+    target: `≤ ${TARGETS.writeGrowth}× (flat)`,
+    result: check(growth <= TARGETS.writeGrowth),
+  });
+  const tenK = runs.find((r) => r.stored === 10_000) ?? largest;
+  results.signIn = await signIn(tenK.dir, tenK.token);
+  rows.push({
+    name: `buyer sign-in, chat of ${int(tenK.total)} messages`,
+    figure: `p50 ${ms(results.signIn.latency.p50)} / max ${ms(results.signIn.latency.max)} ms over ${CONFIG.signIns} sign-ins (answer carries ${results.signIn.messagesInAnswer})`,
+    target: '',
+    result: '',
+  });
+  results.start = { stored: largest.total, ...(await startTime(largest.dir)) };
+  rows.push({
+    name: `server start, ${int(results.start.stored)} messages on disk`,
+    figure: `${ms(results.start.startMs)} ms (store open ${ms(results.start.storeOpenMs)} ms), median of 3`,
+    target: '',
+    result: '',
+  });
+  for (const run of runs) rmSync(run.dir, { recursive: true, force: true });
+}
+
+async function memorySection(): Promise<void> {
+  const mem: Partial<Record<Kind, Awaited<ReturnType<typeof idleMemory>>>> = (results.memory = {});
+  rows.push({ section: `Memory: ${int(CONFIG.idle)} idle signed-in buyers (server RSS after GC, after − before, ÷ N)` });
+  for (const kind of ['baseline', 'memory', 'lowdb'] as const) {
+    const m = (mem[kind] = await idleMemory(kind));
+    const isTarget = kind !== 'baseline';
+    const kib = m.rssPerConnection / 1024;
+    rows.push({
+      name: LABEL[kind],
+      figure: `${kib.toFixed(1)} KiB RSS per connection (JS heap ${(m.heapPerConnection / 1024).toFixed(1)} KiB)`,
+      target: isTarget ? `≤ ${TARGETS.connectionKiB} KiB` : '',
+      result: isTarget ? check(kib <= TARGETS.connectionKiB) : '',
+    });
+  }
+}
+
+function widgetSection(): void {
+  const widget = (results.widget = widgetSize());
+  rows.push({ section: 'Widget bundle' });
+  rows.push(
+    widget
+      ? {
+          name: widget.file,
+          figure: `${int(widget.bytes)} B minified, ${int(widget.gzipBytes)} B gzipped (gzip -9)`,
+          target: `≤ ${int(TARGETS.widgetGzipBytes)} B gzipped`,
+          result: check(widget.gzipBytes <= TARGETS.widgetGzipBytes),
+        }
+      : { name: 'dist/widget/ahchat.js', figure: 'not built', target: `≤ ${int(TARGETS.widgetGzipBytes)} B gzipped`, result: 'MISS' },
+  );
+}
+
+const SECTIONS = { throughput: throughputSection, storage: storageSection, memory: memorySection, widget: widgetSection };
+
+async function main(): Promise<void> {
+  if (profile) mkdirSync(profileDir, { recursive: true });
+  const started = Date.now();
+  const loadBefore = loadavg()[0]!;
+  const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  for (const name of only ?? []) if (!(name in SECTIONS)) throw new Error(`--only: unknown section ${name} (${Object.keys(SECTIONS).join(', ')})`);
+  for (const [name, run] of Object.entries(SECTIONS)) if (!only || only.includes(name)) await run();
+
+  const notes = [
+    `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}; load generator and each server in separate processes on 127.0.0.1.`,
+    "Benchmark settings: AH Chat runs with rateLimit and maxConnectionsPerIp raised so the one local load generator is never throttled (defaults: 20 frames/10 s, 100 per IP), and origins '*'.",
+    "Ratios are against the baseline measured in this same run. µs CPU/msg: the server process's user+system CPU time (all threads) over all messages of the closed loop, warm-up included; its ratio is the baseline's µs/msg over ours.",
+    ...(results.throughput?.['lowdb-tmpfs'] ? [`"lowdbStore on tmpfs" is a diagnostic, not a target: the same store with its directory in ${tmpfs}, to separate the store's own cost from the file system's.`] : []),
+    `Took ${((Date.now() - started) / 1000).toFixed(0)} s; machine load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (other work on a shared machine makes figures noisy).` + (quick ? ' Quick mode: smaller load and sizes; PASS/MISS are indicative only and never fail the run.' : ''),
+  ];
+  Object.assign(results, { rows, notes, date: new Date().toISOString(), node: process.version, cpus: cpus().length });
+
+  console.log(renderTable(rows));
+  console.log('');
+  for (const note of notes) console.log(`* ${note}`);
+  writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log('* Written: bench/results.json' + (profile ? `; CPU profiles in ${profileDir}` : ''));
+  const missed = rows.some((r) => r.name !== undefined && r.result === 'MISS');
+  process.exitCode = !quick && missed ? 2 : 0;
+}
+
+main()
+  .catch((error) => {
+    console.error('bench failed:', error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    cleanUp();
+    clearTimeout(deadline);
+  });
