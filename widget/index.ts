@@ -6,6 +6,7 @@
 import { h, render, type VNode } from 'preact';
 import type { ErrorCode } from '../lib/errors.js';
 import type { AuthRequest, AuthResponse, ChatPush, Frame, StatusPush, WireMessage } from '../lib/protocol.js';
+import { fetchAsset } from './assets.js';
 import { ChatClient, type ClientEvent } from './client.js';
 import { Body } from './components/body.js';
 import { Back, Status, Title, Unread } from './components/header.js';
@@ -26,7 +27,7 @@ import {
   type Store,
 } from './state.js';
 import { readItem, writeItem } from './storage.js';
-import { FALLBACK_TEMPLATE, SLOTS, fetchTemplate, parseTemplate, stringsFor, type SlotName } from './template.js';
+import { FALLBACK_TEMPLATE, SLOTS, parseTemplate, stringsFor, type SlotName } from './template.js';
 
 export type { AHChatOptions } from './options.js';
 
@@ -224,7 +225,7 @@ export class AHChat {
     const { template, assets } = this.#options;
     for (const url of template ? [new URL(template, location.href).href, `${assets}/chat.tpl`] : [`${assets}/chat.tpl`]) {
       try {
-        return await fetchTemplate(url);
+        return await (await fetchAsset(url)).text();
       } catch {
         this.#emit('error', { code: 'TEMPLATE' });
       }

@@ -42,9 +42,3 @@ export function stringsFor(template: ParsedTemplate, lang: string): Record<strin
 export const FALLBACK_TEMPLATE =
   '<div data-ah-root data-open style="position:fixed;z-index:2147483000;right:8px;bottom:8px;width:320px;max-width:95vw;background:#fff;font:14px sans-serif">' +
   '<span data-ah-slot="back"></span><b data-ah-slot="title"></b> <span data-ah-slot="status"></span><div data-ah-slot="body"></div></div>';
-
-export async function fetchTemplate(url: string): Promise<string> {
-  const response = await fetch(url, { credentials: 'omit' });
-  if (!response.ok) throw new Error(`template ${url}: HTTP ${response.status}`);
-  return response.text();
-}

@@ -1,7 +1,7 @@
 /** The connection breaking under the widget: server restarts and lost confirmations. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { ensureWidgetBuilt, launchBrowser, openSeller, send, shot, signUpBuyer, startServer, texts, w, type TestServer } from './harness.js';
+import { buyerPage, ensureWidgetBuilt, launchBrowser, openSeller, send, shot, signUpBuyer, startServer, texts, w, type TestServer } from './harness.js';
 
 let browser: Browser;
 let server: TestServer;
@@ -65,6 +65,30 @@ describe('widget: surviving the connection', () => {
       await shot(buyer, 'restart-after');
     } finally {
       await Promise.all([buyerContext.close(), sellerContext.close()]);
+    }
+  });
+
+  it('a message written offline survives closing the page and is delivered on the next visit', async () => {
+    const context = await browser.newContext();
+    try {
+      const first = await signUpBuyer(context, server, 'Judy');
+      await send(first, 'hello');
+      await server.stop();
+      await first.locator('[data-ah-root][data-connection="reconnecting"]').waitFor();
+      await w.text(first).fill('typed offline, then the tab was closed');
+      await w.text(first).press('Enter');
+      await first.locator('.ah-mine[data-status="pending"]').waitFor();
+      await first.close();
+
+      server = await server.restart();
+      const second = await context.newPage();
+      await second.goto(buyerPage(server));
+      await w.launcher(second).click();
+      await second.locator('.ah-mine[data-status="sent"]', { hasText: 'typed offline, then the tab was closed' }).waitFor();
+      expect(await texts(second)).toEqual(['hello', 'typed offline, then the tab was closed']);
+      expect(count(await storedTexts(), 'typed offline, then the tab was closed')).toBe(1);
+    } finally {
+      await context.close();
     }
   });
 

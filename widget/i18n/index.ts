@@ -3,6 +3,7 @@
  * serves them next to the template (`<path>/i18n/<lang>.json`), so words, like looks, change without
  * a rebuild and a new language costs the bundle nothing. A template may override any key.
  */
+import { fetchAsset } from '../assets.js';
 import type en from './en.json';
 
 export type StringKey = keyof typeof en;
@@ -24,8 +25,7 @@ export function pickLanguage(...candidates: Array<string | null | undefined>): s
 export async function loadStrings(lang: string, assets: string): Promise<Array<Record<string, string>>> {
   const get = async (code: string): Promise<Record<string, string>> => {
     try {
-      const response = await fetch(`${assets}/i18n/${code}.json`, { credentials: 'omit' });
-      return response.ok ? ((await response.json()) as Record<string, string>) : {};
+      return (await (await fetchAsset(`${assets}/i18n/${code}.json`)).json()) as Record<string, string>;
     } catch {
       return {};
     }
