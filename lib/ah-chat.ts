@@ -70,15 +70,24 @@ export function ahChat(input: AhChatOptions): AhChat {
     if (count >= options.maxConnectionsPerIp) return rejectUpgrade(socket, 429, 'Too Many Requests');
     // Counted from the upgrade request, not the handshake, so a burst of handshakes cannot pass the cap.
     perIp.set(ip, count + 1);
+    releaseOnClose(socket, ip);
+    started.then(
+      () => wss.handleUpgrade(request, socket, head, (ws) => accept(ws, ip)),
+      () => rejectUpgrade(socket, 503, 'Service Unavailable'),
+    );
+  }
+
+  /**
+   * Its own function, not a closure in onUpgrade: V8 gives all closures of a function one shared
+   * context, so a listener made there would keep the request and its head buffer alive as long as
+   * the socket (~1.5 KiB per idle connection, measured by bench/).
+   */
+  function releaseOnClose(socket: Duplex, ip: string): void {
     socket.once('close', () => {
       const left = (perIp.get(ip) ?? 1) - 1;
       if (left > 0) perIp.set(ip, left);
       else perIp.delete(ip);
     });
-    started.then(
-      () => wss.handleUpgrade(request, socket, head, (ws) => accept(ws, ip)),
-      () => rejectUpgrade(socket, 503, 'Service Unavailable'),
-    );
   }
 
   function accept(ws: import('ws').WebSocket, ip: string): void {
