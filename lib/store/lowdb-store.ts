@@ -172,7 +172,11 @@ export function lowdbStore(options: LowdbStoreOptions = {}): Store {
 
     async listMessages(chatId, listOptions) {
       use();
-      return state.listMessages(chatId, listOptions);
+      const messages = state.listMessages(chatId, listOptions);
+      // Never show a message before it is on disk: after a crash its id could return with other text.
+      const newest = messages[messages.length - 1];
+      if (newest) await settled(messageLogs.get(chatId)?.ensureDurable(newest.id) ?? null);
+      return messages;
     },
 
     async markRead(chatId, side, messageId) {

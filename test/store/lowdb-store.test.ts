@@ -102,6 +102,23 @@ describe('lowdbStore files', () => {
     expect(await reader.getChat(chat.id)).toEqual(read);
   });
 
+  it('lists a message only once it is on disk, even while appends are still writing', async () => {
+    const writer = open();
+    const buyer = await writer.createBuyer({ name: 'Ann', tokenHash: 'h' });
+    const { chat } = await writer.openChat({ buyerId: buyer.id, sellerId: '10', chatter: 'Ann' });
+    const appends = Array.from({ length: 30 }, (_, i) => writer.appendMessage({ chatId: chat.id, from: 'buyer', text: `m${i}`, clientDate: i }));
+    let seen = 0;
+    while (seen < 30) {
+      const listed = await writer.listMessages(chat.id, { limit: 100 });
+      // What was listed is on disk: a second instance, reading only the files, has all of it.
+      const onDisk = lowdbStore({ dir });
+      expect((await onDisk.listMessages(chat.id, { limit: 100 })).length).toBeGreaterThanOrEqual(listed.length);
+      await onDisk.close();
+      seen = listed.length;
+    }
+    await Promise.all(appends);
+  });
+
   it('close() waits for writes in flight', async () => {
     const store = open();
     const buyer = await store.createBuyer({ name: 'Ann', tokenHash: 'h' });
