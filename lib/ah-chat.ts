@@ -36,6 +36,7 @@ export function ahChat(input: AhChatOptions): AhChat {
   const store = options.store ?? lowdbStore({ dir: './ahchat-data' });
   const bus: Bus = options.bus ?? localBus();
   const app = express() as AhChat;
+  app.disable('x-powered-by');
   const hub = new Hub(bus, app);
   const started = hub.start();
   const ctx: ChatContext = { options, store, hub, sellerNames: new Map(), events: app };

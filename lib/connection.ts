@@ -5,7 +5,7 @@
 import { WebSocket, type RawData } from 'ws';
 import { ChatError, CLOSE_CODES, type ErrorCode } from './errors.js';
 import type { ClientRequest, Frame } from './protocol.js';
-import { parseFrame } from './protocol.js';
+import { clientIdOf, parseFrame } from './protocol.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { Session } from './session.js';
 import type { ResolvedOptions } from './options.js';
@@ -109,8 +109,10 @@ export class Connection {
     this.socket.send(text);
   }
 
-  error(command: string, code: ErrorCode, details?: Record<string, unknown>): void {
-    this.send(details ? { command, error: code, data: details } : { command, error: code });
+  /** An error answer; for a message with a clientId, data.clientId names the message it refuses. */
+  error(command: string, code: ErrorCode, details?: Record<string, unknown>, clientId?: string): void {
+    const data = clientId === undefined ? details : { ...details, clientId };
+    this.send(data ? { command, error: code, data } : { command, error: code });
   }
 
   close(code: number, reason: string): void {
@@ -145,32 +147,34 @@ export class Connection {
     if (this.socket.readyState !== WebSocket.OPEN || this.draining) return;
     const parsed = isBinary ? null : parseFrame(data.toString());
     const command = parsed ? (parsed.ok ? parsed.request.command : parsed.command) : 'error';
+    const clientId = parsed ? (parsed.ok ? clientIdOf(parsed.request) : parsed.clientId) : undefined;
     if (!this.frames.take() || (command === 'message' && !this.messages.take())) {
       if (++this.strikes >= this.deps.options.floodCloseAfter) {
         this.close(CLOSE_CODES.POLICY_VIOLATION, 'flood');
       } else {
-        this.error(command, 'RATE_LIMITED');
+        this.error(command, 'RATE_LIMITED', undefined, clientId);
       }
       return;
     }
     this.strikes = 0;
     if (!parsed) return this.error('error', 'BAD_REQUEST');
-    if (!parsed.ok) return this.error(parsed.command, parsed.error);
+    if (!parsed.ok) return this.error(parsed.command, parsed.error, undefined, clientId);
     const request = parsed.request;
     this.queue = this.queue.then(() => this.dispatch(request));
   }
 
   private async dispatch(request: ClientRequest): Promise<void> {
     if (this.socket.readyState !== WebSocket.OPEN) return;
+    const clientId = clientIdOf(request);
     if (request.command === 'auth' ? this.session !== null : this.session === null) {
-      return this.error(request.command, this.session ? 'ALREADY_AUTHORIZED' : 'NOT_AUTHORIZED');
+      return this.error(request.command, this.session ? 'ALREADY_AUTHORIZED' : 'NOT_AUTHORIZED', undefined, clientId);
     }
     try {
       await this.deps.handle(this, request);
     } catch (error) {
-      if (error instanceof ChatError) return this.error(request.command, error.code, error.details);
+      if (error instanceof ChatError) return this.error(request.command, error.code, error.details, clientId);
       this.deps.options.logger.error(`${request.command} failed: ${loggable(error, request)}`);
-      this.error(request.command, 'INTERNAL_ERROR');
+      this.error(request.command, 'INTERNAL_ERROR', undefined, clientId);
     }
   }
 }

@@ -36,8 +36,8 @@ export const CLOSE_CODES = {
   POLICY_VIOLATION: 1008,
   /** A frame larger than maxPayload. */
   MESSAGE_TOO_BIG: 1009,
-  /** The socket's send buffer passed maxBufferedBytes: a reader too slow to keep up. */
-  TRY_AGAIN_LATER: 1013,
+  /** Invalid UTF-8 in a text frame (required by RFC 6455; sent by ws). */
+  INVALID_PAYLOAD: 1007,
 } as const;
 
 /** An error the server answers with: carries its wire code. */

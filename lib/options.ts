@@ -75,7 +75,7 @@ export interface AhChatOptions {
   authTimeout?: number;
   /** Milliseconds between pings; a socket that missed one pong is terminated. Default 30000. */
   heartbeatInterval?: number;
-  /** A socket whose unsent bytes pass this is dropped (1013). Default 1 MiB. */
+  /** A socket whose unsent bytes pass this is terminated (no close frame could reach it anyway). Default 1 MiB. */
   maxBufferedBytes?: number;
   /** Open sockets per client IP; more get HTTP 429 before the handshake. Default 100. */
   maxConnectionsPerIp?: number;

@@ -118,7 +118,10 @@ export interface ChatPush {
 
 // ---- parsing ----
 
-export type ParseResult = { ok: true; request: ClientRequest } | { ok: false; command: string; error: ErrorCode };
+export type ParseResult =
+  | { ok: true; request: ClientRequest }
+  /** clientId: the frame's own, when it had a usable one, so the error can name the message it refuses. */
+  | { ok: false; command: string; error: ErrorCode; clientId?: string };
 
 const MAX_CLIENT_ID = 64;
 const MAX_NAME = 100;
@@ -234,9 +237,16 @@ export function parseFrame(raw: string): ParseResult {
     const parsed = PARSERS[command as ClientRequest['command']](data);
     return { ok: true, request: { command, data: parsed } as ClientRequest };
   } catch (error) {
-    if (error instanceof Invalid) return { ok: false, command, error: error.code };
-    throw error;
+    if (!(error instanceof Invalid)) throw error;
+    const { clientId } = data;
+    const usable = typeof clientId === 'string' && clientId.length > 0 && clientId.length <= MAX_CLIENT_ID;
+    return usable ? { ok: false, command, error: error.code, clientId } : { ok: false, command, error: error.code };
   }
+}
+
+/** The clientId of a parsed message request, if any: error answers echo it. */
+export function clientIdOf(request: ClientRequest): string | undefined {
+  return request.command === 'message' ? request.data.clientId : undefined;
 }
 
 /** Seller ids are compared as strings; this gives back the wire form (a number when it is one). */

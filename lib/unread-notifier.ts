@@ -51,7 +51,8 @@ export class UnreadNotifier {
       return;
     }
     const timer = setTimeout(() => {
-      this.fire(key).catch((error: Error) => this.logger.error(`onUnread failed: ${error.message}`));
+      // The hook's error may quote message text: log only its kind (the host's hook can log the rest).
+      this.fire(key).catch((error: Error) => this.logger.error(`onUnread failed: ${error?.name ?? 'error'}`));
     }, this.quietMs);
     timer.unref();
     this.pending.set(key, { side, sellerId, chatIds: new Set([message.chatId]), timer });

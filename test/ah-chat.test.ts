@@ -151,6 +151,16 @@ describe('messages', () => {
     expect(await buyer.client.request('message', fixed)).toEqual({ command: 'message', error: code });
   });
 
+  it('names the refused message by its clientId in error answers', async () => {
+    const buyer = track(await signUpBuyer(running.url));
+    expect(await buyer.client.request('message', { text: '', clientDate: 1, chatId: buyer.chatId, clientId: 'k1' })).toEqual({
+      command: 'message', error: 'TEXT_IS_REQUIRED', data: { clientId: 'k1' },
+    });
+    expect(await buyer.client.request('message', { text: 'x', clientDate: 1, chatId: 999999, clientId: 'k2' })).toEqual({
+      command: 'message', error: 'CHAT_NOT_FOUND', data: { clientId: 'k2' },
+    });
+  });
+
   it('refuses a text over maxTextLength with TEXT_TOO_LONG, counting characters not UTF-16 units', async () => {
     const buyer = track(await signUpBuyer(running.url));
     const ok = await buyer.client.request('message', { text: '😀'.repeat(4000), clientDate: 1, chatId: buyer.chatId });
@@ -322,7 +332,7 @@ describe('store failures', () => {
     running = await startChat({ store: flaky });
     const buyer = track(await signUpBuyer(running.url));
     const msg = { text: 'retry me', clientDate: 1, chatId: buyer.chatId, clientId: 'r1' };
-    expect(await buyer.client.request('message', msg)).toEqual({ command: 'message', error: 'INTERNAL_ERROR' });
+    expect(await buyer.client.request('message', msg)).toEqual({ command: 'message', error: 'INTERNAL_ERROR', data: { clientId: 'r1' } });
     expect((await buyer.client.request('message', msg)).data.id).toBe(1);
     expect((await buyer.client.request('message', msg)).data.id).toBe(1);
     expect((await buyer.client.request('history', { chatId: buyer.chatId })).data.messages).toHaveLength(1);

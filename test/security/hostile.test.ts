@@ -101,8 +101,9 @@ describe('floods', () => {
     expect(confirmed.map((f) => f.data.id)).toEqual([1, 2, 3, 4, 5]);
 
     for (let i = 1; i <= 3; i++) client.send('message', { text: `flood ${i}`, clientDate: i, chatId, clientId: `flood-${i}` });
-    expect(await client.next()).toEqual({ command: 'message', error: 'RATE_LIMITED' });
-    expect(await client.next()).toEqual({ command: 'message', error: 'RATE_LIMITED' });
+    // The answer names the refused message, so a client knows which one to retry.
+    expect(await client.next()).toEqual({ command: 'message', error: 'RATE_LIMITED', data: { clientId: 'flood-1' } });
+    expect(await client.next()).toEqual({ command: 'message', error: 'RATE_LIMITED', data: { clientId: 'flood-2' } });
     expect(await within(client.closed, 5000, 'flood close')).toEqual({ code: 1008, reason: 'flood' });
     expect(client.frames).toEqual([]);
 
