@@ -1,23 +1,15 @@
 /** The wire protocol end to end: real server on port 0, real ws clients. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { memoryStore } from '../lib/store/memory-store.js';
 import { TestClient } from './helpers/client.js';
-import { type RunningChat, SELLERS, signInSeller, signUpBuyer, startChat } from './helpers/chat-server.js';
+import { failingOnce, SELLERS, signInSeller, signUpBuyer, useChatServer } from './helpers/chat-server.js';
 
-let running: RunningChat;
-const clients: TestClient[] = [];
-const track = <T extends { client: TestClient }>(x: T): T => (clients.push(x.client), x);
-
-beforeEach(async () => {
-  running = await startChat();
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await running.stop();
-});
+const chat = useChatServer();
+const track = chat.track;
 
 describe('auth', () => {
   it('signs a buyer up with a name and gives a token, a chat and the seller as chatter', async () => {
-    const { auth, token, chatId } = track(await signUpBuyer(running.url, 'Alice', 10));
+    const { auth, token, chatId } = track(await signUpBuyer(chat.url, 'Alice', 10));
     expect(token).toMatch(/^[\w-]{32,}$/);
     expect(auth.data).toMatchObject({ chatId, name: 'Alice' });
     expect(auth.data.chats).toEqual([
@@ -26,17 +18,17 @@ describe('auth', () => {
   });
 
   it('gives every buyer a different unguessable token', async () => {
-    const a = track(await signUpBuyer(running.url, 'A'));
-    const b = track(await signUpBuyer(running.url, 'B'));
+    const a = track(await signUpBuyer(chat.url, 'A'));
+    const b = track(await signUpBuyer(chat.url, 'B'));
     expect(a.token).not.toBe(b.token);
     expect(Buffer.from(a.token, 'base64url').length).toBeGreaterThanOrEqual(16);
   });
 
   it('signs a buyer back in with the token: same chat, history, no new token', async () => {
-    const first = track(await signUpBuyer(running.url));
+    const first = track(await signUpBuyer(chat.url));
     await first.client.request('message', { text: 'hello', clientDate: 1, chatId: first.chatId });
     first.client.close();
-    const again = track({ client: await TestClient.connect(running.url) });
+    const again = track({ client: await TestClient.connect(chat.url) });
     const auth = await again.client.request('auth', { token: first.token, sellerId: 10 });
     expect(auth.data.token).toBeUndefined();
     expect(auth.data.chatId).toBe(first.chatId);
@@ -44,14 +36,14 @@ describe('auth', () => {
   });
 
   it('signs a seller in with name and chats, newest activity first, buyers online or not', async () => {
-    const a = track(await signUpBuyer(running.url, 'Ann'));
-    const b = track(await signUpBuyer(running.url, 'Bob'));
+    const a = track(await signUpBuyer(chat.url, 'Ann'));
+    const b = track(await signUpBuyer(chat.url, 'Bob'));
     // Activity is kept in ms: let the clock move so Ann's message is strictly newer than Bob's chat.
     for (const t = Date.now(); Date.now() === t; );
     await a.client.request('message', { text: 'from ann', clientDate: 5, chatId: a.chatId });
     b.client.close();
     await b.client.closed;
-    const { auth } = track(await signInSeller(running.url));
+    const { auth } = track(await signInSeller(chat.url));
     expect(auth.data.name).toBe('Shop Ten');
     expect(auth.data.chats.map((c: any) => [c.chatter, c.online])).toEqual([
       ['Ann', true],
@@ -73,8 +65,7 @@ describe('auth', () => {
     [{ sellerId: 10, name: 42 }, 'BAD_REQUEST'],
     [{ sellerId: {}, name: 'x' }, 'BAD_REQUEST'],
   ])('answers auth %j with %s and keeps the socket open', async (data, code) => {
-    const client = await TestClient.connect(running.url);
-    clients.push(client);
+    const client = track(await TestClient.connect(chat.url));
     const answer = await client.request('auth', data);
     expect(answer).toEqual({ command: 'auth', error: code });
     // Still usable: a correct auth on the same socket works.
@@ -83,26 +74,25 @@ describe('auth', () => {
   });
 
   it('refuses a second auth on a signed-in socket', async () => {
-    const { client } = track(await signUpBuyer(running.url));
+    const { client } = track(await signUpBuyer(chat.url));
     expect(await client.request('auth', { name: 'again', sellerId: 10 })).toEqual({ command: 'auth', error: 'ALREADY_AUTHORIZED' });
   });
 
   it('refuses any command before auth with NOT_AUTHORIZED', async () => {
-    const client = await TestClient.connect(running.url);
-    clients.push(client);
+    const client = track(await TestClient.connect(chat.url));
     expect(await client.request('message', { text: 'x', clientDate: 1, chatId: 1 })).toEqual({ command: 'message', error: 'NOT_AUTHORIZED' });
   });
 
   it('accepts string seller ids', async () => {
-    const { auth } = track(await signUpBuyer(running.url, 'S', '10'));
+    const { auth } = track(await signUpBuyer(chat.url, 'S', '10'));
     expect(auth.data.chats[0].sellerId).toBe(10);
   });
 });
 
 describe('messages', () => {
   it('confirms to the sender, pushes to the seller with my:false, and ids increase', async () => {
-    const buyer = track(await signUpBuyer(running.url));
-    const seller = track(await signInSeller(running.url));
+    const buyer = track(await signUpBuyer(chat.url));
+    const seller = track(await signInSeller(chat.url));
     const sent = await buyer.client.request('message', { text: 'Is it in stock?', clientDate: 1700000000123, chatId: buyer.chatId, my: true });
     expect(sent.data).toEqual({
       id: 1, chatId: buyer.chatId, text: 'Is it in stock?', date: expect.any(Number), clientDate: 1700000000123, my: true,
@@ -117,8 +107,8 @@ describe('messages', () => {
   });
 
   it("sends the sender's other tabs the message with my:true", async () => {
-    const tab1 = track(await signUpBuyer(running.url));
-    const tab2 = track({ client: await TestClient.connect(running.url) });
+    const tab1 = track(await signUpBuyer(chat.url));
+    const tab2 = track({ client: await TestClient.connect(chat.url) });
     await tab2.client.request('auth', { token: tab1.token, sellerId: 10 });
     const sent = await tab1.client.request('message', { text: 'two tabs', clientDate: 1, chatId: tab1.chatId });
     const echoed = await tab2.client.next('message');
@@ -129,9 +119,9 @@ describe('messages', () => {
   });
 
   it('stores a message to an offline seller and shows it when the seller signs in (leave a message)', async () => {
-    const buyer = track(await signUpBuyer(running.url));
+    const buyer = track(await signUpBuyer(chat.url));
     await buyer.client.request('message', { text: 'left for you', clientDate: 1, chatId: buyer.chatId });
-    const seller = track(await signInSeller(running.url));
+    const seller = track(await signInSeller(chat.url));
     expect(seller.auth.data.chats[0].messages.map((m: any) => m.text)).toEqual(['left for you']);
   });
 
@@ -145,14 +135,14 @@ describe('messages', () => {
     [{ text: 5, clientDate: 1, chatId: 1 }, 'BAD_REQUEST'],
     [{ text: 'x', clientDate: 1, chatId: 1, clientId: 'y'.repeat(65) }, 'BAD_REQUEST'],
   ])('answers message %j with %s', async (data, code) => {
-    const buyer = track(await signUpBuyer(running.url));
+    const buyer = track(await signUpBuyer(chat.url));
     const fixed = { ...data } as Record<string, unknown>;
     if (fixed.chatId === 1) fixed.chatId = buyer.chatId;
     expect(await buyer.client.request('message', fixed)).toEqual({ command: 'message', error: code });
   });
 
   it('names the refused message by its clientId in error answers', async () => {
-    const buyer = track(await signUpBuyer(running.url));
+    const buyer = track(await signUpBuyer(chat.url));
     expect(await buyer.client.request('message', { text: '', clientDate: 1, chatId: buyer.chatId, clientId: 'k1' })).toEqual({
       command: 'message', error: 'TEXT_IS_REQUIRED', data: { clientId: 'k1' },
     });
@@ -162,7 +152,7 @@ describe('messages', () => {
   });
 
   it('refuses a text over maxTextLength with TEXT_TOO_LONG, counting characters not UTF-16 units', async () => {
-    const buyer = track(await signUpBuyer(running.url));
+    const buyer = track(await signUpBuyer(chat.url));
     const ok = await buyer.client.request('message', { text: '😀'.repeat(4000), clientDate: 1, chatId: buyer.chatId });
     expect(ok.error).toBeUndefined();
     const tooLong = await buyer.client.request('message', { text: 'a'.repeat(4001), clientDate: 1, chatId: buyer.chatId });
@@ -170,8 +160,8 @@ describe('messages', () => {
   });
 
   it('deduplicates a resend with the same clientId: original confirmation, nothing stored or pushed twice', async () => {
-    const buyer = track(await signUpBuyer(running.url));
-    const seller = track(await signInSeller(running.url));
+    const buyer = track(await signUpBuyer(chat.url));
+    const seller = track(await signInSeller(chat.url));
     const msg = { text: 'once', clientDate: 1, chatId: buyer.chatId, clientId: 'c-1' };
     const first = await buyer.client.request('message', msg);
     const second = await buyer.client.request('message', { ...msg, clientDate: 2 });
@@ -186,8 +176,8 @@ describe('messages', () => {
 
 describe('isolation', () => {
   it("never lets a buyer read or write another buyer's chat, and answers as if it did not exist", async () => {
-    const alice = track(await signUpBuyer(running.url, 'Alice'));
-    const mallory = track(await signUpBuyer(running.url, 'Mallory'));
+    const alice = track(await signUpBuyer(chat.url, 'Alice'));
+    const mallory = track(await signUpBuyer(chat.url, 'Mallory'));
     for (const command of ['message', 'history', 'typing', 'read']) {
       const answer = await mallory.client.request(command, { text: 'x', clientDate: 1, chatId: alice.chatId, id: 1 });
       expect(answer).toEqual({ command, error: 'CHAT_NOT_FOUND' });
@@ -199,13 +189,13 @@ describe('isolation', () => {
   });
 
   it("keeps two sellers out of each other's chats and pushes", async () => {
-    const buyerOf10 = track(await signUpBuyer(running.url, 'Ten buyer', 10));
-    const seller20 = track(await signInSeller(running.url, 20));
+    const buyerOf10 = track(await signUpBuyer(chat.url, 'Ten buyer', 10));
+    const seller20 = track(await signInSeller(chat.url, 20));
     expect(seller20.auth.data.chats).toEqual([]);
     const answer = await seller20.client.request('message', { text: 'hi', clientDate: 1, chatId: buyerOf10.chatId });
     expect(answer).toEqual({ command: 'message', error: 'CHAT_NOT_FOUND' });
     await buyerOf10.client.request('message', { text: 'for ten only', clientDate: 1, chatId: buyerOf10.chatId });
-    const buyerOf20 = track(await signUpBuyer(running.url, 'Twenty buyer', 20));
+    const buyerOf20 = track(await signUpBuyer(chat.url, 'Twenty buyer', 20));
     await seller20.client.next('chat');
     expect(seller20.client.frames.filter((f) => f.command === 'message' || f.command === 'chat')).toEqual([]);
     expect(buyerOf20.chatId).not.toBe(buyerOf10.chatId);
@@ -214,20 +204,20 @@ describe('isolation', () => {
 
 describe('pushes', () => {
   it('sends the seller a chat push on every open socket when a new chat starts', async () => {
-    const tab1 = track(await signInSeller(running.url));
-    const tab2 = track(await signInSeller(running.url));
-    const buyer = track(await signUpBuyer(running.url, 'Newbie'));
+    const tab1 = track(await signInSeller(chat.url));
+    const tab2 = track(await signInSeller(chat.url));
+    const buyer = track(await signUpBuyer(chat.url, 'Newbie'));
     for (const tab of [tab1, tab2]) {
       expect((await tab.client.next('chat')).data).toEqual({ id: buyer.chatId, chatter: 'Newbie', sellerId: 10 });
     }
   });
 
   it('tells the seller when a buyer comes and goes, counting tabs as one presence', async () => {
-    const seller = track(await signInSeller(running.url));
-    const tab1 = track(await signUpBuyer(running.url));
+    const seller = track(await signInSeller(chat.url));
+    const tab1 = track(await signUpBuyer(chat.url));
     await seller.client.next('chat');
     expect((await seller.client.next('status')).data).toEqual({ chatId: tab1.chatId, status: true });
-    const tab2 = track({ client: await TestClient.connect(running.url) });
+    const tab2 = track({ client: await TestClient.connect(chat.url) });
     await tab2.client.request('auth', { token: tab1.token, sellerId: 10 });
     tab1.client.close();
     await tab1.client.closed;
@@ -238,22 +228,22 @@ describe('pushes', () => {
   });
 
   it("gives the buyer the seller's status right after auth and on every change", async () => {
-    const buyer = track({ client: await TestClient.connect(running.url) });
+    const buyer = track({ client: await TestClient.connect(chat.url) });
     await buyer.client.request('auth', { name: 'B', sellerId: 10 });
     const initial = await buyer.client.next('status');
     expect(initial.data.status).toBe(false);
-    const seller = track(await signInSeller(running.url));
+    const seller = track(await signInSeller(chat.url));
     expect((await buyer.client.next('status')).data).toEqual({ chatId: initial.data.chatId, status: true });
     seller.client.close();
     expect((await buyer.client.next('status')).data).toEqual({ chatId: initial.data.chatId, status: false });
-    const back = track(await signUpBuyer(running.url, 'C'));
+    const back = track(await signUpBuyer(chat.url, 'C'));
     expect(back.auth.data.chats[0].online).toBe(false);
   });
 });
 
 describe('history and resume', () => {
   it('pages back with history {before, limit} and flags more', async () => {
-    const buyer = track(await signUpBuyer(running.url));
+    const buyer = track(await signUpBuyer(chat.url));
     for (let i = 1; i <= 7; i++) await buyer.client.request('message', { text: `m${i}`, clientDate: i, chatId: buyer.chatId });
     const page1 = await buyer.client.request('history', { chatId: buyer.chatId, limit: 3 });
     expect(page1.data.messages.map((m: any) => m.id)).toEqual([5, 6, 7]);
@@ -265,9 +255,9 @@ describe('history and resume', () => {
   });
 
   it('answers auth with since: only newer messages', async () => {
-    const buyer = track(await signUpBuyer(running.url));
+    const buyer = track(await signUpBuyer(chat.url));
     for (let i = 1; i <= 4; i++) await buyer.client.request('message', { text: `m${i}`, clientDate: i, chatId: buyer.chatId });
-    const seller = track({ client: await TestClient.connect(running.url) });
+    const seller = track({ client: await TestClient.connect(chat.url) });
     const auth = await seller.client.request('auth', { id: 10, token: SELLERS['10']!.token, since: { [buyer.chatId]: 2 } });
     expect(auth.data.chats[0].messages.map((m: any) => m.id)).toEqual([3, 4]);
     expect(auth.data.chats[0].more).toBe(false);
@@ -276,13 +266,12 @@ describe('history and resume', () => {
 
 describe('requireOnline', () => {
   it('gives USER_IS_NOT_ONLINE and stores nothing when the peer is offline', async () => {
-    await running.stop();
-    running = await startChat({ requireOnline: true });
-    const buyer = track(await signUpBuyer(running.url));
+    await chat.restart({ requireOnline: true });
+    const buyer = track(await signUpBuyer(chat.url));
     expect(await buyer.client.request('message', { text: 'x', clientDate: 1, chatId: buyer.chatId })).toEqual({
       command: 'message', error: 'USER_IS_NOT_ONLINE',
     });
-    const seller = track(await signInSeller(running.url));
+    const seller = track(await signInSeller(chat.url));
     expect(seller.auth.data.chats[0].messages).toEqual([]);
     const ok = await buyer.client.request('message', { text: 'now', clientDate: 1, chatId: buyer.chatId });
     expect(ok.data.id).toBe(1);
@@ -291,23 +280,8 @@ describe('requireOnline', () => {
 
 describe('store failures', () => {
   it('answers INTERNAL_ERROR when the store fails during auth, and leaves the socket signed out', async () => {
-    const { memoryStore } = await import('../lib/store/memory-store.js');
-    const store = memoryStore();
-    let failNext = true;
-    const flaky = {
-      ...store,
-      listChats: (...args: Parameters<typeof store.listChats>) => {
-        if (failNext) {
-          failNext = false;
-          return Promise.reject(new Error('disk on fire'));
-        }
-        return store.listChats(...args);
-      },
-    };
-    await running.stop();
-    running = await startChat({ store: flaky });
-    const client = await TestClient.connect(running.url);
-    clients.push(client);
+    await chat.restart({ store: failingOnce(memoryStore(), 'listChats', 'disk on fire') });
+    const client = track(await TestClient.connect(chat.url));
     expect(await client.request('auth', { id: 10, token: SELLERS['10']!.token })).toEqual({ command: 'auth', error: 'INTERNAL_ERROR' });
     expect(await client.request('history', { chatId: 1 })).toEqual({ command: 'history', error: 'NOT_AUTHORIZED' });
     const retry = await client.request('auth', { id: 10, token: SELLERS['10']!.token });
@@ -315,22 +289,8 @@ describe('store failures', () => {
   });
 
   it('answers INTERNAL_ERROR and confirms nothing when appendMessage fails; a resend with the clientId then works once', async () => {
-    const { memoryStore } = await import('../lib/store/memory-store.js');
-    const store = memoryStore();
-    let failNext = true;
-    const flaky = {
-      ...store,
-      appendMessage: (input: Parameters<typeof store.appendMessage>[0]) => {
-        if (failNext) {
-          failNext = false;
-          return Promise.reject(new Error('write failed'));
-        }
-        return store.appendMessage(input);
-      },
-    };
-    await running.stop();
-    running = await startChat({ store: flaky });
-    const buyer = track(await signUpBuyer(running.url));
+    await chat.restart({ store: failingOnce(memoryStore(), 'appendMessage', 'write failed') });
+    const buyer = track(await signUpBuyer(chat.url));
     const msg = { text: 'retry me', clientDate: 1, chatId: buyer.chatId, clientId: 'r1' };
     expect(await buyer.client.request('message', msg)).toEqual({ command: 'message', error: 'INTERNAL_ERROR', data: { clientId: 'r1' } });
     expect((await buyer.client.request('message', msg)).data.id).toBe(1);

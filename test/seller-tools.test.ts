@@ -1,25 +1,16 @@
 /** typing, read receipts with unread counts, and closing chats (protocol extensions). */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TestClient } from './helpers/client.js';
-import { type RunningChat, signInSeller, signUpBuyer, startChat } from './helpers/chat-server.js';
+import { signInSeller, signUpBuyer, useChatServer } from './helpers/chat-server.js';
 
-let running: RunningChat;
-const clients: TestClient[] = [];
-const track = <T extends { client: TestClient }>(x: T): T => (clients.push(x.client), x);
-
-beforeEach(async () => {
-  running = await startChat();
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await running.stop();
-});
+const chat = useChatServer();
+const track = chat.track;
 
 describe('typing', () => {
   it('reaches the other side only, and is not stored', async () => {
-    const buyer = track(await signUpBuyer(running.url));
-    const seller = track(await signInSeller(running.url));
-    const sellerTab2 = track(await signInSeller(running.url));
+    const buyer = track(await signUpBuyer(chat.url));
+    const seller = track(await signInSeller(chat.url));
+    const sellerTab2 = track(await signInSeller(chat.url));
     buyer.client.send('typing', { chatId: buyer.chatId });
     expect((await seller.client.next('typing')).data).toEqual({ chatId: buyer.chatId });
     expect((await sellerTab2.client.next('typing')).data).toEqual({ chatId: buyer.chatId });
@@ -34,11 +25,11 @@ describe('typing', () => {
 
 describe('read receipts and unread counts', () => {
   it('counts unread per side, survives a reload, and syncs across tabs', async () => {
-    const buyer = track(await signUpBuyer(running.url));
+    const buyer = track(await signUpBuyer(chat.url));
     for (const text of ['a', 'b', 'c']) await buyer.client.request('message', { text, clientDate: 1, chatId: buyer.chatId });
-    const seller = track(await signInSeller(running.url));
+    const seller = track(await signInSeller(chat.url));
     expect(seller.auth.data.chats[0].unread).toBe(3);
-    const tab2 = track(await signInSeller(running.url));
+    const tab2 = track(await signInSeller(chat.url));
 
     seller.client.send('read', { chatId: buyer.chatId, id: 2 });
     expect((await buyer.client.next('read')).data).toEqual({ chatId: buyer.chatId, id: 2 });
@@ -49,9 +40,9 @@ describe('read receipts and unread counts', () => {
     seller.client.send('read', { chatId: buyer.chatId, id: 1 });
     expect((await seller.client.next('unread')).data.unread).toBe(1);
 
-    const reloaded = track(await signInSeller(running.url));
+    const reloaded = track(await signInSeller(chat.url));
     expect(reloaded.auth.data.chats[0]).toMatchObject({ unread: 1 });
-    const buyerAgain = track({ client: await TestClient.connect(running.url) });
+    const buyerAgain = track({ client: await TestClient.connect(chat.url) });
     const auth = await buyerAgain.client.request('auth', { token: buyer.token, sellerId: 10 });
     expect(auth.data.chats[0].readId).toBe(2);
   });
@@ -59,8 +50,8 @@ describe('read receipts and unread counts', () => {
 
 describe('closing chats', () => {
   it('lets the seller close a chat: both sides told, no more messages, gone from the list, new chat on return', async () => {
-    const buyer = track(await signUpBuyer(running.url));
-    const seller = track(await signInSeller(running.url));
+    const buyer = track(await signUpBuyer(chat.url));
+    const seller = track(await signInSeller(chat.url));
     await buyer.client.request('message', { text: 'thanks, bye', clientDate: 1, chatId: buyer.chatId });
     expect(await buyer.client.request('close', { chatId: buyer.chatId })).toEqual({ command: 'close', error: 'FORBIDDEN' });
 
@@ -73,9 +64,9 @@ describe('closing chats', () => {
     // Closed chats keep their history.
     expect((await seller.client.request('history', { chatId: buyer.chatId })).data.messages).toHaveLength(1);
 
-    const sellerAgain = track(await signInSeller(running.url));
+    const sellerAgain = track(await signInSeller(chat.url));
     expect(sellerAgain.auth.data.chats).toEqual([]);
-    const back = track({ client: await TestClient.connect(running.url) });
+    const back = track({ client: await TestClient.connect(chat.url) });
     const auth = await back.client.request('auth', { token: buyer.token, sellerId: 10 });
     expect(auth.data.chatId).not.toBe(buyer.chatId);
     expect(auth.data.chats[0].messages).toEqual([]);

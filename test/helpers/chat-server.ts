@@ -5,6 +5,7 @@ import express from 'express';
 import { ahChat, type AhChat } from '../../lib/ah-chat.js';
 import type { AhChatOptions, Seller } from '../../lib/options.js';
 import { memoryStore } from '../../lib/store/memory-store.js';
+import { afterEach, beforeEach } from 'vitest';
 import { TestClient } from './client.js';
 
 export const SELLERS: Record<string, Seller & { token: string }> = {
@@ -66,4 +67,56 @@ export async function signInSeller(url: string, id: number | string = 10) {
   const auth = await client.request('auth', { id, token: SELLERS[String(id)]!.token });
   if (auth.error) throw new Error(`seller sign-in failed: ${auth.error}`);
   return { client, auth };
+}
+
+/**
+ * A fresh server per test (beforeEach/afterEach), with clients closed after each test.
+ * `restart(options)` swaps in a server with other options within a test.
+ */
+export function useChatServer(options: Partial<AhChatOptions> = {}) {
+  let current: RunningChat | undefined;
+  const clients: TestClient[] = [];
+  beforeEach(async () => {
+    current = await startChat(options);
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    await current?.stop();
+    current = undefined;
+  });
+  return {
+    get running(): RunningChat {
+      if (!current) throw new Error('useChatServer: no server outside a test');
+      return current;
+    },
+    get url(): string {
+      return this.running.url;
+    },
+    /** Closes the client (or the `client` of a sign-in result) after the test. */
+    track<T extends TestClient | { client: TestClient }>(value: T): T {
+      clients.push(value instanceof TestClient ? value : value.client);
+      return value;
+    },
+    async restart(other: Partial<AhChatOptions>): Promise<RunningChat> {
+      await current?.stop();
+      current = await startChat({ ...options, ...other });
+      return current;
+    },
+  };
+}
+
+/** Wraps a store so that the next call of `method` rejects once (a disk or network failure). */
+export function failingOnce<S extends object>(store: S, method: keyof S & string, message = 'store failure'): S {
+  let failNext = true;
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (key !== method || typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (!failNext) return value.apply(target, args);
+        failNext = false;
+        return Promise.reject(new Error(message));
+      };
+    },
+  });
 }
