@@ -1,4 +1,5 @@
 /** Every way a host may mount the plugin; other WebSocket users of the same server keep working. */
+import { once } from 'node:events';
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -116,7 +117,7 @@ describe('mounting', () => {
     cleanups.push(() => echo.close());
     await new Promise((resolve) => echo.once('open', resolve));
     echo.send('ping');
-    const [data] = (await new Promise((resolve) => echo.once('message', (...a) => resolve(a)))) as [Buffer];
+    const [data] = (await once(echo, 'message')) as [Buffer];
     expect(data.toString()).toBe('echo:ping');
   });
 
@@ -130,7 +131,7 @@ describe('mounting', () => {
     await expectChatWorks(`ws://127.0.0.1:${port}/ahchat`);
     const host = new WebSocket(`ws://127.0.0.1:${port}/host`);
     cleanups.push(() => host.close());
-    const [data] = (await new Promise((resolve) => host.once('message', (...a) => resolve(a)))) as [Buffer];
+    const [data] = (await once(host, 'message')) as [Buffer];
     expect(data.toString()).toBe('host here');
   });
 
@@ -151,7 +152,7 @@ describe('mounting', () => {
     expect(hostUpgrades).toBe(0);
     const live = new WebSocket(`ws://127.0.0.1:${port}/live`);
     cleanups.push(() => live.close());
-    const [data] = (await new Promise((resolve) => live.once('message', (...a) => resolve(a)))) as [Buffer];
+    const [data] = (await once(live, 'message')) as [Buffer];
     expect(data.toString()).toBe('live feed');
     expect(hostUpgrades).toBe(1);
   });
@@ -185,15 +186,16 @@ describe('mounting', () => {
 });
 
 describe('options', () => {
+  const noSeller = async (): Promise<null> => null;
   it.each([
     [{}, /option "authSeller" must be a function/],
     [{ authSeller: 'yes' }, /option "authSeller"/],
-    [{ authSeller: async () => null, path: 'no-slash' }, /option "path" must be a path starting with '\/'/],
-    [{ authSeller: async () => null, maxTextLength: 0 }, /option "maxTextLength" must be a positive integer, got 0/],
-    [{ authSeller: async () => null, rateLimit: { frames: -1, intervalMs: 10 } }, /option "rateLimit.frames"/],
-    [{ authSeller: async () => null, origins: ['shop.example'] }, /option "origins"/],
-    [{ authSeller: async () => null, store: { get() {} } }, /option "store" must be an object with methods .*createBuyer/],
-    [{ authSeller: async () => null, requireOnline: 'yes' }, /option "requireOnline" must be a boolean/],
+    [{ authSeller: noSeller, path: 'no-slash' }, /option "path" must be a path starting with '\/'/],
+    [{ authSeller: noSeller, maxTextLength: 0 }, /option "maxTextLength" must be a positive integer, got 0/],
+    [{ authSeller: noSeller, rateLimit: { frames: -1, intervalMs: 10 } }, /option "rateLimit.frames"/],
+    [{ authSeller: noSeller, origins: ['shop.example'] }, /option "origins"/],
+    [{ authSeller: noSeller, store: { get() {} } }, /option "store" must be an object with methods .*createBuyer/],
+    [{ authSeller: noSeller, requireOnline: 'yes' }, /option "requireOnline" must be a boolean/],
   ])('rejects %j at start-up with a TypeError naming the option', (options, message) => {
     expect(() => ahChat(options as never)).toThrow(TypeError);
     expect(() => ahChat(options as never)).toThrow(message);
