@@ -27,6 +27,8 @@ export interface AhChat extends Express {
   close(): Promise<void>;
   /** The store in use (the default lowdb one when none was given). */
   readonly store: Store;
+  /** Resolves once the bus is connected (at once for the in-process bus); sockets wait for it. */
+  readonly ready: Promise<void>;
   /** Number of open sockets on this instance. */
   readonly connections: number;
 }
@@ -155,6 +157,7 @@ export function ahChat(input: AhChatOptions): AhChat {
   };
 
   Object.defineProperty(app, 'store', { value: store });
+  Object.defineProperty(app, 'ready', { value: started });
   Object.defineProperty(app, 'connections', { get: () => connections.size });
 
   app.use(options.path, widgetAssets(logger.warn));

@@ -96,3 +96,17 @@ describe('standalone server', () => {
     expect(await res.text()).toMatch(/AH Chat server/);
   });
 });
+
+describe('standalone server with an unreachable Redis', () => {
+  it('exits 1 with one line naming AHCHAT_REDIS_URL instead of hanging', async () => {
+    // Port 1 on loopback refuses connections at once; ioredis would retry forever.
+    const { code, output } = await runServerExpectingFailure({
+      AHCHAT_DB: dataDir(),
+      AHCHAT_SELLERS: '[{"id":1,"token":"t","name":"n"}]',
+      AHCHAT_REDIS_URL: 'redis://127.0.0.1:1',
+      AHCHAT_CONNECT_TIMEOUT_MS: '500',
+    });
+    expect(code).toBe(1);
+    expect(output).toMatch(/^ahchat: AHCHAT_REDIS_URL: no connection to Redis within 500 ms$/m);
+  });
+});

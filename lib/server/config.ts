@@ -25,6 +25,8 @@ export interface ServerConfig {
   redisPrefix: string;
   /** AHCHAT_PRESENCE_TTL_MS: longest a dead instance's users stay online elsewhere. Default 15000. */
   presenceTtlMs: number;
+  /** AHCHAT_CONNECT_TIMEOUT_MS: how long to wait for Redis at start before giving up. Default 10000. */
+  connectTimeoutMs: number;
   /** AHCHAT_TRUST_PROXY=1: take the client IP (per-IP socket cap) from X-Forwarded-For, set by our reverse proxy. */
   trustProxy: boolean;
 }
@@ -109,6 +111,14 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     redisUrl: parseUrl('AHCHAT_REDIS_URL', env.AHCHAT_REDIS_URL, ['redis', 'rediss']),
     redisPrefix: env.AHCHAT_REDIS_PREFIX || 'ahchat:',
     presenceTtlMs: parseTtl(env.AHCHAT_PRESENCE_TTL_MS),
+    connectTimeoutMs: parseConnectTimeout(env.AHCHAT_CONNECT_TIMEOUT_MS),
     trustProxy: env.AHCHAT_TRUST_PROXY === '1' || env.AHCHAT_TRUST_PROXY === 'true',
   };
+}
+
+function parseConnectTimeout(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 10_000;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 1) throw new ConfigError(`AHCHAT_CONNECT_TIMEOUT_MS must be a positive integer, got ${JSON.stringify(raw)}`);
+  return ms;
 }

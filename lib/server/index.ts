@@ -6,6 +6,7 @@
  * AHCHAT_TRUST_PROXY.
  * Accepts sockets at / (the original README's `ws://localhost:8001`) and at /ahchat.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import express from 'express';
 import { ahChat } from '../ah-chat.js';
 import { lowdbStore } from '../store/lowdb-store.js';
@@ -40,6 +41,14 @@ async function main(): Promise<void> {
     origins: config.origins ?? '*',
     extraSocketPaths: ['/'],
   });
+  if (bus) {
+    // A Redis that is not there would make every socket wait: better to say so and stop.
+    const connected = await Promise.race([chat.ready.then(() => true), delay(config.connectTimeoutMs, false, { ref: false })]);
+    if (!connected) {
+      console.error(`ahchat: AHCHAT_REDIS_URL: no connection to Redis within ${config.connectTimeoutMs} ms`);
+      process.exit(1);
+    }
+  }
   const app = express();
   app.disable('x-powered-by');
   app.use(chat);
