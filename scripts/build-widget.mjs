@@ -18,6 +18,7 @@ import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { htmPlugin } from './htm-compile.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'widget');
@@ -31,6 +32,7 @@ const common = {
   target: ['es2022', 'chrome94', 'firefox93', 'safari15.4'],
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [htmPlugin],
 };
 
 /**
