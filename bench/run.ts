@@ -76,9 +76,9 @@ function serverNodeArgs(label: string): string[] {
 type Kind = 'baseline' | 'memory' | 'lowdb' | 'lowdb-tmpfs';
 const LABEL: Record<Kind, string> = {
   baseline: 'baseline (plain ws)',
-  memory: 'AH Chat + memoryStore',
-  lowdb: 'AH Chat + lowdbStore',
-  'lowdb-tmpfs': 'AH Chat + lowdbStore on tmpfs',
+  memory: 'AH Chat, memoryStore',
+  lowdb: 'AH Chat, lowdbStore',
+  'lowdb-tmpfs': 'AH Chat, lowdbStore on tmpfs',
 };
 /** A RAM-backed directory (Linux), if there is one: the diagnostic run of lowdb without disk costs. */
 const tmpfs = process.platform === 'linux' && existsSync('/dev/shm') ? '/dev/shm' : null;
@@ -215,7 +215,7 @@ const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
 const check = (ok: boolean): 'PASS' | 'MISS' => (ok ? 'PASS' : 'MISS');
 
 function latency(r: { latency: { p50: number; p99: number; max: number } }): string {
-  return `p50 ${ms(r.latency.p50)} / p99 ${ms(r.latency.p99)} / max ${ms(r.latency.max)} ms`;
+  return `p50/p99/max ${ms(r.latency.p50)}/${ms(r.latency.p99)}/${ms(r.latency.max)} ms`;
 }
 
 function problems(r: LoopResult): string {
@@ -255,7 +255,7 @@ async function throughputSection(): Promise<void> {
   const buyers = CONFIG.sellers * CONFIG.buyersPerSeller;
   const ofRounds = CONFIG.rounds > 1 ? `, median of ${CONFIG.rounds} interleaved rounds` : '';
 
-  rows.push({ section: `Closed loop: ${CONFIG.sellers} sellers × ${CONFIG.buyersPerSeller} buyers, ${CONFIG.durationMs / 1000} s after ${CONFIG.warmupMs / 1000} s warm-up${ofRounds}` });
+  rows.push({ section: `Closed loop: ${CONFIG.sellers} sellers × ${CONFIG.buyersPerSeller} buyers, ${CONFIG.durationMs / 1000} s after ${CONFIG.warmupMs / 1000} s warm-up${ofRounds}; (%) = of baseline` });
   for (const kind of kinds) {
     const c = closedOf(kind);
     const ratio = c.perSecond / base.perSecond;
@@ -265,10 +265,10 @@ async function throughputSection(): Promise<void> {
       name: LABEL[kind],
       figure:
         `${int(c.perSecond)} msg/s` +
-        (kind === 'baseline' ? '' : ` = ${pct(ratio)} of baseline`) +
-        `; ${latency(c)}; server ${ms(c.serverCpuMicrosPerMessage)} µs CPU/msg` +
+        (kind === 'baseline' ? '' : ` (${pct(ratio)})`) +
+        ` · ${latency(c)} · server ${ms(c.serverCpuMicrosPerMessage)} µs/msg` +
         (kind === 'baseline' ? '' : ` (${pct(cpuRatio)})`) +
-        `; CPU server ${c.serverCpuPercent.toFixed(0)} %, generator ${c.loadCpuPercent.toFixed(0)} %` +
+        `, ${c.serverCpuPercent.toFixed(0)} % CPU · generator ${c.loadCpuPercent.toFixed(0)} % CPU` +
         problems(c),
       target: target === undefined ? '' : `≥ ${pct(target)} of baseline`,
       result: target === undefined ? '' : check(ratio >= target),
@@ -280,7 +280,7 @@ async function throughputSection(): Promise<void> {
     const isTarget = kind === 'lowdb';
     rows.push({
       name: LABEL[kind],
-      figure: `${latency(o)}; ${int(o.perSecond)} msg/s confirmed; server loop stall max ${ms(o.serverStall?.maxMs ?? NaN)} ms; generator lag max ${ms(o.worstSendLagMs)} ms${problems(o)}`,
+      figure: `${latency(o)} · ${int(o.perSecond)} msg/s confirmed · server stall ${ms(o.serverStall?.maxMs ?? NaN)} ms · generator lag ${ms(o.worstSendLagMs)} ms${problems(o)}`,
       target: isTarget ? `p99 ≤ ${TARGETS.openP99Ms} ms` : '',
       result: isTarget ? check(o.latency.p99 <= TARGETS.openP99Ms && o.lost === 0) : '',
     });
@@ -295,10 +295,10 @@ async function storageSection(): Promise<void> {
   rows.push({ section: `lowdbStore: rounds of ${int(CONFIG.writes)} sequential writes to one chat already holding N messages${ofRounds}` });
   for (const run of runs) {
     const isLargest = run === largest && run.stored >= 100_000;
-    const stalls = run.rounds.length > 1 ? ` (rounds: ${run.rounds.map((r: any) => ms(r.stallMaxMs)).join(', ')})` : '';
+    const stalls = run.rounds.length > 1 ? ` (rounds ${run.rounds.map((r: any) => ms(r.stallMaxMs)).join(', ')})` : '';
     rows.push({
       name: `${int(run.stored)} stored`,
-      figure: `write p50 ${ms(run.write.p50)} / p99 ${ms(run.write.p99)} / max ${ms(run.write.max)} ms; worst event-loop stall ${ms(run.stallMaxMs)} ms${stalls}`,
+      figure: `write p50/p99/max ${ms(run.write.p50)}/${ms(run.write.p99)}/${ms(run.write.max)} ms · worst stall ${ms(run.stallMaxMs)} ms${stalls}`,
       target: isLargest ? `stall ≤ ${TARGETS.stallMs} ms` : '',
       result: isLargest ? check(run.stallMaxMs <= TARGETS.stallMs) : '',
     });
@@ -314,7 +314,7 @@ async function storageSection(): Promise<void> {
   results.signIn = await signIn(tenK.dir, tenK.token);
   rows.push({
     name: `buyer sign-in, chat of ${int(tenK.total)} messages`,
-    figure: `p50 ${ms(results.signIn.latency.p50)} / max ${ms(results.signIn.latency.max)} ms over ${CONFIG.signIns} sign-ins (answer carries ${results.signIn.messagesInAnswer})`,
+    figure: `p50/max ${ms(results.signIn.latency.p50)}/${ms(results.signIn.latency.max)} ms over ${CONFIG.signIns} sign-ins (answer: ${results.signIn.messagesInAnswer} messages)`,
     target: '',
     result: '',
   });
@@ -372,7 +372,7 @@ async function main(): Promise<void> {
   const notes = [
     `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}; load generator and each server in separate processes on 127.0.0.1.`,
     "Benchmark settings: AH Chat runs with rateLimit and maxConnectionsPerIp raised so the one local load generator is never throttled (defaults: 20 frames/10 s, 100 per IP), and origins '*'.",
-    "Ratios are against the baseline measured in this same run. µs CPU/msg: the server process's user+system CPU time (all threads) over all messages of the closed loop, warm-up included; its ratio is the baseline's µs/msg over ours.",
+    "Ratios are against the baseline measured in this same run. Server µs/msg: the server process's user+system CPU time (all threads) over all messages of the closed loop, warm-up included; its (%) is the baseline's µs/msg over ours. Stall: worst event-loop delay (monitorEventLoopDelay, 1 ms resolution).",
     ...(results.throughput?.['lowdb-tmpfs'] ? [`"lowdbStore on tmpfs" is a diagnostic, not a target: the same store with its directory in ${tmpfs}, to separate the store's own cost from the file system's.`] : []),
     `Took ${((Date.now() - started) / 1000).toFixed(0)} s; machine load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (other work on a shared machine makes figures noisy).` + (quick ? ' Quick mode: smaller load and sizes; PASS/MISS are indicative only and never fail the run.' : ''),
   ];
