@@ -1,6 +1,6 @@
 <!--
   AH Chat default template. Copy it, change it, and pass its URL as the `template` option.
-  Format: docs/WIDGET.md#templates. Slots: title, status, back, unread, body.
+  Format: docs/WIDGET.md#templates. Slots: title, status, back, unread, tools, body.
 -->
 <style>
   :host {
@@ -78,11 +78,12 @@
   .ah-status { display: inline-flex; align-items: center; gap: 6px; }
   .ah-dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; background: #9aa3ae; }
   .ah-status[data-state="online"] .ah-dot, .ah-dot[data-online="true"] { background: var(--ah-online); box-shadow: 0 0 0 2px rgba(255, 255, 255, .85); }
-  .ah-x, .ah-back {
+  .ah-x, .ah-back, .ah-tool {
     display: inline-flex; align-items: center; justify-content: center; width: 34px; height: 34px;
     border: 0; border-radius: 50%; background: transparent; color: inherit; font-size: 24px; line-height: 1;
   }
-  .ah-x:hover, .ah-back:hover { background: rgba(255, 255, 255, .16); }
+  .ah-x:hover, .ah-back:hover, .ah-tool:hover { background: rgba(255, 255, 255, .16); }
+  .ah-tool[aria-pressed="false"] { opacity: .75; }
   .ah-body { flex: 1; display: flex; flex-direction: column; min-height: 0; }
 
   .ah-pad { padding: 20px; }
@@ -107,6 +108,14 @@
   .ah-conversation { flex: 1; display: flex; flex-direction: column; min-height: 0; }
   .ah-notice { padding: 8px 16px; font-size: 13px; background: var(--ah-notice); border-bottom: 1px solid var(--ah-line); }
   .ah-notice[data-kind="error"] { background: #fdecec; color: var(--ah-danger); }
+  .ah-notice[data-kind="notify"] { display: flex; justify-content: space-between; padding: 2px 8px 2px 6px; background: var(--ah-soft); }
+  .ah-bar { display: flex; flex-wrap: wrap; align-items: center; justify-content: flex-end; gap: 4px 8px; padding: 4px 8px; font-size: 13px; border-bottom: 1px solid var(--ah-line); }
+  .ah-bar[role="alert"] { background: var(--ah-notice); }
+  .ah-bar span { flex: 1 1 12em; padding-left: 8px; }
+  .ah-link { padding: 4px 8px; border: 0; border-radius: 8px; background: none; color: var(--ah-accent); font-size: 13px; font-weight: 600; }
+  .ah-link:hover { background: var(--ah-soft); }
+  .ah-link[data-kind="danger"] { color: var(--ah-danger); }
+  .ah-restart { flex: 1; }
   .ah-log { flex: 1; overflow-y: auto; margin: 0; padding: 16px 14px 8px; list-style: none; display: flex; flex-direction: column; gap: 6px; overscroll-behavior: contain; }
   .ah-empty { margin: auto; text-align: center; color: var(--ah-muted); padding: 0 24px; }
   .ah-older { text-align: center; color: var(--ah-muted); font-size: 12px; min-height: 8px; }
@@ -170,6 +179,7 @@
         <span class="ah-title" data-ah-slot="title"></span>
         <span data-ah-slot="status"></span>
       </div>
+      <span data-ah-slot="tools"></span>
       <button type="button" class="ah-x" data-ah-action="close" data-ah-label="close">&times;</button>
     </header>
     <div class="ah-body" data-ah-slot="body"></div>

@@ -78,10 +78,11 @@ export class ChatClient {
     return this.#authed;
   }
 
-  /** Opens the socket (and keeps reopening it) until stop(). */
+  /** Opens the socket (and keeps reopening it) until stop(). After a stop() it is a fresh start ("connecting"). */
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
+    this.#everOpened = false;
     this.#open();
   }
 

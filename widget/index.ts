@@ -6,10 +6,11 @@
 import { h, render, type VNode } from 'preact';
 import type { ErrorCode } from '../lib/errors.js';
 import type { AuthRequest, AuthResponse, ChatPush, Frame, StatusPush, WireMessage } from '../lib/protocol.js';
+import { Alerts } from './alerts.js';
 import { fetchAsset } from './assets.js';
 import { ChatClient, type ClientEvent } from './client.js';
 import { Body } from './components/body.js';
-import { Back, Status, Title, Unread } from './components/header.js';
+import { Back, Status, Title, Tools, Unread } from './components/header.js';
 import type { Actions, ViewProps } from './components/props.js';
 import { loadStrings, pickLanguage, translator, type Translate } from './i18n/index.js';
 import { resolveOptions, type AHChatOptions, type ResolvedOptions } from './options.js';
@@ -20,14 +21,16 @@ import {
   firstId,
   initialState,
   isViewing,
-  lastIncomingId,
+  readToSend,
   totalUnread,
   type Action,
+  type Settable,
   type State,
   type Store,
 } from './state.js';
 import { readItem, writeItem } from './storage.js';
 import { FALLBACK_TEMPLATE, SLOTS, parseTemplate, stringsFor, type SlotName } from './template.js';
+import { Throttle } from './throttle.js';
 
 export type { AHChatOptions } from './options.js';
 
@@ -43,6 +46,8 @@ export interface AHChatEvents {
   error: { code: ErrorCode | 'TEMPLATE'; command?: string };
   /** The total of unread messages changed. */
   unread: number;
+  /** The seller closed a chat (from this page or another). */
+  close: { chatId: number };
 }
 
 const VIEWS: Record<SlotName, (props: ViewProps) => VNode | null> = {
@@ -50,6 +55,7 @@ const VIEWS: Record<SlotName, (props: ViewProps) => VNode | null> = {
   status: Status,
   back: Back,
   unread: Unread,
+  tools: Tools,
   body: Body,
 };
 
@@ -86,7 +92,8 @@ export class AHChat {
   readonly #listeners = new Map<keyof AHChatEvents, Set<(payload: never) => void>>();
   readonly #cleanups: Array<() => void> = [];
   readonly #readSent = new Map<number, number>();
-  readonly #typingSent = new Map<number, number>();
+  readonly #typing = new Throttle(TYPING_SEND_EVERY);
+  #alerts: Alerts | undefined;
   readonly #typingTimers = new Map<number, ReturnType<typeof setTimeout>>();
   /** Optional commands the server answered UNKNOWN_COMMAND to: not sent again. */
   readonly #unsupported = new Set<string>();
@@ -102,8 +109,10 @@ export class AHChat {
       const chat = state && currentChat(state);
       if (!chat || !this.#client || !text.trim()) return false;
       const item = this.#client.sendMessage(chat.id, text.trim());
+      // The message ends "typing…" on the other side: the next keystroke may say so again at once.
+      this.#typing.reset(chat.id);
       this.#dispatch({ type: 'pending', ...item });
-      if (state.error) this.#dispatch({ type: 'error', error: undefined });
+      if (state.error) this.#set({ error: undefined });
       return true;
     },
     select: (chatId) => {
@@ -119,9 +128,27 @@ export class AHChat {
       }
     },
     typing: (chatId) => {
-      const now = Date.now();
-      if (this.#unsupported.has('typing') || now - (this.#typingSent.get(chatId) ?? 0) < TYPING_SEND_EVERY) return;
-      if (this.#client?.send('typing', { chatId })) this.#typingSent.set(chatId, now);
+      if (!this.#unsupported.has('typing') && this.#typing.due(chatId)) this.#client?.send('typing', { chatId });
+    },
+    close: (chatId) => {
+      this.#client?.send('close', { chatId });
+    },
+    restart: () => {
+      // The socket is signed in to the closed chat (a second auth is refused): sign in on a new one.
+      const client = this.#client;
+      client?.stop();
+      this.#dispatch({ type: 'signingIn' });
+      client?.start();
+    },
+    sound: (on) => {
+      writeItem(this.#key('sound'), on ? null : '0');
+      this.#set({ sound: on });
+    },
+    notify: async (on) => {
+      // Asked only from this click: the browser shows its prompt for the widget's own control.
+      if (on) on = (await Notification.requestPermission()) === 'granted';
+      writeItem(this.#key('notify'), on ? '1' : '0');
+      this.#set({ notify: on ? 'on' : undefined });
     },
   };
 
@@ -157,6 +184,7 @@ export class AHChat {
     this.#client?.stop();
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     for (const timer of this.#typingTimers.values()) clearTimeout(timer);
+    this.#alerts?.close();
     for (const [, el] of this.#slots) render(null, el);
     this.#host?.remove();
     this.#listeners.clear();
@@ -193,10 +221,20 @@ export class AHChat {
     (container ?? document.body).append(host);
 
     this.#token = options.role === 'seller' ? options.token : (options.token ?? readItem(this.#key('token')) ?? undefined);
+    this.#alerts = new Alerts(document);
+    const permission = window.Notification?.permission;
+    const notify = readItem(this.#key('notify'));
     this.#store = createStore(
       initialState(options.role, {
         open: Boolean(container) || Boolean(options.open),
         auth: options.role === 'buyer' && !this.#token ? 'name' : 'pending',
+        sound: options.sound === false ? undefined : readItem(this.#key('sound')) !== '0',
+        notify:
+          options.notifications === false || !permission || permission === 'denied' || notify === '0'
+            ? undefined
+            : notify && permission === 'granted'
+              ? 'on'
+              : 'ask',
       }),
     );
     this.#client = new ChatClient({
@@ -244,7 +282,7 @@ export class AHChat {
     const onKey = (event: Event) => {
       if ((event as KeyboardEvent).key === 'Escape' && this.#store?.getState().open) this.toggle(false);
     };
-    const onVisibility = () => this.#dispatch({ type: 'visible', visible: document.visibilityState !== 'hidden' });
+    const onVisibility = () => this.#set({ visible: document.visibilityState !== 'hidden' });
     const onOnline = () => this.#client?.reconnectNow();
     shadow.addEventListener('click', onClick);
     shadow.addEventListener('keydown', onKey);
@@ -260,7 +298,7 @@ export class AHChat {
   }
 
   /** localStorage key, per server and per buyer-of-seller or seller. */
-  #key(what: 'token' | 'outbox'): string {
+  #key(what: 'token' | 'outbox' | 'sound' | 'notify'): string {
     return `ahchat:${this.#options.socketUrl}:${this.#options.who}:${what}`;
   }
 
@@ -292,7 +330,7 @@ export class AHChat {
   }
 
   #onClientEvent(event: ClientEvent): void {
-    if (event.type === 'connection') this.#dispatch({ type: 'connection', connection: event.connection });
+    if (event.type === 'connection') this.#set({ connection: event.connection });
     else if (event.type === 'sendFailed') {
       this.#dispatch({ type: 'failed', clientId: event.item.clientId, error: event.error });
       this.#emit('error', { code: event.error, command: 'message' });
@@ -316,6 +354,7 @@ export class AHChat {
       }
       case 'message':
         this.#dispatch({ type: 'message', message: data as WireMessage });
+        this.#alert(data as WireMessage);
         return this.#emit('message', data as WireMessage);
       case 'status':
         this.#dispatch({ type: 'status', push: data as StatusPush });
@@ -331,11 +370,10 @@ export class AHChat {
         return this.#peerTyping((data as { chatId: number }).chatId);
       case 'read':
       case 'unread':
-      case 'close': {
-        const push = data as { chatId: number; id: number; unread: number };
-        const type = command === 'close' ? 'closed' : command;
-        return this.#dispatch({ type, chatId: push.chatId, id: push.id, unread: push.unread } as Action);
-      }
+        return this.#dispatch({ type: command, ...(data as { chatId: number; id: number; unread: number }) });
+      case 'close':
+        this.#dispatch({ type: 'closed', chatId: (data as { chatId: number }).chatId });
+        return this.#emit('close', data as { chatId: number });
     }
   }
 
@@ -355,16 +393,29 @@ export class AHChat {
       return this.#dispatch({ type: 'denied', error });
     }
     if (command === 'history') {
-      if (error === 'UNKNOWN_COMMAND') this.#unsupported.add(command);
+      // No retry loop: the page stops offering older messages until the next sign-in.
       const chatId = this.#historyChat;
-      if (chatId !== undefined) this.#dispatch({ type: 'history', chatId, messages: [], more: error !== 'UNKNOWN_COMMAND' });
+      if (chatId !== undefined) this.#dispatch({ type: 'history', chatId, messages: [], more: false });
       return;
     }
     if (command === 'typing' || command === 'read') {
       if (error === 'UNKNOWN_COMMAND') this.#unsupported.add(command);
       return;
     }
-    this.#dispatch({ type: 'error', error });
+    this.#set({ error });
+  }
+
+  /** An incoming message while the page is hidden: beep and notify, as the user chose. */
+  #alert(m: WireMessage): void {
+    const state = this.#store?.getState();
+    if (!state || m.my || document.visibilityState !== 'hidden') return;
+    if (state.sound) this.#alerts?.beep();
+    if (state.notify === 'on' && Notification.permission === 'granted') {
+      this.#alerts?.notify(state.chats[m.chatId]?.chatter || this.#t('title'), m.text, `ahchat:${m.chatId}`, () => {
+        this.toggle(true);
+        if (state.role === 'seller') this.#actions.select(m.chatId);
+      });
+    }
   }
 
   #peerTyping(chatId: number): void {
@@ -380,18 +431,19 @@ export class AHChat {
     this.#store?.dispatch(action);
   }
 
+  #set(patch: Partial<Settable>): void {
+    this.#dispatch({ type: 'set', patch });
+  }
+
   #changed(state: State, previous: State): void {
     this.#paint(state);
     const unread = totalUnread(state);
     if (unread !== totalUnread(previous)) this.#emit('unread', unread);
+    if (this.#options.title !== false) this.#alerts?.title(state.visible ? 0 : unread);
+    const read = readToSend(state, this.#readSent);
+    if (read && !this.#unsupported.has('read') && this.#client?.send('read', read)) this.#readSent.set(read.chatId, read.id);
     const chat = currentChat(state);
-    if (chat && isViewing(state, chat.id)) {
-      const last = lastIncomingId(chat);
-      if (last > (this.#readSent.get(chat.id) ?? 0) && !this.#unsupported.has('read') && this.#client?.send('read', { chatId: chat.id, id: last })) {
-        this.#readSent.set(chat.id, last);
-      }
-      if (chat.unread > 0) this.#dispatch({ type: 'seen', chatId: chat.id });
-    }
+    if (chat?.unread && isViewing(state, chat.id)) this.#dispatch({ type: 'seen', chatId: chat.id });
   }
 
   #paint(state: State): void {
@@ -407,7 +459,7 @@ export class AHChat {
   }
 
   #setOpen(open: boolean): void {
-    this.#dispatch({ type: 'open', open });
+    this.#set({ open });
     if (open) this.#focusSoon('[data-ah-autofocus]');
     else (this.#shadow?.querySelector('[data-ah-action="toggle"]') as HTMLElement | null)?.focus();
   }

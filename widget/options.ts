@@ -22,6 +22,12 @@ export interface AHChatOptions {
   lang?: string;
   /** Panel open at start (floating mode). Default false. */
   open?: boolean;
+  /** A short beep for a message that comes while the page is hidden; the user can mute it in the header. Default true. */
+  sound?: boolean;
+  /** The unread count in the page title while the page is hidden: "(3) Shop". Default true. */
+  title?: boolean;
+  /** Offer desktop notifications ("Enable notifications"; the browser asks only after that click). Default true. */
+  notifications?: boolean;
 }
 
 export interface ResolvedOptions extends AHChatOptions {
@@ -71,6 +77,9 @@ export function resolveOptions(options: AHChatOptions, base?: string): ResolvedO
   if (options.template !== undefined && typeof options.template !== 'string') fail('options.template is not a URL string');
   if (options.container !== undefined && typeof options.container !== 'string' && typeof options.container !== 'object') {
     fail('options.container is not an element or selector');
+  }
+  for (const name of ['open', 'sound', 'title', 'notifications'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') fail(`options.${name} is not a boolean`);
   }
   const url = socketUrl(options.url, base);
   return {

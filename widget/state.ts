@@ -61,10 +61,17 @@ export interface State {
   visible: boolean;
   /** The last error to show as a sentence, cleared by the next successful step. */
   error?: ErrorCode;
+  /** Whether a message to a hidden page beeps; undefined when the host turned sound off (no toggle then). */
+  sound?: boolean;
+  /** Desktop notifications: `ask` shows the "Enable notifications" control, `on` after the user allowed them. */
+  notify?: 'ask' | 'on';
 }
 
+/** The fields the widget sets as they are. */
+export type Settable = Pick<State, 'connection' | 'open' | 'visible' | 'error' | 'sound' | 'notify'>;
+
 export type Action =
-  | { type: 'connection'; connection: Connection }
+  | { type: 'set'; patch: Partial<Settable> }
   | { type: 'needName'; error?: ErrorCode }
   /** The buyer sent a name: wait for the server. */
   | { type: 'signingIn' }
@@ -83,22 +90,10 @@ export type Action =
   /** The server's count for this side (after a read in another tab). */
   | { type: 'unread'; chatId: number; unread: number }
   | { type: 'closed'; chatId: number }
-  | { type: 'select'; chatId?: number }
-  | { type: 'open'; open: boolean }
-  | { type: 'visible'; visible: boolean }
-  | { type: 'error'; error?: ErrorCode };
+  | { type: 'select'; chatId?: number };
 
-export function initialState(role: Role, options: { open?: boolean; auth?: AuthPhase } = {}): State {
-  return {
-    role,
-    connection: 'idle',
-    auth: options.auth ?? 'pending',
-    name: '',
-    chats: {},
-    order: [],
-    open: options.open ?? false,
-    visible: true,
-  };
+export function initialState(role: Role, options: Partial<Pick<State, 'open' | 'auth' | 'sound' | 'notify'>> = {}): State {
+  return { role, connection: 'idle', auth: 'pending', name: '', chats: {}, order: [], open: false, visible: true, ...options };
 }
 
 export function toChatMessage(m: WireMessage): ChatMessage {
@@ -155,6 +150,16 @@ export function lastIncomingId(chat: ChatState): number {
   return 0;
 }
 
+/**
+ * The read marker to send now, if any: the newest message from the other side in the chat on screen
+ * (panel open, page visible), when it is newer than what was already sent for that chat.
+ */
+export function readToSend(state: State, sent: ReadonlyMap<number, number>): { chatId: number; id: number } | undefined {
+  const chat = currentChat(state);
+  const id = chat && isViewing(state, chat.id) ? lastIncomingId(chat) : 0;
+  return chat && id > (sent.get(chat.id) ?? 0) ? { chatId: chat.id, id } : undefined;
+}
+
 /** Id of the oldest confirmed message, for paging back; undefined when none. */
 export function firstId(chat: ChatState): number | undefined {
   return chat.messages.find((m) => m.id !== undefined)?.id;
@@ -203,8 +208,8 @@ function fromWire(prev: ChatState | undefined, c: WireChat, resumed: boolean): C
 
 export function reducer(state: State, action: Action): State {
   switch (action.type) {
-    case 'connection':
-      return { ...state, connection: action.connection };
+    case 'set':
+      return { ...state, ...action.patch };
     case 'needName':
       return { ...state, auth: 'name', error: action.error };
     case 'signingIn':
@@ -219,7 +224,8 @@ export function reducer(state: State, action: Action): State {
         chats[c.id] = fromWire(state.chats[c.id], c, Boolean(action.resumed));
         order.push(c.id);
       }
-      for (const id of state.order) if (!order.includes(id)) order.push(id);
+      // A seller keeps chats the answer left out; a buyer has one chat per seller (a new one after a close).
+      if (state.role === 'seller') for (const id of state.order) if (!order.includes(id)) order.push(id);
       const current = state.role === 'buyer' ? (data.chatId ?? data.chats[0]?.id ?? state.current) : state.current;
       return { ...state, auth: 'ready', name: data.name, chats, order, current, error: undefined };
     }
@@ -298,20 +304,20 @@ export function reducer(state: State, action: Action): State {
       const chat = state.chats[action.chatId];
       return chat && chat.unread !== 0 ? withChat(state, { ...chat, unread: 0 }) : state;
     }
-    case 'unread':
+    case 'unread': {
+      const chat = state.chats[action.chatId];
+      return chat ? withChat(state, { ...chat, unread: action.unread }) : state;
+    }
     case 'closed': {
       const chat = state.chats[action.chatId];
       if (!chat) return state;
-      return withChat(state, action.type === 'closed' ? { ...chat, closed: true } : { ...chat, unread: action.unread });
+      // The chat leaves a seller's list (and its count the total); a seller looking at it goes back to the list.
+      const seller = state.role === 'seller';
+      const next = withChat(state, { ...chat, closed: true, typingUntil: undefined, unread: seller ? 0 : chat.unread });
+      return seller && state.current === chat.id ? { ...next, current: undefined } : next;
     }
     case 'select':
       return { ...state, current: action.chatId, error: undefined };
-    case 'open':
-      return { ...state, open: action.open };
-    case 'visible':
-      return { ...state, visible: action.visible };
-    case 'error':
-      return { ...state, error: action.error };
   }
 }
 

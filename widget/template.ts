@@ -4,7 +4,7 @@
  * elements are wired to actions, `data-ah-text` / `data-ah-label` get translated strings, and a
  * `<script type="application/json" data-ah-strings>` block overrides strings per language.
  */
-export const SLOTS = ['title', 'status', 'back', 'unread', 'body'] as const;
+export const SLOTS = ['title', 'status', 'back', 'unread', 'tools', 'body'] as const;
 export type SlotName = (typeof SLOTS)[number];
 
 export interface ParsedTemplate {

@@ -158,7 +158,7 @@ export function widgetPage(config: Record<string, unknown>, { head = '', body = 
 <script>
   window.ahEvents = [];
   var chat = new AHChat(Object.assign({ url: location.origin.replace(/^http/, 'ws') }, ${JSON.stringify(config)}));
-  ['message', 'status', 'chat', 'error', 'unread'].forEach(function (name) {
+  ['message', 'status', 'chat', 'error', 'unread', 'close'].forEach(function (name) {
     chat.on(name, function (payload) { window.ahEvents.push({ name: name, payload: payload }); });
   });
   window.chat = chat;
@@ -166,10 +166,14 @@ export function widgetPage(config: Record<string, unknown>, { head = '', body = 
 </script></body></html>`;
 }
 
-export const buyerPage = (server: TestServer, extra: Record<string, unknown> = {}) => server.page(widgetPage({ sellerId: SELLER.id, ...extra }));
-export const sellerPage = (server: TestServer) =>
+export const buyerPage = (server: TestServer, extra: Record<string, unknown> = {}, head = '') =>
+  server.page(widgetPage({ sellerId: SELLER.id, ...extra }, { head }));
+export const sellerPage = (server: TestServer, head = '') =>
   server.page(
-    widgetPage({ id: SELLER.id, token: SELLER.token, container: '#inbox' }, { body: '<div id="inbox" style="height:560px;max-width:720px"></div>' }),
+    widgetPage(
+      { id: SELLER.id, token: SELLER.token, container: '#inbox' },
+      { head, body: '<div id="inbox" style="height:560px;max-width:720px"></div>' },
+    ),
   );
 
 /** Widget parts (Playwright's CSS engine pierces the open shadow root). */
@@ -202,11 +206,23 @@ export async function send(page: Page, text: string): Promise<Locator> {
   return bubble;
 }
 
-export async function openSeller(context: BrowserContext, server: TestServer): Promise<Page> {
+export async function openSeller(context: BrowserContext, server: TestServer, head = ''): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(sellerPage(server));
+  await page.goto(sellerPage(server, head));
   await w.root(page).and(page.locator('[data-view="list"]')).waitFor();
   return page;
+}
+
+/**
+ * Makes the page report itself hidden (or visible again), as when the user switches to another tab:
+ * document.visibilityState / hidden are overridden and visibilitychange is dispatched.
+ */
+export async function setHidden(page: Page, hidden: boolean): Promise<void> {
+  await page.evaluate((h) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
 }
 
 export const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });

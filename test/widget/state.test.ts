@@ -6,6 +6,7 @@ import {
   initialState,
   lastIncomingId,
   mergeMessages,
+  readToSend,
   reducer,
   toChatMessage,
   totalUnread,
@@ -152,7 +153,7 @@ describe('state: unread counts and the seller list', () => {
   it('does not count messages in the open chat while the page is visible, but does when it is hidden', () => {
     let s = run(seller(), { type: 'select', chatId: 2 }, { type: 'message', message: { ...msg(9), chatId: 2 } });
     expect(s.chats[2]?.unread).toBe(0);
-    s = run(s, { type: 'visible', visible: false }, { type: 'message', message: { ...msg(10), chatId: 2 } });
+    s = run(s, { type: 'set', patch: { visible: false } }, { type: 'message', message: { ...msg(10), chatId: 2 } });
     expect(s.chats[2]?.unread).toBe(1);
   });
 
@@ -166,9 +167,9 @@ describe('state: unread counts and the seller list', () => {
   });
 
   it('a closed panel counts messages of the buyer chat as unread', () => {
-    let s = run(buyer(), { type: 'open', open: false }, { type: 'message', message: msg(3) });
+    let s = run(buyer(), { type: 'set', patch: { open: false } }, { type: 'message', message: msg(3) });
     expect(totalUnread(s)).toBe(1);
-    s = run(s, { type: 'open', open: true }, { type: 'seen', chatId: 7 });
+    s = run(s, { type: 'set', patch: { open: true } }, { type: 'seen', chatId: 7 });
     expect(totalUnread(s)).toBe(0);
   });
 
@@ -215,6 +216,64 @@ describe('state: unread counts and the seller list', () => {
   });
 });
 
+describe('state: read policy', () => {
+  const none = new Map<number, number>();
+
+  it('reads the newest incoming message of the chat on screen, once', () => {
+    const s = buyer();
+    expect(readToSend(s, none)).toEqual({ chatId: 7, id: 1 });
+    expect(readToSend(s, new Map([[7, 1]]))).toBeUndefined();
+    // A newer message from the other side is read again; own messages never need a read.
+    expect(readToSend(run(s, { type: 'message', message: msg(3) }), new Map([[7, 1]]))).toEqual({ chatId: 7, id: 3 });
+    expect(readToSend(run(s, { type: 'message', message: msg(3, true) }), new Map([[7, 1]]))).toBeUndefined();
+  });
+
+  it('reads nothing while the panel is closed, the page hidden, or no chat is open', () => {
+    expect(readToSend(run(buyer(), { type: 'set', patch: { open: false } }), none)).toBeUndefined();
+    expect(readToSend(run(buyer(), { type: 'set', patch: { visible: false } }), none)).toBeUndefined();
+    const seller = run(initialState('seller', { open: true }), auth({ chats: [chat(1, { messages: [msg(4)] })] }));
+    expect(readToSend(seller, none)).toBeUndefined();
+    expect(readToSend(run(seller, { type: 'select', chatId: 1 }), none)).toEqual({ chatId: 1, id: 4 });
+  });
+
+  it('a chat with only own messages (or none) has nothing to read', () => {
+    const s = run(initialState('buyer', { open: true }), auth({ chatId: 8, chats: [chat(8, { messages: [msg(1, true)] })] }));
+    expect(readToSend(s, none)).toBeUndefined();
+  });
+});
+
+describe('state: closing a chat', () => {
+  it('a seller looking at a closed chat goes back to the list, and its count leaves the total', () => {
+    let s = run(initialState('seller', { open: true }), auth({ chats: [chat(1, { unread: 2 }), chat(2, { unread: 1 })] }));
+    s = run(s, { type: 'select', chatId: 2 }, { type: 'closed', chatId: 2 });
+    expect(s.current).toBeUndefined();
+    expect(s.chats[2]).toMatchObject({ closed: true, unread: 0 });
+    expect(totalUnread(s)).toBe(2);
+    // Closing another chat than the one open leaves the open one alone.
+    s = run(s, { type: 'select', chatId: 1 }, { type: 'closed', chatId: 2 });
+    expect(s.current).toBe(1);
+  });
+
+  it('a buyer stays in the closed chat (to read it) and keeps its count; the next sign-in lands in the new chat only', () => {
+    let s = run(buyer(), { type: 'set', patch: { open: false } }, { type: 'message', message: msg(3) }, { type: 'typing', chatId: 7, until: 9e12 });
+    s = run(s, { type: 'closed', chatId: 7 });
+    expect(s.current).toBe(7);
+    expect(s.chats[7]).toMatchObject({ closed: true, unread: 1, typingUntil: undefined });
+    s = run(s, { type: 'signingIn' }, auth({ chatId: 9, chats: [chat(9)] }));
+    expect(s).toMatchObject({ auth: 'ready', current: 9, order: [9] });
+    expect(totalUnread(s)).toBe(0);
+  });
+});
+
+describe('state: settings', () => {
+  it('set patches plain fields; sound and notify start as given', () => {
+    const s = initialState('seller', { sound: true, notify: 'ask' });
+    expect(s).toMatchObject({ sound: true, notify: 'ask', open: false, auth: 'pending' });
+    expect(run(s, { type: 'set', patch: { sound: false, notify: 'on' } })).toMatchObject({ sound: false, notify: 'on' });
+    expect(initialState('buyer').sound).toBeUndefined();
+  });
+});
+
 describe('state: phases and the store', () => {
   it('needName, signingIn, denied and errors', () => {
     let s = initialState('buyer', { auth: 'name' });
@@ -229,12 +288,12 @@ describe('state: phases and the store', () => {
     const store = createStore(initialState('buyer'));
     const calls: Array<[State, State]> = [];
     const off = store.subscribe((state, previous) => calls.push([state, previous]));
-    store.dispatch({ type: 'connection', connection: 'connecting' });
+    store.dispatch({ type: 'set', patch: { connection: 'connecting' } });
     store.dispatch({ type: 'seen', chatId: 1 });
     expect(calls).toHaveLength(1);
     expect(calls[0]?.[1].connection).toBe('idle');
     off();
-    store.dispatch({ type: 'connection', connection: 'open' });
+    store.dispatch({ type: 'set', patch: { connection: 'open' } });
     expect(calls).toHaveLength(1);
     expect(store.getState().connection).toBe('open');
   });

@@ -14,7 +14,7 @@ export function Body(props: ViewProps): VNode {
     return html`<p class="ah-error ah-pad" role="alert">${t(state.error && state.error !== 'USER_IS_NOT_SELLER' ? `error.${state.error}` : 'denied')}</p>`;
   }
   const chat = currentChat(state);
-  if (state.auth === 'ready' && chat) return html`<${Conversation} ...${props} chat=${chat} />`;
+  if (state.auth === 'ready' && chat) return html`<${Conversation} key=${chat.id} ...${props} chat=${chat} />`;
   if (state.auth === 'ready' && state.role === 'seller') return html`<${ChatList} ...${props} />`;
   return html`<p class="ah-wait" role="status"><i class="ah-spinner" aria-hidden="true"></i>${t(state.connection === 'reconnecting' ? 'reconnecting' : 'connecting')}</p>`;
 }

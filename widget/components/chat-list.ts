@@ -2,6 +2,7 @@
 import type { VNode } from 'preact';
 import type { ChatState } from '../state.js';
 import { html } from './html.js';
+import { NotifyAsk } from './notify-ask.js';
 import type { ViewProps } from './props.js';
 import { formatTime } from './time.js';
 
@@ -20,14 +21,17 @@ function Item({ chat, t, lang, onOpen }: Pick<ViewProps, 't' | 'lang'> & { chat:
   </li>`;
 }
 
-export function ChatList({ state, t, actions, lang }: ViewProps): VNode {
+export function ChatList(props: ViewProps): VNode {
+  const { state, t, actions, lang } = props;
   // Closed chats leave the list (they stay in the store's history).
   const open = state.order.filter((id) => !state.chats[id]?.closed);
-  if (open.length === 0) return html`<p class="ah-empty ah-pad">${t('emptyList')}</p>`;
-  return html`<ul class="ah-list" aria-label=${t('chats')}>
-    ${open.map((id) => {
-      const chat = state.chats[id] as ChatState;
-      return html`<${Item} key=${id} chat=${chat} t=${t} lang=${lang} onOpen=${() => actions.select(id)} />`;
-    })}
-  </ul>`;
+  return html`<${NotifyAsk} ...${props} />
+    ${open.length === 0
+      ? html`<p class="ah-empty ah-pad">${t('emptyList')}</p>`
+      : html`<ul class="ah-list" aria-label=${t('chats')}>
+          ${open.map((id) => {
+            const chat = state.chats[id] as ChatState;
+            return html`<${Item} key=${id} chat=${chat} t=${t} lang=${lang} onOpen=${() => actions.select(id)} />`;
+          })}
+        </ul>`}`;
 }

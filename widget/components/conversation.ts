@@ -1,13 +1,16 @@
 /**
- * One chat: notices (reconnecting, seller offline, closed, errors), the message log and the composer.
- * A class only for scrolling: stay at the bottom when new messages come, keep the place when older
- * ones are prepended, and ask for older ones near the top.
+ * One chat: notices (reconnecting, seller offline, closed, errors), the seller's "Close chat" with its
+ * confirm step, the message log and the composer (for a closed chat, the buyer's "Start a new chat").
+ * A class for scrolling: stay at the bottom when new messages come, keep the place when older ones
+ * are prepended, and ask for older ones at the top (or while the log does not fill its box).
+ * Rendered with key = chat id, so switching chats starts a fresh one.
  */
 import { Component, type VNode } from 'preact';
 import type { ChatMessage, ChatState } from '../state.js';
 import { Composer } from './composer.js';
 import { html } from './html.js';
 import { MessageText } from './message-text.js';
+import { NotifyAsk } from './notify-ask.js';
 import type { ViewProps } from './props.js';
 import { formatTime } from './time.js';
 
@@ -18,14 +21,17 @@ interface Snapshot {
   top: number;
 }
 
-export class Conversation extends Component<Props> {
+export class Conversation extends Component<Props, { confirm?: boolean }> {
   #log: HTMLElement | null = null;
+  /** Whether the log had a size at the last look: a closed floating panel has none, and opens at the end. */
+  #sized = false;
   #setLog = (el: HTMLElement | null) => {
     this.#log = el;
   };
 
   override componentDidMount(): void {
     this.#toEnd();
+    this.#onScroll();
   }
 
   override getSnapshotBeforeUpdate(): Snapshot | null {
@@ -35,15 +41,16 @@ export class Conversation extends Component<Props> {
 
   override componentDidUpdate(previous: Props, _state: unknown, snapshot: Snapshot | null): void {
     const el = this.#log;
-    if (!el || !snapshot) return;
-    const before = previous.chat.messages;
-    const now = this.props.chat.messages;
-    if (previous.chat.id !== this.props.chat.id) return this.#toEnd();
-    const lastBefore = before[before.length - 1];
-    const last = now[now.length - 1];
-    const prepended = before.length > 0 && now.length > before.length && now[0]?.key !== before[0]?.key && last?.key === lastBefore?.key;
-    if (prepended) el.scrollTop = snapshot.top + el.scrollHeight - snapshot.height;
-    else if (snapshot.atBottom || (last?.my && last.key !== lastBefore?.key)) this.#toEnd();
+    if (el && snapshot) {
+      const before = previous.chat.messages;
+      const now = this.props.chat.messages;
+      const lastBefore = before[before.length - 1];
+      const last = now[now.length - 1];
+      const prepended = before.length > 0 && now.length > before.length && now[0]?.key !== before[0]?.key && last?.key === lastBefore?.key;
+      if (prepended) el.scrollTop = snapshot.top + el.scrollHeight - snapshot.height;
+      else if (!this.#sized || snapshot.atBottom || (last?.my && last.key !== lastBefore?.key)) this.#toEnd();
+    }
+    this.#onScroll();
   }
 
   #toEnd(): void {
@@ -52,7 +59,9 @@ export class Conversation extends Component<Props> {
 
   #onScroll = () => {
     const { chat, actions } = this.props;
-    if (this.#log && this.#log.scrollTop < 40 && chat.more && !chat.loadingOlder) actions.loadOlder(chat.id);
+    const el = this.#log;
+    this.#sized = Boolean(el?.clientHeight);
+    if (this.#sized && (el as HTMLElement).scrollTop < 40 && chat.more && !chat.loadingOlder) actions.loadOlder(chat.id);
   };
 
   #meta(m: ChatMessage): VNode {
@@ -64,17 +73,32 @@ export class Conversation extends Component<Props> {
     return html`<div class="ah-meta"><time>${formatTime(m.date, lang)}</time>${status && html`<span class="ah-state">${status}</span>`}</div>`;
   }
 
+  /** Seller: "Close chat", then "Close the chat with …?" [Close chat] [Cancel]. */
+  #closeBar(): VNode {
+    const { chat, t, actions } = this.props;
+    const ask = (confirm: boolean) => () => this.setState({ confirm });
+    const button = (label: string, onClick: () => void, kind = '') =>
+      html`<button type="button" class="ah-link" data-kind=${kind} onClick=${onClick}>${t(label as never)}</button>`;
+    return html`<div class="ah-bar" role=${this.state.confirm ? 'alert' : null}>
+      ${this.state.confirm
+        ? [html`<span>${t('closeConfirm', { name: chat.chatter })}</span>`, button('closeChat', () => actions.close(chat.id), 'danger'), button('cancel', ask(false))]
+        : button('closeChat', ask(true))}
+    </div>`;
+  }
+
   override render(): VNode {
     const props = this.props;
-    const { chat, state, t } = props;
+    const { chat, state, t, actions } = props;
     const link = state.connection;
     const offline = link === 'reconnecting' || link === 'connecting' ? link : undefined;
     const typing = (chat.typingUntil ?? 0) > Date.now();
+    const buyer = state.role === 'buyer';
     return html`<div class="ah-conversation">
       ${offline && html`<div class="ah-notice" data-kind="connection" role="status">${t(offline)}</div>`}
-      ${!offline && !chat.online && state.role === 'buyer' && !chat.closed && html`<div class="ah-notice" data-kind="offline">${t('offlineHint')}</div>`}
-      ${chat.closed && html`<div class="ah-notice" data-kind="closed">${t('closed')}</div>`}
+      ${!offline && !chat.online && buyer && !chat.closed && html`<div class="ah-notice" data-kind="offline">${t('offlineHint')}</div>`}
+      ${chat.closed && html`<div class="ah-notice" data-kind="closed" role="status">${t('closed')}</div>`}
       ${state.error && html`<div class="ah-notice" data-kind="error" role="alert">${t(`error.${state.error}`)}</div>`}
+      ${buyer ? chat.messages.some((m) => m.my) && html`<${NotifyAsk} ...${props} />` : this.#closeBar()}
       <ol class="ah-log" role="log" aria-live="polite" aria-label=${t('messages')} tabindex="0" ref=${this.#setLog} onScroll=${this.#onScroll}>
         ${chat.more && html`<li class="ah-older" aria-hidden=${!chat.loadingOlder}>${chat.loadingOlder ? t('older') : ''}</li>`}
         ${chat.messages.length === 0 && html`<li class="ah-empty">${t('empty')}</li>`}
@@ -87,7 +111,9 @@ export class Conversation extends Component<Props> {
         )}
       </ol>
       ${typing && html`<div class="ah-typing" aria-live="polite">${t('typing', { name: chat.chatter })}</div>`}
-      <${Composer} key=${chat.id} ...${props} chatId=${chat.id} />
+      ${chat.closed
+        ? html`<div class="ah-compose"><button type="button" class="ah-primary ah-restart" onClick=${actions.restart} data-ah-autofocus>${t('newChat')}</button></div>`
+        : html`<${Composer} ...${props} chatId=${chat.id} />`}
     </div>`;
   }
 }

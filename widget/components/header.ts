@@ -1,4 +1,4 @@
-/** The small views rendered into the template's header slots: title, status, back and unread. */
+/** The small views rendered into the template's header slots: title, status, back, unread and tools. */
 import type { VNode } from 'preact';
 import { currentChat, totalUnread } from '../state.js';
 import { html } from './html.js';
@@ -27,6 +27,15 @@ export function Back({ state, t, actions }: ViewProps): VNode | null {
   if (state.role !== 'seller' || state.current === undefined) return null;
   return html`<button type="button" class="ah-back" aria-label=${t('back')} title=${t('back')} onClick=${() => actions.select(undefined)}>
     <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="M15 5l-7 7 7 7" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round"/></svg>
+  </button>`;
+}
+
+/** The sound toggle (absent when the host turned sound off with `sound: false`). */
+export function Tools({ state, t, actions }: ViewProps): VNode | null {
+  const on = state.sound;
+  if (on === undefined) return null;
+  return html`<button type="button" class="ah-tool" aria-pressed=${on} aria-label=${t('sound')} title=${t('sound')} onClick=${() => actions.sound(!on)}>
+    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="M3 9v6h4l5 4V5L7 9z" fill="currentColor"/><path d=${on ? 'M16 9a4 4 0 0 1 0 6m2.5-8.5a7.5 7.5 0 0 1 0 11' : 'M16 9l5 6m0-6-5 6'} fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg>
   </button>`;
 }
 

@@ -10,6 +10,14 @@ export interface Actions {
   select(chatId?: number): void;
   loadOlder(chatId: number): void;
   typing(chatId: number): void;
+  /** Seller: close the chat (after the user confirmed). */
+  close(chatId: number): void;
+  /** Buyer: after the seller closed the chat, sign in again, which starts a new one. */
+  restart(): void;
+  /** Turn the beep for messages to a hidden page on or off (remembered in localStorage). */
+  sound(on: boolean): void;
+  /** true: ask the browser for permission (call from a click) and notify if granted; false: stop offering. */
+  notify(on: boolean): void;
 }
 
 export interface ViewProps {
