@@ -7,15 +7,18 @@ export class Alerts {
   #base = '';
   #shown: string | undefined;
   #audio: AudioContext | undefined;
+  readonly #doc: { title: string };
 
-  constructor(readonly doc: { title: string }) {}
+  constructor(doc: { title: string }) {
+    this.#doc = doc;
+  }
 
   /**
    * "(3) Original title"; 0 puts the original back. A title the page set meanwhile becomes the new
    * original, and is never replaced by an old one.
    */
   title(n: number): void {
-    const doc = this.doc;
+    const doc = this.#doc;
     const ours = this.#shown !== undefined && doc.title === this.#shown;
     if (!ours) {
       this.#base = doc.title;

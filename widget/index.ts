@@ -357,11 +357,9 @@ export class AHChat {
         this.#alert(data as WireMessage);
         return this.#emit('message', data as WireMessage);
       case 'status':
-        this.#dispatch({ type: 'status', push: data as StatusPush });
-        return this.#emit('status', data as StatusPush);
       case 'chat':
-        this.#dispatch({ type: 'chat', push: data as ChatPush });
-        return this.#emit('chat', data as ChatPush);
+        this.#dispatch({ type: command, push: data } as Action);
+        return this.#emit(command, data as never);
       case 'history': {
         const page = data as { chatId: number; messages: WireMessage[]; more: boolean };
         return this.#dispatch({ type: 'history', chatId: page.chatId, messages: page.messages ?? [], more: Boolean(page.more) });
@@ -439,7 +437,7 @@ export class AHChat {
     this.#paint(state);
     const unread = totalUnread(state);
     if (unread !== totalUnread(previous)) this.#emit('unread', unread);
-    if (this.#options.title !== false) this.#alerts?.title(state.visible ? 0 : unread);
+    if (this.#options.titleCount !== false) this.#alerts?.title(state.visible ? 0 : unread);
     const read = readToSend(state, this.#readSent);
     if (read && !this.#unsupported.has('read') && this.#client?.send('read', read)) this.#readSent.set(read.chatId, read.id);
     const chat = currentChat(state);

@@ -25,7 +25,7 @@ export interface AHChatOptions {
   /** A short beep for a message that comes while the page is hidden; the user can mute it in the header. Default true. */
   sound?: boolean;
   /** The unread count in the page title while the page is hidden: "(3) Shop". Default true. */
-  title?: boolean;
+  titleCount?: boolean;
   /** Offer desktop notifications ("Enable notifications"; the browser asks only after that click). Default true. */
   notifications?: boolean;
 }
@@ -78,7 +78,7 @@ export function resolveOptions(options: AHChatOptions, base?: string): ResolvedO
   if (options.container !== undefined && typeof options.container !== 'string' && typeof options.container !== 'object') {
     fail('options.container is not an element or selector');
   }
-  for (const name of ['open', 'sound', 'title', 'notifications'] as const) {
+  for (const name of ['open', 'sound', 'titleCount', 'notifications'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'boolean') fail(`options.${name} is not a boolean`);
   }
   const url = socketUrl(options.url, base);

@@ -182,6 +182,13 @@ function withChat(state: State, chat: ChatState, front = false): State {
   };
 }
 
+/** The state with a chat changed by `change` (false: no change); unknown chats change nothing. */
+function update(state: State, id: number, change: (chat: ChatState) => Partial<ChatState> | false, front = false): State {
+  const chat = state.chats[id];
+  const diff = chat && change(chat);
+  return diff ? withChat(state, { ...(chat as ChatState), ...diff }, front) : state;
+}
+
 function fromWire(prev: ChatState | undefined, c: WireChat, resumed: boolean): ChatState {
   const incoming = c.messages.map(toChatMessage);
   let messages = incoming;
@@ -229,19 +236,26 @@ export function reducer(state: State, action: Action): State {
       const current = state.role === 'buyer' ? (data.chatId ?? data.chats[0]?.id ?? state.current) : state.current;
       return { ...state, auth: 'ready', name: data.name, chats, order, current, error: undefined };
     }
-    case 'pending': {
-      const chat = state.chats[action.chatId];
-      if (!chat || chat.messages.some((m) => m.clientId === action.clientId)) return state;
-      const message: ChatMessage = {
-        key: `c${action.clientId}`,
-        text: action.text,
-        date: Math.floor(action.clientDate / 1000),
-        my: true,
-        clientId: action.clientId,
-        status: 'pending',
-      };
-      return withChat(state, { ...chat, messages: [...chat.messages, message] }, true);
-    }
+    case 'pending':
+      return update(
+        state,
+        action.chatId,
+        (chat) =>
+          !chat.messages.some((m) => m.clientId === action.clientId) && {
+            messages: [
+              ...chat.messages,
+              {
+                key: `c${action.clientId}`,
+                text: action.text,
+                date: Math.floor(action.clientDate / 1000),
+                my: true,
+                clientId: action.clientId,
+                status: 'pending',
+              },
+            ],
+          },
+        true,
+      );
     case 'message': {
       const m = action.message;
       const chat = state.chats[m.chatId] ?? emptyChat(m.chatId);
@@ -260,20 +274,16 @@ export function reducer(state: State, action: Action): State {
       );
     }
     case 'failed': {
-      for (const id of state.order) {
-        const chat = state.chats[id] as ChatState;
-        if (!chat.messages.some((m) => m.clientId === action.clientId && m.id === undefined)) continue;
-        const messages = chat.messages.map((m) =>
-          m.clientId === action.clientId && m.id === undefined ? { ...m, status: 'failed' as const, error: action.error } : m,
-        );
-        return withChat(state, { ...chat, messages });
-      }
-      return state;
+      const mine = (m: ChatMessage) => m.clientId === action.clientId && m.id === undefined;
+      const id = state.order.find((x) => state.chats[x]?.messages.some(mine));
+      return id === undefined
+        ? state
+        : update(state, id, (chat) => ({
+            messages: chat.messages.map((m) => (mine(m) ? { ...m, status: 'failed' as const, error: action.error } : m)),
+          }));
     }
-    case 'status': {
-      const chat = state.chats[action.push.chatId];
-      return chat ? withChat(state, { ...chat, online: action.push.status }) : state;
-    }
+    case 'status':
+      return update(state, action.push.chatId, () => ({ online: action.push.status }));
     case 'chat': {
       const { push } = action;
       const prev = state.chats[push.id];
@@ -282,39 +292,27 @@ export function reducer(state: State, action: Action): State {
         : emptyChat(push.id, push.chatter, push.sellerId, action.online ?? true);
       return withChat(state, chat, true);
     }
-    case 'olderLoading': {
-      const chat = state.chats[action.chatId];
-      return chat ? withChat(state, { ...chat, loadingOlder: true }) : state;
-    }
-    case 'history': {
-      const chat = state.chats[action.chatId];
-      if (!chat) return state;
-      const messages = mergeMessages(chat.messages, action.messages.map(toChatMessage));
-      return withChat(state, { ...chat, messages, more: action.more, loadingOlder: false });
-    }
-    case 'typing': {
-      const chat = state.chats[action.chatId];
-      return chat ? withChat(state, { ...chat, typingUntil: action.until }) : state;
-    }
-    case 'read': {
-      const chat = state.chats[action.chatId];
-      return chat && action.id > chat.readId ? withChat(state, { ...chat, readId: action.id }) : state;
-    }
-    case 'seen': {
-      const chat = state.chats[action.chatId];
-      return chat && chat.unread !== 0 ? withChat(state, { ...chat, unread: 0 }) : state;
-    }
-    case 'unread': {
-      const chat = state.chats[action.chatId];
-      return chat ? withChat(state, { ...chat, unread: action.unread }) : state;
-    }
+    case 'olderLoading':
+      return update(state, action.chatId, () => ({ loadingOlder: true }));
+    case 'history':
+      return update(state, action.chatId, (chat) => ({
+        messages: mergeMessages(chat.messages, action.messages.map(toChatMessage)),
+        more: action.more,
+        loadingOlder: false,
+      }));
+    case 'typing':
+      return update(state, action.chatId, () => ({ typingUntil: action.until }));
+    case 'read':
+      return update(state, action.chatId, (chat) => action.id > chat.readId && { readId: action.id });
+    case 'seen':
+      return update(state, action.chatId, (chat) => chat.unread !== 0 && { unread: 0 });
+    case 'unread':
+      return update(state, action.chatId, () => ({ unread: action.unread }));
     case 'closed': {
-      const chat = state.chats[action.chatId];
-      if (!chat) return state;
       // The chat leaves a seller's list (and its count the total); a seller looking at it goes back to the list.
       const seller = state.role === 'seller';
-      const next = withChat(state, { ...chat, closed: true, typingUntil: undefined, unread: seller ? 0 : chat.unread });
-      return seller && state.current === chat.id ? { ...next, current: undefined } : next;
+      const next = update(state, action.chatId, (chat) => ({ closed: true, typingUntil: undefined, unread: seller ? 0 : chat.unread }));
+      return seller && state.current === action.chatId ? { ...next, current: undefined } : next;
     }
     case 'select':
       return { ...state, current: action.chatId, error: undefined };

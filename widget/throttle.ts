@@ -4,15 +4,17 @@
  */
 export class Throttle {
   readonly #last = new Map<number, number>();
+  readonly #every: number;
+  readonly #now: () => number;
 
-  constructor(
-    readonly every: number,
-    readonly now: () => number = Date.now,
-  ) {}
+  constructor(every: number, now: () => number = Date.now) {
+    this.#every = every;
+    this.#now = now;
+  }
 
   due(key: number): boolean {
-    const t = this.now();
-    if (t - (this.#last.get(key) ?? -this.every) < this.every) return false;
+    const t = this.#now();
+    if (t - (this.#last.get(key) ?? -this.#every) < this.#every) return false;
     this.#last.set(key, t);
     return true;
   }

@@ -18,6 +18,7 @@ import {
   startServer,
   texts,
   w,
+  widgetPage,
   type TestServer,
 } from './harness.js';
 
@@ -254,16 +255,27 @@ describe('widget: seller tools', () => {
     });
   });
 
-  it('sound: false means no beep and no toggle; without permission no notification is made', async () => {
+  it('options: sound: false (no beep, no toggle), notifications: false (no offer), titleCount: false (title left alone)', async () => {
     await withContexts(async (sellerContext, buyerContext) => {
       await buyerContext.addInitScript(recordAlerts);
-      const seller = await openSeller(sellerContext, server);
+      const seller = await sellerContext.newPage();
+      await seller.goto(
+        server.page(
+          widgetPage(
+            { id: SELLER.id, token: SELLER.token, container: '#inbox', titleCount: false },
+            { head: '<title>Inbox</title>', body: '<div id="inbox" style="height:560px"></div>' },
+          ),
+        ),
+      );
       const buyer = await buyerContext.newPage();
-      await buyer.goto(buyerPage(server, { sound: false, open: true }, '<title>Sencha</title>'));
+      await buyer.goto(buyerPage(server, { sound: false, notifications: false, open: true }, '<title>Sencha</title>'));
       await buyer.locator('#ah-name').fill('Xavier');
       await buyer.locator('#ah-name').press('Enter');
       await send(buyer, 'hi');
       expect(await buyer.locator('.ah-tool').count()).toBe(0);
+      expect(await buyer.locator('.ah-notice[data-kind="notify"]').count()).toBe(0);
+
+      // The buyer's hidden tab counts in its title but makes no sound.
       await w.item(seller, 'Xavier').click();
       await setHidden(buyer, true);
       await send(seller, 'Hi Xavier!');
@@ -271,6 +283,13 @@ describe('widget: seller tools', () => {
       expect(await alerts(buyer)).toMatchObject({ beeps: 0, notes: [], asked: 0 });
       await setHidden(buyer, false);
       await expect.poll(() => buyer.title()).toBe('Sencha');
+
+      // The seller's hidden tab (titleCount: false) counts in the list only.
+      await seller.locator('.ah-back').click();
+      await setHidden(seller, true);
+      await send(buyer, 'still there?');
+      await w.item(seller, 'Xavier').and(seller.locator('[data-unread="1"]')).waitFor();
+      expect(await seller.title()).toBe('Inbox');
     });
   });
 

@@ -128,6 +128,19 @@ describe('ChatClient: reconnect policy', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('stop() then start() signs in again on a new socket, as a fresh start (a new chat after a close)', () => {
+    const { client, factory, connections, signIn } = setup();
+    client.start();
+    signIn();
+    client.stop();
+    expect(factory.sockets[0]?.closedWith).toBe(1000);
+    client.start();
+    expect(factory.sockets).toHaveLength(2);
+    expect(connections()).toEqual(['connecting', 'open', 'idle', 'connecting']);
+    factory.last.open();
+    expect(factory.last.sentCommands('auth')).toEqual([{ token: 'tok', sellerId: 10 }]);
+  });
+
   it('ignores late events of a socket it already gave up on', () => {
     const { client, factory, events, signIn } = setup();
     client.start();

@@ -42,8 +42,8 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ url: 'ws://h', sellerId: 1, template: 5 as never })).toThrow(/options\.template/);
     expect(() => resolveOptions(null as never)).toThrow(TypeError);
     expect(() => resolveOptions({ url: 'ws://h', sellerId: 1, sound: 'no' as never })).toThrow('AHChat: options.sound is not a boolean');
-    expect(() => resolveOptions({ url: 'ws://h', sellerId: 1, title: 0 as never })).toThrow(/options\.title/);
+    expect(() => resolveOptions({ url: 'ws://h', sellerId: 1, titleCount: 0 as never })).toThrow(/options\.titleCount/);
     expect(() => resolveOptions({ url: 'ws://h', sellerId: 1, notifications: 'off' as never })).toThrow(/options\.notifications/);
-    expect(resolveOptions({ url: 'ws://h', sellerId: 1, sound: false, title: false, notifications: false, open: true })).toMatchObject({ sound: false });
+    expect(resolveOptions({ url: 'ws://h', sellerId: 1, sound: false, titleCount: false, notifications: false, open: true })).toMatchObject({ sound: false });
   });
 });

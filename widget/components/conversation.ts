@@ -98,7 +98,7 @@ export class Conversation extends Component<Props, { confirm?: boolean }> {
       ${!offline && !chat.online && buyer && !chat.closed && html`<div class="ah-notice" data-kind="offline">${t('offlineHint')}</div>`}
       ${chat.closed && html`<div class="ah-notice" data-kind="closed" role="status">${t('closed')}</div>`}
       ${state.error && html`<div class="ah-notice" data-kind="error" role="alert">${t(`error.${state.error}`)}</div>`}
-      ${buyer ? chat.messages.some((m) => m.my) && html`<${NotifyAsk} ...${props} />` : this.#closeBar()}
+      ${buyer ? !chat.closed && chat.messages.some((m) => m.my) && html`<${NotifyAsk} ...${props} />` : this.#closeBar()}
       <ol class="ah-log" role="log" aria-live="polite" aria-label=${t('messages')} tabindex="0" ref=${this.#setLog} onScroll=${this.#onScroll}>
         ${chat.more && html`<li class="ah-older" aria-hidden=${!chat.loadingOlder}>${chat.loadingOlder ? t('older') : ''}</li>`}
         ${chat.messages.length === 0 && html`<li class="ah-empty">${t('empty')}</li>`}
