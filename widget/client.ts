@@ -70,14 +70,6 @@ export class ChatClient {
     this.outbox = new Outbox(options.outbox);
   }
 
-  get state(): Connection {
-    return this.#connection;
-  }
-
-  get isAuthed(): boolean {
-    return this.#authed;
-  }
-
   /** Opens the socket (and keeps reopening it) until stop(). After a stop() it is a fresh start ("connecting"). */
   start(): void {
     if (!this.#stopped) return;
