@@ -146,7 +146,7 @@ export class AHChat {
     },
     notify: async (on) => {
       // Asked only from this click: the browser shows its prompt for the widget's own control.
-      if (on) on = (await Notification.requestPermission()) === 'granted';
+      if (on) on = (await Notification.requestPermission().catch(() => 'denied')) === 'granted';
       writeItem(this.#key('notify'), on ? '1' : '0');
       this.#set({ notify: on ? 'on' : undefined });
     },
@@ -390,14 +390,11 @@ export class AHChat {
       }
       return this.#dispatch({ type: 'denied', error });
     }
-    if (command === 'history') {
-      // No retry loop: the page stops offering older messages until the next sign-in.
-      const chatId = this.#historyChat;
-      if (chatId !== undefined) this.#dispatch({ type: 'history', chatId, messages: [], more: false });
-      return;
-    }
-    if (command === 'typing' || command === 'read') {
+    if (command === 'history' || command === 'typing' || command === 'read') {
       if (error === 'UNKNOWN_COMMAND') this.#unsupported.add(command);
+      // A failed page ends paging back in that chat until the next sign-in: no retry loop at the top.
+      const chatId = this.#historyChat;
+      if (command === 'history' && chatId !== undefined) this.#dispatch({ type: 'history', chatId, messages: [], more: false });
       return;
     }
     this.#set({ error });
