@@ -51,6 +51,7 @@ export class Child {
   #next = 0;
   #waiting = new Map<number, { resolve(v: any): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
   #exited: Promise<void>;
+  #stopping = false;
   /** Resolves with the child's `{ ready: info }` message. */
   readonly ready: Promise<any>;
 
@@ -130,8 +131,16 @@ export class Child {
     });
   }
 
+  /** Kills `other` as soon as this child exits without being asked to, so a crash fails the run at once. */
+  link(other: Child): void {
+    this.process.once('exit', () => {
+      if (!this.#stopping) other.process.kill('SIGKILL');
+    });
+  }
+
   /** Asks the child to stop, then kills it if it has not exited within timeoutMs. */
   async stop(timeoutMs = 5000): Promise<void> {
+    this.#stopping = true;
     if (this.process.exitCode !== null || this.process.signalCode !== null) return;
     const killer = setTimeout(() => this.process.kill('SIGKILL'), timeoutMs);
     this.call('stop', {}, timeoutMs).catch(() => {});

@@ -94,7 +94,7 @@ function log(message: string): void {
 }
 
 interface ThroughputResult {
-  closed: LoopResult & { serverCpuPercent: number; serverCpuMicrosPerMessage: number; loadCpuPercent: number };
+  closed: LoopResult & { serverCpuPercent: number; serverCpuMicrosPerMessage: number; serverUserMicrosPerMessage: number; loadCpuPercent: number };
   open: LoopResult & { worstSendLagMs: number; serverStall: { maxMs: number; p99Ms: number } | null };
 }
 
@@ -102,6 +102,7 @@ async function throughput(kind: Kind): Promise<ThroughputResult> {
   const server = startServer(kind);
   const load = new Child(`load-${kind}`, join(here, 'load.mjs'));
   try {
+    server.link(load);
     const { url } = await server.whenReady();
     await load.whenReady();
     const connected = await load.call('connect', { url, sellers: CONFIG.sellers, buyersPerSeller: CONFIG.buyersPerSeller }, 120_000);
@@ -121,6 +122,8 @@ async function throughput(kind: Kind): Promise<ThroughputResult> {
         ...closed,
         serverCpuPercent: (cpuMicros / 1000 / (cpu1.wallMs - cpu0.wallMs)) * 100,
         serverCpuMicrosPerMessage: cpuMicros / closed.totalMessages,
+        /** The part spent in the process itself (JS, libuv), without system calls. */
+        serverUserMicrosPerMessage: (cpu1.userMicros - cpu0.userMicros) / closed.totalMessages,
         loadCpuPercent: ((loadCpu1.cpuMicros - loadCpu0.cpuMicros) / 1000 / (loadCpu1.wallMs - loadCpu0.wallMs)) * 100,
       },
       open,
@@ -134,6 +137,7 @@ async function idleMemory(kind: Kind) {
   const server = startServer(kind);
   const load = new Child(`idle-${kind}`, join(here, 'load.mjs'));
   try {
+    server.link(load);
     const { url } = await server.whenReady();
     await load.whenReady();
     const before = await server.call('mem');
@@ -178,6 +182,7 @@ async function signIn(dir: string, token: string) {
   const server = new Child('ahchat-signin', join(here, 'chat-server.mjs'), ['lowdb', dir], serverNodeArgs('signin'));
   const load = new Child('load-signin', join(here, 'load.mjs'));
   try {
+    server.link(load);
     const { url } = await server.whenReady();
     await load.whenReady();
     return await load.call('signIn', { url, token, sellerId: 1, times: CONFIG.signIns }, 120_000);
@@ -277,7 +282,8 @@ async function throughputSection(): Promise<void> {
   rows.push({ section: `Open loop: ${int(CONFIG.openRate)} msg/s over ${int(buyers)} buyers, ${CONFIG.openMs / 1000} s, latency from the scheduled send time${ofRounds}` });
   for (const kind of kinds) {
     const o = openOf(kind);
-    const isTarget = kind === 'lowdb';
+    // The target is for 2,000 msg/s over 1,000 buyers, which quick mode does not run.
+    const isTarget = kind === 'lowdb' && CONFIG.openRate >= 2000 && buyers >= 1000;
     rows.push({
       name: LABEL[kind],
       figure: `${latency(o)} · ${int(o.perSecond)} msg/s confirmed · server stall ${ms(o.serverStall?.maxMs ?? NaN)} ms · generator lag ${ms(o.worstSendLagMs)} ms${problems(o)}`,
@@ -333,7 +339,8 @@ async function memorySection(): Promise<void> {
   rows.push({ section: `Memory: ${int(CONFIG.idle)} idle signed-in buyers (server RSS after GC, after − before, ÷ N)` });
   for (const kind of ['baseline', 'memory', 'lowdb'] as const) {
     const m = (mem[kind] = await idleMemory(kind));
-    const isTarget = kind !== 'baseline';
+    // The target is for 10k connections: at quick mode's 1k the fixed costs do not amortise alike.
+    const isTarget = kind !== 'baseline' && CONFIG.idle >= 10_000;
     const kib = m.rssPerConnection / 1024;
     rows.push({
       name: LABEL[kind],
