@@ -86,16 +86,18 @@ async function inBatches<T>(count: number, batch: number, make: (i: number) => P
 
 interface ConnectArgs {
   url: string;
+  /** Where sellers connect, when not to `url` (two instances: buyers on one, sellers on the other). */
+  sellerUrl?: string;
   sellers: number;
   buyersPerSeller: number;
   /** Connections opened concurrently. */
   batch?: number;
 }
 
-async function connect({ url, sellers: s, buyersPerSeller, batch = 200 }: ConnectArgs) {
+async function connect({ url, sellerUrl = url, sellers: s, buyersPerSeller, batch = 200 }: ConnectArgs) {
   const started = performance.now();
   const newSellers = await inBatches(s, batch, async (i) => {
-    const ws = await connectSocket(url);
+    const ws = await connectSocket(sellerUrl);
     ws.on('error', () => {});
     await authenticate(ws, { id: i + 1, token: SELLER_TOKEN(i + 1) });
     ws.on('message', (raw: RawData) => {

@@ -13,6 +13,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import { Child, killAll } from './ipc.js';
 import type { LoopResult } from './load.js';
 import { renderTable, type Row } from './table.js';
@@ -73,15 +75,80 @@ function serverNodeArgs(label: string): string[] {
   return args;
 }
 
-type Kind = 'baseline' | 'memory' | 'lowdb' | 'lowdb-tmpfs';
+type Kind = 'baseline' | 'memory' | 'lowdb' | 'lowdb-tmpfs' | 'scaleout';
 const LABEL: Record<Kind, string> = {
   baseline: 'baseline (plain ws)',
   memory: 'AH Chat, memoryStore',
   lowdb: 'AH Chat, lowdbStore',
   'lowdb-tmpfs': 'AH Chat, lowdbStore on tmpfs',
+  scaleout: 'AH Chat ×2 instances, PostgreSQL + Redis',
 };
 /** A RAM-backed directory (Linux), if there is one: the diagnostic run of lowdb without disk costs. */
 const tmpfs = process.platform === 'linux' && existsSync('/dev/shm') ? '/dev/shm' : null;
+
+/** Notes that sections add below the table. */
+const sectionNotes: string[] = [];
+
+const DATABASE_URL = process.env.AHCHAT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.AHCHAT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Why the two-instance run cannot happen here, or null when PostgreSQL and Redis both answer. */
+async function scaleoutUnavailable(): Promise<string | null> {
+  const db = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await db.connect();
+    await db.query('SELECT 1');
+  } catch (error) {
+    return `PostgreSQL not reachable at ${DATABASE_URL} (${(error as Error).message})`;
+  } finally {
+    await db.end().catch(() => {});
+  }
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    return `Redis not reachable at ${REDIS_URL} (${(error as Error).message})`;
+  } finally {
+    redis.disconnect();
+  }
+  return null;
+}
+
+/** Drops what the two-instance runs left in PostgreSQL and Redis. */
+async function dropScaleoutSpaces(): Promise<void> {
+  if (scaleoutSpaces.length === 0) return;
+  const db = new pg.Client({ connectionString: DATABASE_URL });
+  const redis = new Redis(REDIS_URL, { lazyConnect: true });
+  try {
+    await db.connect();
+    await redis.connect();
+    for (const { schema, prefix } of scaleoutSpaces.splice(0)) {
+      await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+    }
+  } finally {
+    await db.end().catch(() => {});
+    redis.disconnect();
+  }
+}
+
+/** Schemas and Redis prefixes the two-instance runs used: dropped at the end of the section. */
+const scaleoutSpaces: { schema: string; prefix: string }[] = [];
+
+/**
+ * The server processes of one run: one, or for 'scaleout' two instances sharing a fresh PostgreSQL
+ * schema and Redis prefix (buyers connect to the first, sellers to the second, so every push crosses).
+ */
+function startServers(kind: Kind): Child[] {
+  if (kind !== 'scaleout') return [startServer(kind)];
+  const space = { schema: `ahchat_bench_${process.pid}_${scaleoutSpaces.length}`, prefix: `ahchat-bench-${process.pid}-${scaleoutSpaces.length}:` };
+  scaleoutSpaces.push(space);
+  return ['a', 'b'].map(
+    (name) => new Child(`ahchat-scaleout-${name}`, join(here, 'chat-server.mjs'), ['scaleout', space.schema, space.prefix], serverNodeArgs(`scaleout-${name}`)),
+  );
+}
 
 function startServer(kind: Kind): Child {
   if (kind === 'baseline') return new Child('baseline', join(here, 'baseline-server.mjs'), [], serverNodeArgs('baseline'));
@@ -98,22 +165,33 @@ interface ThroughputResult {
   open: LoopResult & { worstSendLagMs: number; serverStall: { maxMs: number; p99Ms: number } | null };
 }
 
+type Cpu = { cpuMicros: number; userMicros: number; wallMs: number };
+type Stall = { maxMs: number; p99Ms: number } | null;
+
+/** CPU used by all the servers of a run together. */
+async function serversCpu(servers: Child[]): Promise<Cpu> {
+  const all: Cpu[] = await Promise.all(servers.map((s) => s.call('cpu')));
+  return all.reduce((a, b) => ({ cpuMicros: a.cpuMicros + b.cpuMicros, userMicros: a.userMicros + b.userMicros, wallMs: Math.max(a.wallMs, b.wallMs) }));
+}
+
 async function throughput(kind: Kind): Promise<ThroughputResult> {
-  const server = startServer(kind);
+  const servers = startServers(kind);
   const load = new Child(`load-${kind}`, join(here, 'load.mjs'));
   try {
-    server.link(load);
-    const { url } = await server.whenReady();
+    for (const server of servers) server.link(load);
+    const urls = (await Promise.all(servers.map((s) => s.whenReady()))).map((r: { url: string }) => r.url);
     await load.whenReady();
-    const connected = await load.call('connect', { url, sellers: CONFIG.sellers, buyersPerSeller: CONFIG.buyersPerSeller }, 120_000);
+    const connectArgs = { url: urls[0], sellerUrl: urls.at(-1), sellers: CONFIG.sellers, buyersPerSeller: CONFIG.buyersPerSeller };
+    const connected = await load.call('connect', connectArgs, 120_000);
     log(`${kind}: ${connected.buyers} buyers + ${connected.sellers} sellers signed in (${connected.connectMs.toFixed(0)} ms)`);
-    const [cpu0, loadCpu0] = await Promise.all([server.call('cpu'), load.call('cpu')]);
+    const [cpu0, loadCpu0] = await Promise.all([serversCpu(servers), load.call('cpu')]);
     const closed: LoopResult & { totalMessages: number } = await load.call('closed', CONFIG, CONFIG.warmupMs + CONFIG.durationMs + 30_000);
-    const [cpu1, loadCpu1] = await Promise.all([server.call('cpu'), load.call('cpu')]);
+    const [cpu1, loadCpu1] = await Promise.all([serversCpu(servers), load.call('cpu')]);
     log(`${kind}: closed loop ${closed.perSecond.toFixed(0)} msg/s`);
-    await server.call('loopStart');
+    await Promise.all(servers.map((s) => s.call('loopStart')));
     const open: ThroughputResult['open'] = await load.call('open', { rate: CONFIG.openRate, durationMs: CONFIG.openMs }, CONFIG.openMs + 30_000);
-    open.serverStall = await server.call('loopStop');
+    const stalls: Stall[] = await Promise.all(servers.map((s) => s.call('loopStop')));
+    open.serverStall = stalls.reduce((a, b) => (a && b ? { maxMs: Math.max(a.maxMs, b.maxMs), p99Ms: Math.max(a.p99Ms, b.p99Ms) } : a ?? b), null);
     log(`${kind}: open loop p99 ${open.latency.p99.toFixed(1)} ms`);
     await load.call('disconnect');
     const cpuMicros = cpu1.cpuMicros - cpu0.cpuMicros;
@@ -129,7 +207,7 @@ async function throughput(kind: Kind): Promise<ThroughputResult> {
       open,
     };
   } finally {
-    await Promise.all([load.stop(), server.stop()]);
+    await Promise.all([load.stop(), ...servers.map((s) => s.stop())]);
   }
 }
 
@@ -243,17 +321,27 @@ function median<T>(list: readonly T[], key: (item: T) => number): T {
 
 async function throughputSection(): Promise<void> {
   const kinds: Kind[] = ['baseline', 'memory', 'lowdb'];
-  // Diagnostic only, so one round is enough; not in quick mode (time).
-  const diagnostic: Kind | null = tmpfs && !quick ? 'lowdb-tmpfs' : null;
+  // Run once, in the first round (no target: the figures are for comparison): lowdb on tmpfs (a
+  // diagnostic of the store without disk costs; not in quick mode) and two instances on PostgreSQL +
+  // Redis (when both are reachable).
+  const extras: Kind[] = [];
+  if (tmpfs && !quick) extras.push('lowdb-tmpfs');
+  const scaleoutMissing = await scaleoutUnavailable();
+  if (scaleoutMissing) sectionNotes.push(`Two-instance row skipped: ${scaleoutMissing}.`);
+  else extras.push('scaleout');
   const rounds: Partial<Record<Kind, ThroughputResult[]>> = (results.throughput = {});
   // Rounds interleave the servers, so a burst of load from elsewhere on the machine hits them alike.
-  for (let round = 0; round < CONFIG.rounds; round++) {
-    log(`throughput round ${round + 1} of ${CONFIG.rounds}`);
-    for (const kind of round === 0 && diagnostic ? [...kinds, diagnostic] : kinds) {
-      (rounds[kind] ??= []).push(await throughput(kind));
+  try {
+    for (let round = 0; round < CONFIG.rounds; round++) {
+      log(`throughput round ${round + 1} of ${CONFIG.rounds}`);
+      for (const kind of round === 0 ? [...kinds, ...extras] : kinds) {
+        (rounds[kind] ??= []).push(await throughput(kind));
+      }
     }
+  } finally {
+    await dropScaleoutSpaces();
   }
-  if (diagnostic) kinds.push(diagnostic);
+  kinds.push(...extras);
   const closedOf = (kind: Kind) => median(rounds[kind]!, (r) => r.closed.perSecond).closed;
   const openOf = (kind: Kind) => median(rounds[kind]!, (r) => r.open.latency.p99).open;
   const base = closedOf('baseline');
@@ -378,8 +466,10 @@ async function main(): Promise<void> {
 
   const notes = [
     `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}; load generator and each server in separate processes on 127.0.0.1.`,
-    "Benchmark settings: AH Chat runs with rateLimit and maxConnectionsPerIp raised so the one local load generator is never throttled (defaults: 20 frames/10 s, 100 per IP), and origins '*'.",
+    "Benchmark settings: AH Chat runs with rateLimit, signUpRateLimit and maxConnectionsPerIp raised so the one local load generator is never throttled (defaults: 20 messages/10 s per socket, 100 sign-ups/min and 100 sockets per IP), and origins '*'.",
     "Ratios are against the baseline measured in this same run. Server µs/msg: the server process's user+system CPU time (all threads) over all messages of the closed loop, warm-up included; its (%) is the baseline's µs/msg over ours. Stall: worst event-loop delay (monitorEventLoopDelay, 1 ms resolution).",
+    ...sectionNotes,
+    ...(results.throughput?.['scaleout'] ? ['"AH Chat ×2 instances": two server processes sharing one PostgreSQL schema (postgresStore) and one Redis prefix (redisBus); buyers connect to one, sellers to the other, so every push crosses Redis. No target: for comparison with the single-process rows. Server µs/msg adds both processes (not PostgreSQL or Redis themselves).'] : []),
     ...(results.throughput?.['lowdb-tmpfs'] ? [`"lowdbStore on tmpfs" is a diagnostic, not a target: the same store with its directory in ${tmpfs}, to separate the store's own cost from the file system's.`] : []),
     `Took ${((Date.now() - started) / 1000).toFixed(0)} s; machine load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (other work on a shared machine makes figures noisy).` + (quick ? ' Quick mode: smaller load and sizes; PASS/MISS are indicative only and never fail the run.' : ''),
   ];

@@ -13,6 +13,7 @@ import { Connection } from './connection.js';
 import type { ChatContext } from './context.js';
 import { CLOSE_CODES } from './errors.js';
 import { Hub } from './hub.js';
+import { KeyedRateLimiter } from './rate-limiter.js';
 import { resolveOptions, type AhChatOptions } from './options.js';
 import { lowdbStore } from './store/lowdb-store.js';
 import type { Store } from './store/store.js';
@@ -41,7 +42,8 @@ export function ahChat(input: AhChatOptions): AhChat {
   app.disable('x-powered-by');
   const hub = new Hub(bus, app);
   const started = hub.start();
-  const ctx: ChatContext = { options, store, hub, sellerNames: new Map(), events: app };
+  const signUps = new KeyedRateLimiter(options.signUpRateLimit.count, options.signUpRateLimit.intervalMs);
+  const ctx: ChatContext = { options, store, hub, sellerNames: new Map(), events: app, signUps };
   if (options.onUnread) ctx.unread = new UnreadNotifier(store, hub, options.onUnread, options.unreadQuietPeriod, options.logger);
   const { logger } = options;
 
@@ -145,13 +147,16 @@ export function ahChat(input: AhChatOptions): AhChat {
     closing = true;
     clearInterval(heartbeat);
     ctx.unread?.close();
-    for (const detach of detachers.values()) detach();
-    detachers.clear();
     // Let frames already received finish (their messages get stored and confirmed), then say goodbye.
     await Promise.all([...connections].map((c) => c.drained()));
     for (const connection of connections) connection.close(CLOSE_CODES.GOING_AWAY, 'server closing');
     await started.catch(() => {});
     await Promise.all([...connections].map((c) => c.closedPromise()));
+    // The last sockets' presence updates go through the bus: let them finish before closing it.
+    await hub.settled();
+    // Until here our paths stay claimed, so upgrades to them get 503 rather than reaching the host.
+    for (const detach of detachers.values()) detach();
+    detachers.clear();
     await bus.close();
     await store.close();
   };

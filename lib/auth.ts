@@ -19,7 +19,9 @@ async function sellerAuth(ctx: ChatContext, connection: Connection, request: Aut
   const { id, token } = request;
   if (id === undefined || !token) throw new ChatError('USER_IS_NOT_SELLER');
   const seller = await ctx.options.authSeller({ id, token });
-  if (!seller) throw new ChatError('USER_IS_NOT_SELLER');
+  // The seller the host vouched for must be the one asked for: a host that finds sellers by token
+  // alone would otherwise let any seller open another's chats by naming its id.
+  if (!seller || String(seller.id) !== String(id)) throw new ChatError('USER_IS_NOT_SELLER');
   const sellerId = String(id);
   ctx.sellerNames.set(sellerId, seller.name);
 
@@ -30,6 +32,7 @@ async function sellerAuth(ctx: ChatContext, connection: Connection, request: Aut
     const views = await Promise.all(
       chats.map((chat, i) => chatView(ctx, chat, 'seller', chat.chatter, online[i] ?? false, request.since)),
     );
+    trimToBudget(views);
     connection.send({ command: 'auth', data: { name: seller.name, chats: views } });
   });
 }
@@ -55,10 +58,12 @@ async function signIn(ctx: ChatContext, connection: Connection, session: Session
 async function buyerAuth(ctx: ChatContext, connection: Connection, request: AuthRequest): Promise<void> {
   const { store, options, hub } = ctx;
   if (request.sellerId === undefined) throw new ChatError('SELLER_ID_IS_REQUIRED');
-  const sellerId = String(request.sellerId);
+  let sellerId = String(request.sellerId);
   if (options.findSeller) {
     const seller = await options.findSeller(request.sellerId);
     if (!seller) throw new ChatError('SELLER_NOT_FOUND');
+    // The host's id is the canonical one: "010" and 10 must not become two sellers' chats.
+    sellerId = String(seller.id);
     ctx.sellerNames.set(sellerId, seller.name);
   }
 
@@ -70,6 +75,7 @@ async function buyerAuth(ctx: ChatContext, connection: Connection, request: Auth
   } else {
     const name = request.name?.trim();
     if (!name) throw new ChatError('NAME_IS_REQUIRED');
+    if (!ctx.signUps.take(connection.ip)) throw new ChatError('RATE_LIMITED');
     token = newToken();
     buyer = await store.createBuyer({ name, tokenHash: hashToken(token) });
   }
@@ -105,4 +111,29 @@ async function chatView(
   const more = messages.length > limit;
   if (more) messages.shift();
   return toWireChat({ chat, receiver, chatter, online, messages, more });
+}
+
+/** Most characters of message text one seller auth answer carries; older messages are paged with history. */
+const AUTH_TEXT_BUDGET = 256 * 1024;
+
+/**
+ * Keeps a seller's auth answer bounded whatever buyers wrote: chats are newest activity first, and
+ * once the budget is spent each further chat keeps only its newest message (the list's preview),
+ * marked `more` so the client pages the rest with history.
+ */
+function trimToBudget(views: WireChat[]): void {
+  let budget = AUTH_TEXT_BUDGET;
+  for (const view of views) {
+    let keep = 0;
+    for (let i = view.messages.length - 1; i >= 0; i--) {
+      const cost = view.messages[i]!.text.length;
+      if (keep > 0 && cost > budget) break;
+      budget -= cost;
+      keep++;
+    }
+    if (keep < view.messages.length) {
+      view.messages = view.messages.slice(-keep);
+      view.more = true;
+    }
+  }
 }

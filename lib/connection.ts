@@ -45,10 +45,10 @@ export class Connection {
     readonly ip: string,
     private readonly deps: ConnectionDeps,
   ) {
-    const { rateLimit, authTimeout } = deps.options;
+    const { rateLimit } = deps.options;
     this.frames = new RateLimiter(rateLimit.frames * FRAME_BUDGET_FACTOR, rateLimit.intervalMs);
     this.messages = new RateLimiter(rateLimit.frames, rateLimit.intervalMs);
-    this.authTimer = setTimeout(() => this.close(CLOSE_CODES.POLICY_VIOLATION, 'auth timeout'), authTimeout);
+    this.armAuthDeadline();
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('pong', () => {
       this.alive = true;
@@ -88,10 +88,16 @@ export class Connection {
     else this.sendText(text);
   }
 
-  /** Undoes signedIn after a failed auth; held pushes are dropped. */
+  /** Undoes signedIn after a failed auth; held pushes are dropped and the auth deadline runs again. */
   signedOut(): void {
     this.session = null;
     this.held = null;
+    this.armAuthDeadline();
+  }
+
+  private armAuthDeadline(): void {
+    clearTimeout(this.authTimer);
+    this.authTimer = setTimeout(() => this.close(CLOSE_CODES.POLICY_VIOLATION, 'auth timeout'), this.deps.options.authTimeout);
   }
 
   send(frame: Frame): void {

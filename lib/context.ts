@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Hub } from './hub.js';
+import type { KeyedRateLimiter } from './rate-limiter.js';
 import type { UnreadNotifier } from './unread-notifier.js';
 import type { ResolvedOptions } from './options.js';
 import type { SellerKey, Store } from './store/store.js';
@@ -13,6 +14,8 @@ export interface ChatContext {
   sellerNames: Map<SellerKey, string>;
   /** Host events ('message', 'chat', 'status'), emitted on the instance where they happen. */
   events: EventEmitter;
+  /** New buyers and chats per client IP. */
+  signUps: KeyedRateLimiter;
   /** Present when the host gave onUnread. */
   unread?: UnreadNotifier;
 }

@@ -23,7 +23,7 @@ export const ERROR_CODES = {
   CHAT_CLOSED: 'The seller closed this chat; sign in again to start a new one.',
   FORBIDDEN: 'Your side may not do this (for example a buyer closing a chat).',
   MESSAGE_REJECTED: 'The host refused the message (see the reason field).',
-  INTERNAL_ERROR: 'The server could not complete the request (for example the store failed); it was not stored.',
+  INTERNAL_ERROR: 'The server could not complete the request (for example the store failed); nothing was confirmed: resend with the same clientId.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -46,6 +46,11 @@ export class Hub {
     return keys.length ? this.bus.isOnline(keys) : Promise.resolve([]);
   }
 
+  /** Resolves once every presence update started so far has finished (before the bus is closed). */
+  async settled(): Promise<void> {
+    while (this.presenceQueue.size > 0) await Promise.allSettled([...this.presenceQueue.values()]);
+  }
+
   /** Registers a signed-in socket; publishes a presence change if it is the person's first anywhere. */
   async add(connection: Connection): Promise<void> {
     const session = connection.session!;
@@ -90,9 +95,11 @@ export class Hub {
     };
     const next = (this.presenceQueue.get(key) ?? Promise.resolve()).then(run, run);
     this.presenceQueue.set(key, next);
-    void next.finally(() => {
+    const forget = () => {
       if (this.presenceQueue.get(key) === next) this.presenceQueue.delete(key);
-    });
+    };
+    // The caller gets the failure; this bookkeeping branch must not become an unhandled rejection.
+    next.then(forget, forget);
     return next;
   }
 

@@ -69,6 +69,8 @@ export interface AhChatOptions {
   maxPayload?: number;
   /** Per-socket frame budget: at most `frames` within `intervalMs`. Default 20 per 10000 ms. */
   rateLimit?: { frames: number; intervalMs: number };
+  /** Per client IP: at most `count` new buyers or new chats within `intervalMs` (they cost storage). Default 100 per 60000 ms. */
+  signUpRateLimit?: { count: number; intervalMs: number };
   /** Consecutive RATE_LIMITED answers after which the socket is closed with 1008. Default 20. */
   floodCloseAfter?: number;
   /** Milliseconds a socket may stay unauthenticated before close 1008. Default 10000. */
@@ -105,6 +107,7 @@ export const DEFAULTS = {
   maxTextLength: 4000,
   maxPayload: 64 * 1024,
   rateLimit: { frames: 20, intervalMs: 10_000 },
+  signUpRateLimit: { count: 100, intervalMs: 60_000 },
   floodCloseAfter: 20,
   authTimeout: 10_000,
   heartbeatInterval: 30_000,
@@ -185,6 +188,13 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
     intervalMs: positiveInt('rateLimit.intervalMs', rate.intervalMs, DEFAULTS.rateLimit.intervalMs),
   };
 
+  const signUps = input.signUpRateLimit ?? DEFAULTS.signUpRateLimit;
+  if (typeof signUps !== 'object' || signUps === null) fail('signUpRateLimit', 'an object {count, intervalMs}', signUps);
+  const signUpRateLimit = {
+    count: positiveInt('signUpRateLimit.count', signUps.count, DEFAULTS.signUpRateLimit.count),
+    intervalMs: positiveInt('signUpRateLimit.intervalMs', signUps.intervalMs, DEFAULTS.signUpRateLimit.intervalMs),
+  };
+
   const extra = input.extraSocketPaths ?? DEFAULTS.extraSocketPaths;
   if (!Array.isArray(extra)) fail('extraSocketPaths', 'an array of paths', extra);
 
@@ -207,6 +217,7 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
     maxTextLength: positiveInt('maxTextLength', input.maxTextLength, DEFAULTS.maxTextLength),
     maxPayload: positiveInt('maxPayload', input.maxPayload, DEFAULTS.maxPayload),
     rateLimit,
+    signUpRateLimit,
     floodCloseAfter: positiveInt('floodCloseAfter', input.floodCloseAfter, DEFAULTS.floodCloseAfter),
     authTimeout: positiveInt('authTimeout', input.authTimeout, DEFAULTS.authTimeout),
     heartbeatInterval: positiveInt('heartbeatInterval', input.heartbeatInterval, DEFAULTS.heartbeatInterval),

@@ -148,7 +148,8 @@ function optional<T>(value: unknown, check: (v: unknown) => v is T): T | undefin
   return value;
 }
 
-const isString = (v: unknown): v is string => typeof v === 'string';
+// NUL is refused in every string: no person types it, and PostgreSQL cannot store it in text.
+const isString = (v: unknown): v is string => typeof v === 'string' && !v.includes('\0');
 const isSellerId = (v: unknown): v is WireSellerId =>
   (typeof v === 'string' && v.length > 0 && v.length <= 64) || isId(v);
 

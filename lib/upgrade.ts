@@ -65,8 +65,10 @@ export function originAllowed(origins: OriginsOption, request: IncomingMessage):
 export function clientIp(request: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
     const forwarded = request.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
+    // The rightmost entry is the one our proxy added; entries left of it come from the client.
+    const header = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
+    const last = header?.split(',').at(-1)?.trim();
+    if (last) return last;
   }
   return request.socket.remoteAddress ?? 'unknown';
 }

@@ -22,7 +22,8 @@ import { htmPlugin } from './htm-compile.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'widget');
-export const BUDGET_GZIP = 15 * 1024;
+/** 15 KB, counted as 15,000 bytes (the benchmark checks the same number). */
+export const BUDGET_GZIP = 15_000;
 
 const common = {
   entryPoints: [join(root, 'widget', 'index.ts')],

@@ -298,3 +298,51 @@ describe('store failures', () => {
     expect((await buyer.client.request('history', { chatId: buyer.chatId })).data.messages).toHaveLength(1);
   });
 });
+
+describe('review fixes', () => {
+  it('refuses a seller whose authSeller vouches for another id (a host that finds sellers by token only)', async () => {
+    await chat.restart({ authSeller: async ({ token }) => (token === 'any-valid' ? { id: 20, name: 'Twenty' } : null) });
+    const client = chat.track(await TestClient.connect(chat.url));
+    expect(await client.request('auth', { id: 10, token: 'any-valid' })).toEqual({ command: 'auth', error: 'USER_IS_NOT_SELLER' });
+    expect((await client.request('auth', { id: 20, token: 'any-valid' })).data.name).toBe('Twenty');
+  });
+
+  it("files a buyer's chat under the id findSeller returns, so '010' and 10 are one seller", async () => {
+    await chat.restart({ findSeller: async (id) => (Number(id) === 10 ? { id: 10, name: 'Shop Ten' } : null) });
+    const buyer = track(await signUpBuyer(chat.url, 'Zero-padded', '010'));
+    const seller = track(await signInSeller(chat.url, 10));
+    expect(seller.auth.data.chats.map((c: any) => c.id)).toEqual([buyer.chatId]);
+  });
+
+  it('refuses NUL characters in strings with BAD_REQUEST', async () => {
+    const buyer = track(await signUpBuyer(chat.url));
+    expect(await buyer.client.request('message', { text: 'a\u0000b', clientDate: 1, chatId: buyer.chatId })).toEqual({ command: 'message', error: 'BAD_REQUEST' });
+    const other = track(await TestClient.connect(chat.url));
+    expect(await other.request('auth', { name: 'nul\u0000name', sellerId: 10 })).toEqual({ command: 'auth', error: 'BAD_REQUEST' });
+  });
+
+  it('runs the auth deadline again after an auth that failed half-way', async () => {
+    await chat.restart({ authTimeout: 300, store: failingOnce(memoryStore(), 'listChats') });
+    const client = chat.track(await TestClient.connect(chat.url));
+    expect((await client.request('auth', { id: 10, token: SELLERS['10']!.token })).error).toBe('INTERNAL_ERROR');
+    expect((await client.closed).code).toBe(1008);
+  });
+
+  it("keeps a seller's auth answer within its text budget: older chats carry only their newest message", async () => {
+    await chat.restart({ maxTextLength: 60_000, maxPayload: 256 * 1024, rateLimit: { frames: 100, intervalMs: 1000 } });
+    const big = 'x'.repeat(50_000);
+    const buyers = [];
+    for (let i = 0; i < 4; i++) {
+      const buyer = track(await signUpBuyer(chat.url, `B${i}`));
+      for (let k = 0; k < 3; k++) await buyer.client.request('message', { text: big, clientDate: k, chatId: buyer.chatId });
+      buyers.push(buyer);
+    }
+    const { auth } = track(await signInSeller(chat.url));
+    // 256 Ki characters: the newest chat's three (150k), two of the next (100k), then one each.
+    expect(auth.data.chats.map((c: any) => c.messages.length)).toEqual([3, 2, 1, 1]);
+    expect(auth.data.chats.map((c: any) => c.more)).toEqual([false, true, true, true]);
+    // Every chat still shows its newest message, and says there is more to page.
+    for (const c of auth.data.chats) expect(c.messages.at(-1).id).toBe(3);
+    expect(auth.data.chats.at(-1)).toMatchObject({ more: true, messages: [{ id: 3 }] });
+  });
+});

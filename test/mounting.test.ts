@@ -201,3 +201,25 @@ describe('options', () => {
     expect(() => ahChat(options as never)).toThrow(message);
   });
 });
+
+describe('closing', () => {
+  it('answers upgrades to our path with 503 while close() is finishing, never passing them to the host', async () => {
+    const app = express();
+    const server = track(http.createServer(app));
+    let hostSaw = 0;
+    server.on('upgrade', (_req, socket) => {
+      hostSaw++;
+      socket.destroy();
+    });
+    const chat = ahChat({ ...testSellers, store: memoryStore(), logger: silentLogger, server });
+    app.use(chat);
+    const port = await listen(server);
+    const client = await TestClient.connect(`ws://127.0.0.1:${port}/ahchat`);
+    // A frame in flight keeps close() busy; meanwhile a new upgrade arrives.
+    client.send('auth', { name: 'late', sellerId: 10 });
+    const closing = chat.close();
+    expect(await handshakeStatus(`ws://127.0.0.1:${port}/ahchat`)).toBe(503);
+    await closing;
+    expect(hostSaw).toBe(0);
+  });
+});

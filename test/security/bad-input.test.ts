@@ -13,7 +13,8 @@ const clients: TestClient[] = [];
 
 beforeAll(async () => {
   // Room for the bystanders' checks after every case; floods are hostile.test.ts's business.
-  running = await startChat({ rateLimit: { frames: 1000, intervalMs: 10_000 } });
+  // One server for the whole file, which signs up a buyer per case: budgets raised to fit.
+  running = await startChat({ rateLimit: { frames: 1000, intervalMs: 10_000 }, signUpRateLimit: { count: 10_000, intervalMs: 60_000 } });
   others = await bystanders(running.url);
 });
 afterEach(async () => {

@@ -79,12 +79,32 @@ describe('connections per IP', () => {
 
   it('counts each client IP on its own (X-Forwarded-For with trustProxy)', async () => {
     const { url, others } = await start({ maxConnectionsPerIp: 2, trustProxy: true });
-    const from = (ip: string) => ({ headers: { 'x-forwarded-for': `${ip}, 10.0.0.1` } });
+    // Our proxy appends the address it saw; whatever stands left of it the client may have made up.
+    const from = (ip: string) => ({ headers: { 'x-forwarded-for': `10.0.0.1, ${ip}` } });
     await connect(url, from('203.0.113.7'));
     await connect(url, from('203.0.113.7'));
     await expect(connect(url, from('203.0.113.7'))).rejects.toThrow('HTTP 429');
     const elsewhere = await connect(url, from('198.51.100.1'));
     expect((await elsewhere.request('auth', { name: 'elsewhere', sellerId: 10 })).error).toBeUndefined();
+    await others.served();
+  });
+});
+
+describe('sign-up floods', () => {
+  it('limits new buyers per IP with RATE_LIMITED, storing nothing; other IPs and known buyers go on', async () => {
+    const { url, others, running: server } = await start({ signUpRateLimit: { count: 2, intervalMs: 60_000 }, trustProxy: true });
+    const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
+    const first = await connect(url, from('203.0.113.9'));
+    const auth = await first.request('auth', { name: 'one', sellerId: 10 });
+    await connect(url, from('203.0.113.9')).then((c) => c.request('auth', { name: 'two', sellerId: 10 }));
+    const third = await connect(url, from('203.0.113.9'));
+    expect(await third.request('auth', { name: 'three', sellerId: 10 })).toEqual({ command: 'auth', error: 'RATE_LIMITED' });
+    // A buyer who already has a token signs in as usual, and so does a new buyer elsewhere.
+    expect((await third.request('auth', { token: auth.data.token, sellerId: 10 })).data.chatId).toBe(auth.data.chatId);
+    const elsewhere = await connect(url, from('198.51.100.2'));
+    expect((await elsewhere.request('auth', { name: 'elsewhere', sellerId: 10 })).error).toBeUndefined();
+    const chats = await server.chat.store.listChats('10', { limit: 100 });
+    expect(chats.map((c) => c.chatter).filter((n) => n !== 'Bystander').sort()).toEqual(['elsewhere', 'one', 'two']);
     await others.served();
   });
 });
