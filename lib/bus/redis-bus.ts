@@ -90,11 +90,14 @@ local result = {}
 for i = 2, #ARGV do result[i - 1] = anyLive(p .. 'presence:' .. ARGV[i]) and 1 or 0 end
 return result`,
 
-  /** ARGV: prefix, id, entry lifetime ms. Returns 1 when the entry was gone: our keys must be joined again. */
+  /** ARGV: prefix, id, entry lifetime ms. Returns 1 when the entry was gone or expired: our keys must be joined again. */
   heartbeat: `${PRELUDE}
 local known = redis.call('ZSCORE', instances, ARGV[2])
+-- Expired counts as gone even before a sweep removed it: meanwhile another instance's leave() may
+-- have deleted a key's holders, us among them, so our keys must be joined again.
+local alive = known and tonumber(known) > now
 redis.call('ZADD', instances, now + tonumber(ARGV[3]), ARGV[2])
-return known and 0 or 1`,
+return alive and 0 or 1`,
 
   /**
    * ARGV: prefix, channel, id or ''. With an id, drops that instance (our goodbye on close); without,
