@@ -60,16 +60,27 @@ async function sendMessage(ctx: ChatContext, connection: Connection, session: Se
     if (!online) throw new ChatError('USER_IS_NOT_ONLINE');
   }
   const text = await screenText(ctx, session, chat, request.text);
-  const { message, duplicate } = await store.appendMessage({
-    chatId: chat.id,
-    from: session.side,
-    text,
-    clientDate: request.clientDate,
-    clientId: request.clientId,
-  });
-  // Confirm only now: the store has written it. A duplicate gets the original confirmation and no push.
+  // A failed append may still have stored the message (e.g. in memory, with the file write failing):
+  // remember it, so that the resend, answered as a duplicate, publishes what nobody was told of.
+  const retryKey = request.clientId === undefined ? undefined : `${chat.id}:${session.side}:${request.clientId}`;
+  let result;
+  try {
+    result = await store.appendMessage({
+      chatId: chat.id,
+      from: session.side,
+      text,
+      clientDate: request.clientDate,
+      clientId: request.clientId,
+    });
+  } catch (error) {
+    if (retryKey) ctx.unannounced.add(retryKey);
+    throw error;
+  }
+  const { message, duplicate } = result;
+  // Confirm only now: the store has written it. A duplicate gets the original confirmation and no
+  // push, unless its first attempt failed before anyone heard of it.
   connection.send({ command: 'message', data: toWireMessage(message, session.side) });
-  if (duplicate) return;
+  if (duplicate && !(retryKey && ctx.unannounced.take(retryKey))) return;
   await hub.publish({ type: 'message', sellerId: chat.sellerId, message, origin: connection.id });
   ctx.unread?.noted(chat.sellerId, message);
   ctx.events.emit('message', { ...message, sellerId: toWireSellerId(chat.sellerId) });

@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { BoundedSet } from './bounded-set.js';
 import type { Hub } from './hub.js';
 import type { KeyedRateLimiter } from './rate-limiter.js';
 import type { UnreadNotifier } from './unread-notifier.js';
@@ -16,6 +17,8 @@ export interface ChatContext {
   events: EventEmitter;
   /** New buyers and chats per client IP. */
   signUps: KeyedRateLimiter;
+  /** Messages whose append failed: `chatId:side:clientId`, so a resend that finds them stored still publishes. */
+  unannounced: BoundedSet<string>;
   /** Present when the host gave onUnread. */
   unread?: UnreadNotifier;
 }

@@ -300,6 +300,34 @@ describe('store failures', () => {
 });
 
 describe('review fixes', () => {
+  it('publishes a message whose append failed after storing it, when the sender resends it', async () => {
+    const store = memoryStore();
+    let failAfterStoring = true;
+    const leaky = new Proxy(store, {
+      get(target, key, receiver) {
+        if (key !== 'appendMessage') return Reflect.get(target, key, receiver);
+        return async (input: Parameters<typeof store.appendMessage>[0]) => {
+          const result = await target.appendMessage(input);
+          if (!failAfterStoring) return result;
+          failAfterStoring = false;
+          throw new Error('stored, then the write failed');
+        };
+      },
+    });
+    await chat.restart({ store: leaky });
+    const buyer = track(await signUpBuyer(chat.url));
+    const seller = track(await signInSeller(chat.url));
+    const msg = { text: 'did you get this?', clientDate: 1, chatId: buyer.chatId, clientId: 'once' };
+    expect((await buyer.client.request('message', msg)).error).toBe('INTERNAL_ERROR');
+    const resent = await buyer.client.request('message', msg);
+    expect(resent.data).toMatchObject({ id: 1, my: true });
+    expect((await seller.client.next('message')).data).toMatchObject({ id: 1, text: 'did you get this?', my: false });
+    // A further resend is an ordinary duplicate again: no second push.
+    await buyer.client.request('message', msg);
+    await seller.client.barrier(buyer.chatId);
+    expect(seller.client.buffered('message')).toEqual([]);
+  });
+
   it('refuses a seller whose authSeller vouches for another id (a host that finds sellers by token only)', async () => {
     await chat.restart({ authSeller: async ({ token }) => (token === 'any-valid' ? { id: 20, name: 'Twenty' } : null) });
     const client = chat.track(await TestClient.connect(chat.url));
