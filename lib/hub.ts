@@ -168,10 +168,10 @@ export class Hub {
   }
 }
 
-/** Serialises once, sends to many. */
 function broadcast(sockets: Sockets, frame: Frame, except?: string): void {
-  const text = JSON.stringify(frame);
-  for (const socket of sockets) if (socket.id !== except) socket.push(text);
+  // Serialised at most once, and not at all when the only socket is the sender's own.
+  let text: string | undefined;
+  for (const socket of sockets) if (socket.id !== except) socket.push((text ??= JSON.stringify(frame)));
 }
 
 function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {
