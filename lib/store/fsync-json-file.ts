@@ -4,11 +4,11 @@
  * itself durable).
  *
  * Writes run one after another (they share the temp file); each serialises its data when called.
- * Put it behind a CoalescingAdapter so that a burst of writes costs one serialisation and one fsync.
  */
 import { open, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
+import { syncDirectory } from './sync-directory.js';
 
 export class FsyncJSONFile<T> implements Adapter<T> {
   #file: string;
@@ -48,16 +48,5 @@ export class FsyncJSONFile<T> implements Adapter<T> {
     }
     await rename(this.#temp, this.#file);
     await syncDirectory(dirname(this.#file));
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  // Windows cannot open a directory to fsync it; its rename is already as durable as it gets there.
-  if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

@@ -1,3 +1,3 @@
 export { memoryStore } from './memory-store.js';
-export { lowdbStore, type LowdbStoreOptions } from './lowdb-store.js';
+export { lowdbStore, type LowdbStore, type LowdbStoreOptions } from './lowdb-store.js';
 export type { Buyer, Chat, ListMessagesOptions, Message, NewMessage, SellerKey, Side, Store } from './store.js';

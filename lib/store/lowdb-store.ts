@@ -1,21 +1,36 @@
-import { fsyncSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
-import { CoalescingAdapter } from './coalescing-adapter.js';
 import { FsyncJSONFile } from './fsync-json-file.js';
-import { listSegmentFiles, readSegments, SegmentLog, type LoadedSegment } from './segment-log.js';
-import { copyMessage, StoreState } from './store-state.js';
+import { Journal, listJournals, readJournal } from './journal.js';
+import { listSegmentFiles, readSegments, SegmentLog } from './segment-log.js';
+import { StoreState } from './store-state.js';
 import type { Buyer, Chat, Message, Side, Store } from './store.js';
+import { syncDirectorySync } from './sync-directory.js';
 
 export interface LowdbStoreOptions {
   /** Data directory, created when missing. Default `'./ahchat-data'`. */
   dir?: string;
-  /** Make every write survive a power loss (fsync file and directory), at some cost per write. Default `false`. */
+  /** Make every write survive a power loss (datasync of the journal per batch), at some cost per batch. Default `false`. */
   fsync?: boolean;
-  /** Most records (messages of one chat, chats, buyers) per file. Default `1000`. */
+  /** Most records (messages of one chat, chats, buyers) per segment file. Default `1000`. */
   segmentSize?: number;
+  /** Bytes the journal may grow to before it is compacted into the segment files. Default `16 * 1024 * 1024` (16 MiB). */
+  journalLimit?: number;
 }
+
+/** lowdbStore's Store, plus compaction on demand. */
+export interface LowdbStore extends Store {
+  /**
+   * Writes every segment the journal changed and deletes the old journal files now, instead of when
+   * the journal reaches `journalLimit` or at close(). Resolves when done.
+   */
+  compact(): Promise<void>;
+}
+
+/** What compaction needs of a SegmentLog, whatever its records. */
+type DirtyLog = Pick<SegmentLog<unknown>, 'takeDirty' | 'markDirty' | 'write'>;
 
 /** A chat as written to disk: what cannot be derived from its messages. */
 interface StoredChat {
@@ -29,37 +44,52 @@ interface StoredChat {
 }
 
 let warnedInProduction = false;
+const noop = (): void => {};
 
 /**
- * The default Store: JSON files in a directory, written with lowdb. Everything is loaded into memory
- * at start (synchronously, so a damaged file makes lowdbStore() itself throw, before any client is
- * served); the files are there for durability.
+ * The default Store: JSON files in a directory, segment files written with lowdb, behind a
+ * write-ahead journal. Everything is loaded into memory at start (synchronously, so a damaged file
+ * makes lowdbStore() itself throw, before any client is served); the files are there for durability.
  *
- * Layout, one lowdb `Low` per file, each file at most `segmentSize` records:
- * - `buyers/<n>.json`, `chats/<n>.json`: buyers and chats (chat metadata and read markers);
- * - `messages/<chatId>-<n>.json`: the messages of one chat, segment n.
- * lowdb rewrites a whole file per write, so a new message costs one serialisation of its chat's last
- * segment (≤ segmentSize messages), however much history is stored; a read marker costs one chats
- * segment. A chat's lastMessageId, lastActivity and unread counts are never written: they are
- * recomputed from the messages at load, so storing a message touches no other file.
+ * Layout:
+ * - `journal/<n>.jsonl`: every change (new buyer, new or changed chat, new message) as one JSON line,
+ *   `{"b": buyer}`, `{"c": chat}` or `{"m": message}`, appended in the order the changes were made;
+ * - `buyers/<n>.json`, `chats/<n>.json`: buyers and chats (chat metadata, read markers, closedAt);
+ * - `messages/<chatId>-<n>.json`: the messages of one chat, segment n;
+ *   each segment file is one lowdb JSON array of at most `segmentSize` records.
+ * A chat's lastMessageId, lastActivity and unread counts are never written: they are recomputed from
+ * the messages at load.
  *
- * Writes to one file are coalesced (CoalescingAdapter): a burst of messages to one chat costs one
- * serialisation and one file write, not one per message.
+ * Writes: a change goes to the journal only. Everything changed in one event-loop turn, in all chats,
+ * is appended with one write (group commit), so a message costs a share of one file append instead
+ * of a rewrite of its chat's segment. Once the journal passes `journalLimit` bytes it is compacted,
+ * off the hot path: later changes go to the next journal file, every segment the old journal changed
+ * is written once (atomically, temp file + rename, one segment after the other within a chat), then
+ * the old journal is deleted. close() compacts too, so a cleanly stopped store is segment files only.
+ * Each message is held in memory once; a segment's records are read from it when the segment is written.
  *
- * Durability: a writing method resolves only after the atomic write (temp file + rename, by lowdb's
- * JSONFile) that contains its change completed. By default that survives a crash of the process (even SIGKILL);
- * surviving a power loss or an OS crash needs `fsync: true` (fsync of file and directory per write).
- * A restart keeps every change whose promise resolved.
+ * Durability: a writing method resolves only once the journal write that contains its change
+ * completed; that survives a crash of the process (even SIGKILL). With `fsync: true` each journal
+ * write is also datasynced (and segment files and directories fsynced at compaction), so it survives a
+ * power loss or an OS crash. A restart keeps every change whose promise resolved. Reads give only what
+ * is durable: listMessages waits for the messages it lists, and a duplicate clientId for its original.
+ *
+ * Load: the segment files (strictly), then the journals in order. Replaying a record that a segment
+ * already holds changes nothing (messages and buyers by id, chats overwritten by their newer record),
+ * so a crash during a compaction loses nothing. A torn last line of the last journal (a crash in the
+ * middle of a write) is dropped, and cut off before the next write.
  *
  * Single process only: two processes (or cluster workers) on one directory overwrite each other's
- * files. To run more than one, use a database-backed store. In production (NODE_ENV=production) it
- * says so once on the console, as express-session's MemoryStore does.
+ * files. (A second instance that only reads, e.g. a backup check, touches no file.) To run more than
+ * one, use a database-backed store. In production (NODE_ENV=production) it says so once on the
+ * console, as express-session's MemoryStore does.
  *
- * @throws TypeError/RangeError for a bad option; Error naming the file when a data file cannot be
- *   read, is not valid JSON, or does not fit with the others (never starts on part of the data).
+ * @throws TypeError/RangeError for a bad option; Error naming the file (and the line, for a journal)
+ *   when a data file cannot be read, is not valid JSON, or does not fit with the others (never starts
+ *   on part of the data).
  */
-export function lowdbStore(options: LowdbStoreOptions = {}): Store {
-  const { dir, fsync, segmentSize } = validate(options);
+export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
+  const { dir, fsync, segmentSize, journalLimit } = validate(options);
   if (process.env.NODE_ENV === 'production' && !warnedInProduction) {
     warnedInProduction = true;
     console.warn(
@@ -68,7 +98,7 @@ export function lowdbStore(options: LowdbStoreOptions = {}): Store {
     );
   }
 
-  const dirs = { buyers: join(dir, 'buyers'), chats: join(dir, 'chats'), messages: join(dir, 'messages') };
+  const dirs = { buyers: join(dir, 'buyers'), chats: join(dir, 'chats'), messages: join(dir, 'messages'), journal: join(dir, 'journal') };
   for (const path of Object.values(dirs)) mkdirSync(path, { recursive: true });
   if (fsync) {
     // Make the directories themselves durable once, before any file in them is.
@@ -76,61 +106,221 @@ export function lowdbStore(options: LowdbStoreOptions = {}): Store {
     syncDirectorySync(dir);
   }
 
-  const adapter = <T>(file: string): Adapter<T> =>
-    new CoalescingAdapter<T>(fsync ? new FsyncJSONFile<T>(file) : new JSONFile<T>(file));
-  const pending = new Set<Promise<void>>();
-  const logOptions = <T>(fileOf: (no: number) => string) => ({ fileOf, adapter: adapter<T[]>, segmentSize, pending });
+  const state = new StoreState();
+  const adapter = <T>(file: string): Adapter<T> => (fsync ? new FsyncJSONFile<T>(file) : new JSONFile<T>(file));
   const segmentFiles = (path: string, pattern: RegExp) => {
     const byKey = listSegmentFiles(path, pattern);
     return new Map([...byKey].map(([key, files]) => [key, files.map(({ no, name }) => ({ no, path: join(path, name) }))]));
   };
+  const sizes = (segments: { records: unknown[] }[]) => segments.map((s) => s.records.length);
 
-  // ---- load ----
-  const state = new StoreState();
+  // Segment logs know which segments changed since they were written; compaction writes those.
+  const dirtyLogs = new Set<DirtyLog>();
+  const touched = (log: DirtyLog): void => {
+    dirtyLogs.add(log);
+  };
+
+  // ---- load: segments ----
   const buyerSegments = readSegments(segmentFiles(dirs.buyers, /^()(\d+)\.json$/).get('') ?? [], isBuyer, 'buyer');
-  for (const { records } of buyerSegments) for (const buyer of records) state.restoreBuyer({ ...buyer });
-  const buyers = new SegmentLog<Buyer>(buyerSegments, logOptions((no) => join(dirs.buyers, `${no}.json`)));
+  const buyers = buyerSegments.flatMap((s) => s.records);
+  const buyersLog = new SegmentLog<Buyer>(sizes(buyerSegments), {
+    fileOf: (no) => join(dirs.buyers, `${no}.json`),
+    adapter: adapter<Buyer[]>,
+    segmentSize,
+    records: (start, end) => state.storedBuyers(start, end),
+  });
 
   const chatSegments = readSegments(segmentFiles(dirs.chats, /^()(\d+)\.json$/).get('') ?? [], isStoredChat, 'chat');
-  const chats = new SegmentLog<StoredChat>(chatSegments, logOptions((no) => join(dirs.chats, `${no}.json`)));
+  const chats = chatSegments.flatMap((s) => s.records);
+  const chatsLog = new SegmentLog<StoredChat>(sizes(chatSegments), {
+    fileOf: (no) => join(dirs.chats, `${no}.json`),
+    adapter: adapter<StoredChat[]>,
+    segmentSize,
+    records: (start, end) => {
+      const records: StoredChat[] = [];
+      for (let id = start + 1; id <= end; id++) records.push(toStored(state.storedChat(id)!));
+      return records;
+    },
+  });
 
-  const messageFiles = segmentFiles(dirs.messages, /^(\d+)-(\d+)\.json$/);
   const messageLogs = new Map<number, SegmentLog<Message>>();
-  const messageLog = (chatId: number, loaded: LoadedSegment<Message>[] = []): SegmentLog<Message> => {
+  const messageLog = (chatId: number, segmentSizes: number[] = []): SegmentLog<Message> => {
     let log = messageLogs.get(chatId);
     if (!log) {
-      log = new SegmentLog<Message>(loaded, logOptions((no) => join(dirs.messages, `${chatId}-${no}.json`)));
+      log = new SegmentLog<Message>(segmentSizes, {
+        fileOf: (no) => join(dirs.messages, `${chatId}-${no}.json`),
+        adapter: adapter<Message[]>,
+        segmentSize,
+        records: (start, end) => state.storedMessages(chatId, start, end),
+      });
       messageLogs.set(chatId, log);
     }
     return log;
   };
-  for (const { records } of chatSegments) {
-    for (const stored of records) {
-      const files = messageFiles.get(String(stored.id)) ?? [];
-      messageFiles.delete(String(stored.id));
-      const segments = readSegments(files, (m): m is Message => isMessage(m) && m.chatId === stored.id, `chat ${stored.id} message`);
-      state.restoreChat(toChat(stored), segments.flatMap((s) => s.records));
-      if (segments.length > 0) messageLog(stored.id, segments);
-    }
+  /** Messages by chat while loading (handed to the state at the end). */
+  const messages = new Map<number, Message[]>();
+  const messageFiles = segmentFiles(dirs.messages, /^(\d+)-(\d+)\.json$/);
+  for (const stored of chats) {
+    const files = messageFiles.get(String(stored.id)) ?? [];
+    messageFiles.delete(String(stored.id));
+    const segments = readSegments(files, (m): m is Message => isMessage(m) && m.chatId === stored.id, `chat ${stored.id} message`);
+    if (segments.length === 0) continue;
+    messages.set(stored.id, segments.flatMap((s) => s.records));
+    messageLog(stored.id, sizes(segments));
   }
   for (const [chatId, files] of messageFiles) {
     throw new Error(`lowdbStore: ${files[0]!.path} holds messages of chat ${chatId}, which is not in ${dirs.chats}`);
   }
+
+  // ---- load: journals, oldest first ----
+  const replay = (record: unknown): void => {
+    if (isObject(record) && 'm' in record) {
+      const message = record.m;
+      if (!isMessage(message)) throw new Error(`invalid message record: ${JSON.stringify(message)}`);
+      if (!chats[message.chatId - 1]) throw new Error(`message of chat ${message.chatId}, which does not exist`);
+      let list = messages.get(message.chatId);
+      if (!list) messages.set(message.chatId, (list = []));
+      // Already in a segment (written by a compaction this journal outlived) or earlier in the journals.
+      if (message.id <= list.length) return;
+      if (message.id !== list.length + 1) throw new Error(`expected chat ${message.chatId} message id ${list.length + 1}, found ${message.id}`);
+      list.push(message);
+      const log = messageLog(message.chatId);
+      log.add();
+      touched(log);
+    } else if (isObject(record) && 'c' in record) {
+      const chat = record.c;
+      if (!isStoredChat(chat)) throw new Error(`invalid chat record: ${JSON.stringify(chat)}`);
+      if (chat.id <= chats.length) {
+        chats[chat.id - 1] = chat;
+        chatsLog.change(chat.id);
+      } else if (chat.id === chats.length + 1) {
+        chats.push(chat);
+        chatsLog.add();
+      } else {
+        throw new Error(`expected chat id ${chats.length + 1} or lower, found ${chat.id}`);
+      }
+      touched(chatsLog);
+    } else if (isObject(record) && 'b' in record) {
+      const buyer = record.b;
+      if (!isBuyer(buyer)) throw new Error(`invalid buyer record: ${JSON.stringify(buyer)}`);
+      if (buyer.id <= buyers.length) return;
+      if (buyer.id !== buyers.length + 1) throw new Error(`expected buyer id ${buyers.length + 1}, found ${buyer.id}`);
+      buyers.push(buyer);
+      buyersLog.add();
+      touched(buyersLog);
+    } else {
+      throw new Error(`not a journal record: ${JSON.stringify(record)}`);
+    }
+  };
+  const journals = listJournals(dirs.journal);
+  let validSize = 0;
+  journals.forEach(({ path }, i) => {
+    ({ validSize } = readJournal(path, i === journals.length - 1, replay));
+  });
+
+  for (const buyer of buyers) state.restoreBuyer(buyer);
+  for (const stored of chats) state.restoreChat(toChat(stored), messages.get(stored.id) ?? []);
+  messages.clear();
+
+  // The last journal is continued (its torn end, if any, cut off at the first write); older ones
+  // are left from a compaction that did not finish, and go with the next one.
+  const lastJournal = journals.at(-1);
+  const journal = new Journal({ dir: dirs.journal, no: lastJournal?.no ?? 0, validSize, exists: lastJournal !== undefined, fsync });
+  let oldJournals = journals.slice(0, -1).map((j) => j.no);
+
+  // ---- compaction ----
+  let compacting: Promise<void> | null = null;
+
+  /** Rotates the journal, writes every segment the old journal(s) changed, then deletes them. */
+  async function compactOnce(): Promise<void> {
+    if (dirtyLogs.size === 0 && journal.size === 0 && oldJournals.length === 0) return;
+    // Taken in the same turn as the rotation: changes from now on are the next journal's.
+    const dirty = [...dirtyLogs].map((log) => ({ log, numbers: log.takeDirty() }));
+    dirtyLogs.clear();
+    oldJournals.push(await journal.rotate());
+    try {
+      await writeSegments(dirty);
+    } catch (error) {
+      for (const { log, numbers } of dirty) {
+        log.markDirty(numbers);
+        touched(log);
+      }
+      throw error;
+    }
+    // Oldest first, and stop at a failure: the journals left must stay a suffix, or replaying an old
+    // one after newer segments were written could undo a later change to a chat.
+    while (oldJournals.length > 0) {
+      await journal.remove([oldJournals[0]!]);
+      oldJournals.shift();
+    }
+  }
+
+  async function writeSegments(dirty: { log: DirtyLog; numbers: number[] }[]): Promise<void> {
+    // A chat's file before its messages' files: a load refuses messages of a chat it does not know.
+    const isMeta = (log: DirtyLog): boolean => log === buyersLog || log === chatsLog;
+    for (const { log, numbers } of dirty) if (isMeta(log)) await log.write(numbers);
+    const rest = dirty.filter(({ log }) => !isMeta(log));
+    // Two chats at a time: the file writes run on libuv's thread pool, which the journal needs too.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < rest.length) {
+        const { log, numbers } = rest[next++]!;
+        await log.write(numbers);
+      }
+    };
+    // allSettled: a failed write must not leave the other worker writing while a retry starts.
+    const results = await Promise.allSettled([worker(), worker()]);
+    for (const result of results) if (result.status === 'rejected') throw result.reason;
+  }
+
+  /** Runs a compaction after the one in progress, if any. */
+  function compact(): Promise<void> {
+    const run = (compacting ?? Promise.resolve()).catch(noop).then(compactOnce);
+    compacting = run;
+    const forget = (): void => {
+      if (compacting === run) compacting = null;
+    };
+    run.then(forget, forget);
+    return run;
+  }
+
+  const compactWhenFull = (): void => {
+    if (compacting || closing || journal.size < journalLimit) return;
+    compact().catch((error: Error) => {
+      // The journal still holds everything: nothing is lost, the next compaction tries again.
+      process.emitWarning(`lowdbStore: compaction failed (retried later): ${error.message}`);
+    });
+  };
 
   // ---- the Store ----
   let closing: Promise<void> | null = null;
   const use = (): void => {
     if (closing) throw new Error('lowdbStore: the store is closed');
   };
-  const settled = async (wait: Promise<void> | null): Promise<void> => {
+  /** Journal sequence numbers of each chat's newest chat record and newest message record. */
+  const chatSeq = new Map<number, number>();
+  const messageSeq = new Map<number, number>();
+  const written = async (seq: number | undefined): Promise<void> => {
+    const wait = seq === undefined ? null : journal.whenWritten(seq);
     if (wait) await wait;
+  };
+  const commit = async (seq: number): Promise<void> => {
+    await written(seq);
+    compactWhenFull();
+  };
+  const journalChat = (chat: Chat): number => {
+    const seq = journal.append(`{"c":${JSON.stringify(toStored(chat))}}`);
+    chatSeq.set(chat.id, seq);
+    return seq;
   };
 
   return {
     async createBuyer(input) {
       use();
       const buyer = state.createBuyer(input, Date.now());
-      await buyers.append({ ...buyer });
+      buyersLog.add();
+      touched(buyersLog);
+      await commit(journal.append(`{"b":${JSON.stringify(buyer)}}`));
       return buyer;
     },
 
@@ -141,10 +331,15 @@ export function lowdbStore(options: LowdbStoreOptions = {}): Store {
 
     async openChat(input) {
       use();
-      // Synchronous up to the write, so concurrent calls see the chat the first one created.
+      // Synchronous up to the journal append, so concurrent calls see the chat the first one created.
       const result = state.openChat(input, Date.now());
-      if (result.created) await chats.append(toStored(result.chat));
-      else await settled(chats.ensureDurable(result.chat.id));
+      if (result.created) {
+        chatsLog.add();
+        touched(chatsLog);
+        await commit(journalChat(result.chat));
+      } else {
+        await written(chatSeq.get(result.chat.id));
+      }
       return result;
     },
 
@@ -160,13 +355,20 @@ export function lowdbStore(options: LowdbStoreOptions = {}): Store {
 
     async appendMessage(input) {
       use();
-      // A message file must never reach the disk before its chat does (the next load would refuse it).
-      await settled(chats.ensureDurable(input.chatId));
+      // Synchronous up to the journal append: ids are given, and journaled, in call order. The chat's
+      // own record is earlier in the journal, so it is on disk before its message is.
       const result = state.appendMessage(input, Date.now());
+      if (result.duplicate) {
+        // Confirmed only once the original is on disk: its own write may still be in flight.
+        await written(messageSeq.get(input.chatId));
+        return result;
+      }
       const log = messageLog(input.chatId);
-      // A duplicate is confirmed only once the original is on disk: its own write may still be in flight.
-      if (result.duplicate) await settled(log.ensureDurable(result.message.id));
-      else await log.append(copyMessage(result.message));
+      log.add();
+      touched(log);
+      const seq = journal.append(`{"m":${JSON.stringify(result.message)}}`);
+      messageSeq.set(input.chatId, seq);
+      await commit(seq);
       return result;
     },
 
@@ -174,8 +376,7 @@ export function lowdbStore(options: LowdbStoreOptions = {}): Store {
       use();
       const messages = state.listMessages(chatId, listOptions);
       // Never show a message before it is on disk: after a crash its id could return with other text.
-      const newest = messages[messages.length - 1];
-      if (newest) await settled(messageLogs.get(chatId)?.ensureDurable(newest.id) ?? null);
+      if (messages.length > 0) await written(messageSeq.get(chatId));
       return messages;
     },
 
@@ -183,7 +384,13 @@ export function lowdbStore(options: LowdbStoreOptions = {}): Store {
       use();
       const result = state.markRead(chatId, side, messageId);
       if (!result) return null;
-      if (result.changed) await chats.update(toStored(result.chat));
+      if (result.changed) {
+        chatsLog.change(chatId);
+        touched(chatsLog);
+        await commit(journalChat(result.chat));
+      } else {
+        await written(chatSeq.get(chatId));
+      }
       return result.chat;
     },
 
@@ -191,22 +398,39 @@ export function lowdbStore(options: LowdbStoreOptions = {}): Store {
       use();
       const result = state.closeChat(chatId, Date.now());
       if (!result) return null;
-      if (result.changed) await chats.update(toStored(result.chat));
+      if (result.changed) {
+        chatsLog.change(chatId);
+        touched(chatsLog);
+        await commit(journalChat(result.chat));
+      } else {
+        await written(chatSeq.get(chatId));
+      }
       return result.chat;
+    },
+
+    async compact() {
+      use();
+      await compact();
     },
 
     close() {
       closing ??= (async () => {
-        // A write can start another (a segment waits for the one before it), hence the loop.
-        while (pending.size > 0) await Promise.allSettled([...pending]);
+        try {
+          if (compacting) await compacting.catch(noop);
+          await journal.flush();
+          // An instance that only read (never wrote) leaves the files as they are.
+          if (journal.wroteAny) await compact();
+        } finally {
+          await journal.close();
+        }
       })();
       return closing;
     },
   };
 }
 
-function validate(options: LowdbStoreOptions): { dir: string; fsync: boolean; segmentSize: number } {
-  const { dir = './ahchat-data', fsync = false, segmentSize = 1000 } = options;
+function validate(options: LowdbStoreOptions): { dir: string; fsync: boolean; segmentSize: number; journalLimit: number } {
+  const { dir = './ahchat-data', fsync = false, segmentSize = 1000, journalLimit = 16 * 1024 * 1024 } = options;
   if (typeof dir !== 'string' || dir === '') {
     throw new TypeError(`lowdbStore: options.dir must be a non-empty string, got ${JSON.stringify(dir)}`);
   }
@@ -216,17 +440,10 @@ function validate(options: LowdbStoreOptions): { dir: string; fsync: boolean; se
   if (typeof segmentSize !== 'number' || !Number.isInteger(segmentSize) || segmentSize < 1) {
     throw new RangeError(`lowdbStore: options.segmentSize must be a positive integer, got ${JSON.stringify(segmentSize)}`);
   }
-  return { dir: resolve(dir), fsync, segmentSize };
-}
-
-function syncDirectorySync(path: string): void {
-  if (process.platform === 'win32') return;
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+  if (typeof journalLimit !== 'number' || !Number.isInteger(journalLimit) || journalLimit < 1) {
+    throw new RangeError(`lowdbStore: options.journalLimit must be a positive integer (bytes), got ${JSON.stringify(journalLimit)}`);
   }
+  return { dir: resolve(dir), fsync, segmentSize, journalLimit };
 }
 
 function toStored(chat: Chat): StoredChat {

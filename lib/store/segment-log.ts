@@ -1,7 +1,12 @@
 /**
- * A list of records with ids 1, 2, 3, … kept in JSON files of at most `segmentSize` records each, one
- * lowdb `Low` per file. lowdb rewrites a whole file on every write, so capping the file size is what
- * keeps the cost of a write flat however long the list grows.
+ * Where one list of records with ids 1, 2, 3, … (the buyers, the chats, or one chat's messages) lives
+ * on disk: JSON files of at most `segmentSize` records each, numbered 0, 1, 2, …, each written whole
+ * by lowdb. lowdb rewrites a whole file on every write, so capping the file size is what keeps the cost
+ * of a write flat however long the list grows.
+ *
+ * The records themselves live elsewhere (in the store's memory, once); a SegmentLog only knows where
+ * the segments start, which of them changed since they were last written (dirty), and how to write
+ * them. The store writes segments when it compacts its journal, never per record.
  */
 import { readdirSync } from 'node:fs';
 import { Low, type Adapter } from 'lowdb';
@@ -13,8 +18,8 @@ export interface SegmentLogOptions<T> {
   adapter: (file: string) => Adapter<T[]>;
   /** A new segment starts once the last one holds this many records. */
   segmentSize: number;
-  /** Every write in flight is added here until it settles, so the store's close() can await them. */
-  pending: Set<Promise<void>>;
+  /** The records of index start to end - 1 as they are now (what a segment write writes). */
+  records: (start: number, end: number) => T[];
 }
 
 export interface LoadedSegment<T> {
@@ -22,110 +27,83 @@ export interface LoadedSegment<T> {
   records: T[];
 }
 
-interface Segment<T> {
-  no: number;
-  /** Index (id - 1) of the segment's first record. */
-  start: number;
-  db: Low<T[]>;
-  /** How many of db.data are known to be on disk. */
-  durable: number;
-  /** The newest write: how many records it holds, and its promise. */
-  lastWrite?: { count: number; done: Promise<void> };
-  /** Set on a segment started while its predecessor was not yet on disk (see #write). */
-  predecessor?: Segment<T>;
-}
-
-export class SegmentLog<T extends { id: number }> {
-  #segments: Segment<T>[] = [];
+export class SegmentLog<T> {
   #options: SegmentLogOptions<T>;
+  /** Index (id - 1) of each segment's first record; segment n ends where n + 1 starts. */
+  #starts: number[] = [];
   #length = 0;
+  /** Numbers of the segments changed since they were last written. */
+  #dirty: Set<number> | null = null;
 
-  /** `loaded` comes from readSegments: already on disk, so durable. */
-  constructor(loaded: LoadedSegment<T>[], options: SegmentLogOptions<T>) {
+  /** `sizes`: how many records each segment on disk holds (as found at load: they keep their size). */
+  constructor(sizes: number[], options: SegmentLogOptions<T>) {
     this.#options = options;
-    for (const { no, records } of loaded) {
-      const db = new Low(options.adapter(options.fileOf(no)), records);
-      this.#segments.push({ no, start: this.#length, db, durable: records.length });
-      this.#length += records.length;
+    for (const size of sizes) {
+      this.#starts.push(this.#length);
+      this.#length += size;
     }
   }
 
-  /**
-   * Adds the record (its id must be the next one) and resolves once a write containing it completed.
-   * The record is in the log synchronously, so concurrent appends are stored in call order.
-   */
-  append(record: T): Promise<void> {
-    if (record.id !== this.#length + 1) {
-      throw new Error(`SegmentLog: expected id ${this.#length + 1}, got ${record.id}`);
-    }
-    let segment = this.#segments.at(-1);
-    if (!segment || segment.db.data.length >= this.#options.segmentSize) {
-      const previous = segment;
-      const no = previous ? previous.no + 1 : 0;
-      segment = { no, start: this.#length, db: new Low(this.#options.adapter(this.#options.fileOf(no)), []), durable: 0 };
-      if (previous && previous.durable < previous.db.data.length) segment.predecessor = previous;
-      this.#segments.push(segment);
-    }
-    segment.db.data.push(record);
+  /** How many records the list holds. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Whether a segment changed since it was last written. */
+  get dirty(): boolean {
+    return this.#dirty !== null && this.#dirty.size > 0;
+  }
+
+  /** The next record (id length + 1) was added to the list. Its segment becomes dirty. */
+  add(): void {
+    const last = this.#starts.length - 1;
+    if (last < 0 || this.#length - this.#starts[last]! >= this.#options.segmentSize) this.#starts.push(this.#length);
     this.#length += 1;
-    return this.#write(segment);
+    this.#mark(this.#starts.length - 1);
   }
 
-  /** Replaces the stored record with the same id and resolves once that is written. */
-  update(record: T): Promise<void> {
-    const segment = this.#segmentOf(record.id);
-    if (!segment) throw new Error(`SegmentLog: no record with id ${record.id}`);
-    segment.db.data[record.id - 1 - segment.start] = record;
-    return this.#write(segment);
-  }
-
-  /**
-   * null when the record with this id is known to be on disk; otherwise a promise that resolves once
-   * it is (joining the write in flight that holds it, or writing again after a failed write).
-   */
-  ensureDurable(id: number): Promise<void> | null {
-    const segment = this.#segmentOf(id);
-    if (!segment) return null;
-    const index = id - 1 - segment.start;
-    if (index < segment.durable) return null;
-    const last = segment.lastWrite;
-    if (last && last.count > index) return last.done.catch(() => this.#write(segment));
-    return this.#write(segment);
-  }
-
-  #write(segment: Segment<T>): Promise<void> {
-    const count = segment.db.data.length;
-    // A segment is only written once the one before it is complete on disk: otherwise a crash could
-    // leave a gap in the ids (segment n+1 written, the end of segment n not), and the next load
-    // would rightly refuse it.
-    const predecessor = segment.predecessor;
-    const wait = predecessor ? this.ensureDurable(predecessor.start + predecessor.db.data.length) : null;
-    const write = (): Promise<void> => segment.db.write();
-    const done = (wait ? wait.then(write) : write()).then(() => {
-      segment.durable = Math.max(segment.durable, count);
-      if (segment.predecessor === predecessor) delete segment.predecessor;
-    });
-    segment.lastWrite = { count, done };
-    const { pending } = this.#options;
-    pending.add(done);
-    const forget = (): void => {
-      pending.delete(done);
-    };
-    done.then(forget, forget);
-    return done;
-  }
-
-  #segmentOf(id: number): Segment<T> | undefined {
+  /** The record with this id changed. Its segment becomes dirty. */
+  change(id: number): void {
     const index = id - 1;
-    if (!(index >= 0 && index < this.#length)) return undefined;
+    if (!(index >= 0 && index < this.#length)) throw new Error(`SegmentLog: no record with id ${id}`);
     let lo = 0;
-    let hi = this.#segments.length - 1;
+    let hi = this.#starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.#segments[mid]!.start <= index) lo = mid;
+      if (this.#starts[mid]! <= index) lo = mid;
       else hi = mid - 1;
     }
-    return this.#segments[lo];
+    this.#mark(lo);
+  }
+
+  /** The dirty segments, in ascending order; they count as clean from now on. */
+  takeDirty(): number[] {
+    const dirty = this.#dirty ? [...this.#dirty].sort((a, b) => a - b) : [];
+    this.#dirty = null;
+    return dirty;
+  }
+
+  /** Marks segments dirty again (their write failed). */
+  markDirty(numbers: number[]): void {
+    for (const no of numbers) this.#mark(no);
+  }
+
+  /**
+   * Writes segments `numbers` (ascending) with lowdb, one after the other: segment n + 1 never reaches
+   * the disk before segment n is complete there, or a crash could leave a gap in the ids that the next
+   * load would rightly refuse.
+   */
+  async write(numbers: number[]): Promise<void> {
+    for (const no of numbers) {
+      const start = this.#starts[no]!;
+      const end = this.#starts[no + 1] ?? this.#length;
+      const db = new Low<T[]>(this.#options.adapter(this.#options.fileOf(no)), this.#options.records(start, end));
+      await db.write();
+    }
+  }
+
+  #mark(no: number): void {
+    (this.#dirty ??= new Set()).add(no);
   }
 }
 

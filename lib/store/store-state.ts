@@ -3,7 +3,8 @@
  * memoryStore is this plus promises; lowdbStore is this plus files. Keeping the rules in one place
  * means both stores give exactly the same answers.
  *
- * Every method returns copies: a caller can never reach (and mutate) what is stored here.
+ * Every method of the Store's rules returns copies: a caller can never reach (and mutate) what is
+ * stored here. Only the loading and writing-out methods at the end share objects, with a persistent store.
  */
 import type { Buyer, Chat, ListMessagesOptions, Message, NewMessage, SellerKey, Side } from './store.js';
 
@@ -183,6 +184,25 @@ export class StoreState {
     if (bySeller) bySeller.push(record);
     else this.#chatsBySeller.set(chat.sellerId, [record]);
     if (chat.closedAt === undefined) this.#openChats.set(openKey(chat.buyerId, chat.sellerId), record);
+  }
+
+  // ---- writing out (used by persistent stores to write their files from the state) ----
+
+  // These return the stored objects themselves, not copies (a message then lives once in memory, also
+  // while its file is written). Callers must not change them.
+
+  /** Buyers with ids start + 1 … end. */
+  storedBuyers(start: number, end: number): Buyer[] {
+    return this.#buyers.slice(start, end);
+  }
+
+  storedChat(chatId: number): Readonly<Chat> | undefined {
+    return this.#chats.get(chatId)?.chat;
+  }
+
+  /** Messages of the chat with ids start + 1 … end. */
+  storedMessages(chatId: number, start: number, end: number): Message[] {
+    return this.#chats.get(chatId)?.messages.slice(start, end) ?? [];
   }
 
   #add(record: ChatRecord, message: Message): void {

@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, open as openFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { lowdbStore, type LowdbStoreOptions } from '../../lib/store/lowdb-store.js';
+import { JSONFile } from 'lowdb/node';
+import { lowdbStore, type LowdbStore, type LowdbStoreOptions } from '../../lib/store/lowdb-store.js';
 import type { Store } from '../../lib/store/store.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 import { storeContract } from './contract.js';
@@ -21,18 +22,33 @@ function contractOn(name: string, options: Omit<LowdbStoreOptions, 'dir'>): void
 }
 
 contractOn('lowdbStore', {});
-// Tiny segments, so the contract's concurrent appends cross segment boundaries; and the fsync adapter.
-contractOn('lowdbStore (segmentSize 3, fsync)', { segmentSize: 3, fsync: true });
+// Tiny segments, so the contract's concurrent appends cross segment boundaries, and a tiny journal, so
+// compactions (rotate, write segments, delete the old journal) run all along the suite, between and
+// during its writes; once with fsync.
+contractOn('lowdbStore (segmentSize 3, journalLimit 300)', { segmentSize: 3, journalLimit: 300 });
+contractOn('lowdbStore (segmentSize 3, journalLimit 1, fsync)', { segmentSize: 3, journalLimit: 1, fsync: true });
 
 describe('lowdbStore files', () => {
   let dir: string;
   let removeDir: () => Promise<void>;
   const opened: Store[] = [];
-  const open = (options: Omit<LowdbStoreOptions, 'dir'> = {}): Store => {
-    const store = lowdbStore({ ...options, dir });
+  const removals: (() => Promise<void>)[] = [];
+  const open = (options: Omit<LowdbStoreOptions, 'dir'> = {}, at = dir): LowdbStore => {
+    const store = lowdbStore({ ...options, dir: at });
     opened.push(store);
     return store;
   };
+  const journalFiles = async (at = dir) => (await readdir(join(at, 'journal'))).sort();
+  /**
+   * A copy of the data directory as it is now, while the store writing it stays open: what a crash
+   * (SIGKILL) at this moment would leave for the next start.
+   */
+  async function crashCopy(): Promise<string> {
+    const copy = await tmpDir();
+    removals.push(copy.remove);
+    await cp(dir, copy.path, { recursive: true });
+    return copy.path;
+  }
 
   beforeEach(async () => {
     ({ path: dir, remove: removeDir } = await tmpDir());
@@ -40,6 +56,7 @@ describe('lowdbStore files', () => {
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((store) => store.close()));
     await removeDir();
+    for (const remove of removals.splice(0)) await remove();
   });
 
   async function seed(store: Store) {
@@ -129,6 +146,178 @@ describe('lowdbStore files', () => {
     expect((await open().listMessages(chat.id, { limit: 100 })).map((m) => m.text)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
   });
 
+  describe('the journal', () => {
+    it('is replayed: a second instance, opened while the first still runs, has every confirmed change', async () => {
+      const first = open();
+      const { ann, bob, annChat, bobChat } = await seed(first);
+      // Nothing was compacted yet: every change is in the journal only.
+      expect(await readdir(join(dir, 'messages'))).toEqual([]);
+      expect(await readdir(join(dir, 'chats'))).toEqual([]);
+      expect(await readdir(join(dir, 'buyers'))).toEqual([]);
+      expect(await journalFiles()).toEqual(['0.jsonl']);
+
+      const second = open();
+      expect(await second.findBuyerByTokenHash('hash-ann')).toEqual(ann);
+      expect(await second.findBuyerByTokenHash('hash-bob')).toEqual(bob);
+      expect(await second.listChats('10', { limit: 10, includeClosed: true })).toEqual(await first.listChats('10', { limit: 10, includeClosed: true }));
+      expect(await second.getChat(annChat.id)).toMatchObject({ lastMessageId: 3, readIds: { buyer: 0, seller: 1 }, unread: { buyer: 1, seller: 1 } });
+      expect(await second.getChat(bobChat.id)).toEqual(await first.getChat(bobChat.id));
+      expect(await second.listMessages(annChat.id, { limit: 10 })).toEqual(await first.listMessages(annChat.id, { limit: 10 }));
+      // An instance that only read leaves the files alone.
+      await second.close();
+      expect(await journalFiles()).toEqual(['0.jsonl']);
+      expect(await readdir(join(dir, 'messages'))).toEqual([]);
+    });
+
+    it('drops a torn last line (a crash in the middle of a write), and cuts it off before the next write', async () => {
+      const { annChat } = await seed(open());
+      const crashed = await crashCopy();
+      const path = join(crashed, 'journal', '0.jsonl');
+      await appendFile(path, `{"m":{"id":4,"chatId":${annChat.id},"from":"buyer","text":"never confi`);
+
+      const second = open({}, crashed);
+      expect((await second.listMessages(annChat.id, { limit: 10 })).map((m) => m.text)).toEqual(['hello', 'hi Ann', 'price?']);
+      const { message } = await second.appendMessage({ chatId: annChat.id, from: 'seller', text: 'after the crash', clientDate: 5 });
+      expect(message.id).toBe(4);
+      const text = await readFile(path, 'utf8');
+      expect(text.endsWith('\n')).toBe(true);
+      expect(text).not.toContain('never confi');
+      const third = open({}, crashed);
+      expect((await third.listMessages(annChat.id, { limit: 10 })).map((m) => m.text)).toEqual(['hello', 'hi Ann', 'price?', 'after the crash']);
+    });
+
+    describe('refuses to start on a damaged journal, naming the file and the line', () => {
+      let path: string;
+      let lines: string[];
+      let annChatId: number;
+      beforeEach(async () => {
+        annChatId = (await seed(open())).annChat.id;
+        path = join(dir, 'journal', '0.jsonl');
+        lines = (await readFile(path, 'utf8')).split('\n').slice(0, -1);
+      });
+      const damage = (i: number, line: string) => writeFile(path, [...lines.slice(0, i), line, ...lines.slice(i + 1)].map((l) => `${l}\n`).join(''));
+
+      it('a line that is not JSON', async () => {
+        await damage(2, '{"c": {"id": 1, "sell');
+        expect(() => lowdbStore({ dir })).toThrow(`lowdbStore: ${path} line 3: `);
+      });
+
+      it('a bad last line that did end with a newline (not a torn write)', async () => {
+        await damage(lines.length - 1, 'garbage');
+        expect(() => lowdbStore({ dir })).toThrow(`lowdbStore: ${path} line ${lines.length}: `);
+      });
+
+      it('a record that is not one of the journal\'s', async () => {
+        await damage(1, '{"x": 1}');
+        expect(() => lowdbStore({ dir })).toThrow(`lowdbStore: ${path} line 2: not a journal record`);
+      });
+
+      it('a message record of the wrong shape', async () => {
+        const i = lines.findIndex((l) => l.startsWith('{"m"'));
+        await damage(i, `{"m": {"id": 1, "chatId": ${annChatId}, "from": "nobody"}}`);
+        expect(() => lowdbStore({ dir })).toThrow(`lowdbStore: ${path} line ${i + 1}: invalid message record`);
+      });
+
+      it('a gap in the message ids', async () => {
+        const i = lines.findIndex((l) => l.startsWith('{"m"'));
+        await damage(i, lines[i]!.replace('"id":1,', '"id":2,'));
+        expect(() => lowdbStore({ dir })).toThrow(`lowdbStore: ${path} line ${i + 1}: expected chat ${annChatId} message id 1, found 2`);
+      });
+
+      it('a torn line in a journal that is not the last one', async () => {
+        await appendFile(path, '{"m":{"id":');
+        await writeFile(join(dir, 'journal', '1.jsonl'), '');
+        expect(() => lowdbStore({ dir })).toThrow(`lowdbStore: ${path} line ${lines.length + 1}: torn record in a journal that is not the last one`);
+      });
+    });
+
+    it('shares one file write among concurrent appends to many chats (group commit)', async () => {
+      const store = open({ fsync: true });
+      const chatIds: number[] = [];
+      for (let i = 0; i < 50; i++) {
+        const buyer = await store.createBuyer({ name: `b${i}`, tokenHash: `h${i}` });
+        chatIds.push((await store.openChat({ buyerId: buyer.id, sellerId: '10', chatter: `b${i}` })).chat.id);
+      }
+      // The journal writes through a fs.promises FileHandle: count the calls on its prototype.
+      const probe = await openFile(join(dir, 'probe'), 'w');
+      const handleMethods = Object.getPrototypeOf(probe) as { write: () => unknown; datasync: () => unknown };
+      await probe.close();
+      const write = vi.spyOn(handleMethods, 'write');
+      const datasync = vi.spyOn(handleMethods, 'datasync');
+      try {
+        const results = await Promise.all(chatIds.map((chatId) => store.appendMessage({ chatId, from: 'buyer', text: `to ${chatId}`, clientDate: 1 })));
+        expect(results.map((r) => r.message.id)).toEqual(chatIds.map(() => 1));
+        expect(write.mock.calls.length).toBeGreaterThan(0);
+        expect(write.mock.calls.length).toBeLessThanOrEqual(2);
+        expect(datasync.mock.calls.length).toBeLessThanOrEqual(2);
+      } finally {
+        write.mockRestore();
+        datasync.mockRestore();
+      }
+      const reader = open();
+      for (const chatId of chatIds) expect((await reader.listMessages(chatId, { limit: 10 })).map((m) => m.text)).toEqual([`to ${chatId}`]);
+    });
+
+    it('is compacted once it passes journalLimit: rotated, changed segments written, old journals deleted', async () => {
+      const store = open({ journalLimit: 1, segmentSize: 5 });
+      const { annChat, bobChat } = await seed(store);
+      for (let i = 0; i < 10; i++) await store.appendMessage({ chatId: annChat.id, from: 'buyer', text: `x${i}`, clientDate: i });
+      // Waits for the compaction the last write started, then compacts what is left.
+      await store.compact();
+      expect(await journalFiles()).toEqual([]);
+      expect((await readdir(join(dir, 'messages'))).sort()).toEqual([`${annChat.id}-0.json`, `${annChat.id}-1.json`, `${annChat.id}-2.json`, `${bobChat.id}-0.json`]);
+
+      // Each compaction moved new records to the next journal file: this one, and the ones before it.
+      await store.markRead(annChat.id, 'buyer', 13);
+      const [current] = await journalFiles();
+      expect(Number.parseInt(current!, 10)).toBeGreaterThanOrEqual(2);
+
+      const reader = open();
+      expect((await reader.listMessages(annChat.id, { limit: 100 })).map((m) => m.id)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+      expect(await reader.getChat(annChat.id)).toEqual(await store.getChat(annChat.id));
+      expect(await reader.getChat(bobChat.id)).toEqual(await store.getChat(bobChat.id));
+    });
+
+    it('keeps the journal when a compaction fails, and the next one writes what it missed', async () => {
+      const store = open();
+      const { annChat } = await seed(store);
+      const segmentWrite = vi.spyOn(JSONFile.prototype, 'write').mockRejectedValueOnce(new Error('disk full'));
+      try {
+        await expect(store.compact()).rejects.toThrow('disk full');
+      } finally {
+        segmentWrite.mockRestore();
+      }
+      expect(await journalFiles()).toEqual(['0.jsonl']);
+      await store.appendMessage({ chatId: annChat.id, from: 'seller', text: 'meanwhile', clientDate: 7 });
+      expect(await journalFiles()).toEqual(['0.jsonl', '1.jsonl']);
+      expect((await open().listMessages(annChat.id, { limit: 10 })).map((m) => m.text)).toEqual(['hello', 'hi Ann', 'price?', 'meanwhile']);
+
+      await store.compact();
+      expect(await journalFiles()).toEqual([]);
+      const reader = open();
+      expect(await reader.listChats('10', { limit: 10, includeClosed: true })).toEqual(await store.listChats('10', { limit: 10, includeClosed: true }));
+      expect((await reader.listMessages(annChat.id, { limit: 10 })).map((m) => m.text)).toEqual(['hello', 'hi Ann', 'price?', 'meanwhile']);
+    });
+
+    it('replays a journal whose records are already in the segments (a crash before it was deleted) to the same data', async () => {
+      const store = open();
+      const { annChat, bobChat } = await seed(store);
+      const beforeCompaction = await crashCopy();
+      await store.compact();
+      await store.markRead(annChat.id, 'buyer', 2);
+      await store.appendMessage({ chatId: annChat.id, from: 'seller', text: 'after', clientDate: 6 });
+      // As if the compaction had died after writing the segments, before deleting journal 0.
+      await cp(join(beforeCompaction, 'journal', '0.jsonl'), join(dir, 'journal', '0.jsonl'));
+      expect(await journalFiles()).toEqual(['0.jsonl', '1.jsonl']);
+
+      const reader = open();
+      expect(await reader.listChats('10', { limit: 10, includeClosed: true })).toEqual(await store.listChats('10', { limit: 10, includeClosed: true }));
+      expect(await reader.getChat(annChat.id)).toMatchObject({ lastMessageId: 4, readIds: { buyer: 2, seller: 1 } });
+      expect(await reader.listMessages(annChat.id, { limit: 10 })).toEqual(await store.listMessages(annChat.id, { limit: 10 }));
+      expect(await reader.listMessages(bobChat.id, { limit: 10 })).toEqual(await store.listMessages(bobChat.id, { limit: 10 }));
+    });
+  });
+
   it('rolls over to a new file every segmentSize records', async () => {
     const store = open({ segmentSize: 5 });
     const chatIds: number[] = [];
@@ -138,6 +327,8 @@ describe('lowdbStore files', () => {
     }
     const chatId = chatIds[0]!;
     await Promise.all(Array.from({ length: 12 }, (_, i) => store.appendMessage({ chatId, from: 'buyer', text: `m${i + 1}`, clientDate: i })));
+    // Segment files are written by compaction (at journalLimit, at close, or when asked).
+    await store.compact();
 
     const json = async (path: string) => JSON.parse(await readFile(join(dir, path), 'utf8')) as { id: number }[];
     expect((await readdir(join(dir, 'messages'))).sort()).toEqual([`${chatId}-0.json`, `${chatId}-1.json`, `${chatId}-2.json`]);
@@ -146,12 +337,17 @@ describe('lowdbStore files', () => {
     expect((await json(`messages/${chatId}-2.json`)).map((m) => m.id)).toEqual([11, 12]);
     expect((await readdir(join(dir, 'chats'))).sort()).toEqual(['0.json', '1.json']);
     expect((await readdir(join(dir, 'buyers'))).sort()).toEqual(['0.json', '1.json']);
+    expect(await journalFiles()).toEqual([]);
 
     // A read marker on a chat in the second chats file, and a reload that reads all segments.
     await store.markRead(chatIds[6]!, 'seller', 0);
     await store.closeChat(chatIds[6]!);
+    await store.appendMessage({ chatId, from: 'seller', text: 'm13', clientDate: 13 });
+    await store.compact();
+    expect((await json('chats/1.json')).find((c) => c.id === chatIds[6])).toMatchObject({ closedAt: expect.any(Number) });
+    expect((await json(`messages/${chatId}-2.json`)).map((m) => m.id)).toEqual([11, 12, 13]);
     const reloaded = open({ segmentSize: 5 });
-    expect((await reloaded.listMessages(chatId, { limit: 100 })).map((m) => m.text)).toEqual(Array.from({ length: 12 }, (_, i) => `m${i + 1}`));
+    expect((await reloaded.listMessages(chatId, { limit: 100 })).map((m) => m.text)).toEqual(Array.from({ length: 13 }, (_, i) => `m${i + 1}`));
     expect((await reloaded.getChat(chatIds[6]!))?.closedAt).toEqual(expect.any(Number));
     expect(await reloaded.listChats('10', { limit: 100 })).toHaveLength(6);
   });
@@ -171,6 +367,7 @@ describe('lowdbStore files', () => {
     await Promise.all(Array.from({ length: 10 }, (_, i) => store.appendMessage({ chatId: annChat.id, from: 'seller', text: `f${i}`, clientDate: i })));
     await store.close();
     expect((await readdir(join(dir, 'messages'))).filter((name) => name.startsWith('.'))).toEqual([]);
+    expect(await journalFiles()).toEqual([]);
     expect(await open({ fsync: true }).listMessages(annChat.id, { limit: 100 })).toHaveLength(13);
   });
 
@@ -179,7 +376,7 @@ describe('lowdbStore files', () => {
     const store = lowdbStore({ dir: nested });
     opened.push(store);
     await store.createBuyer({ name: 'Ann', tokenHash: 'h' });
-    expect(await readdir(nested)).toEqual(expect.arrayContaining(['buyers', 'chats', 'messages']));
+    expect(await readdir(nested)).toEqual(expect.arrayContaining(['buyers', 'chats', 'messages', 'journal']));
   });
 
   it('ignores temp files of writes that never completed', async () => {
@@ -245,6 +442,7 @@ describe('lowdbStore files', () => {
     expect(() => lowdbStore({ dir, segmentSize: 0 })).toThrow(new RangeError('lowdbStore: options.segmentSize must be a positive integer, got 0'));
     expect(() => lowdbStore({ dir, segmentSize: 2.5 })).toThrow(RangeError);
     expect(() => lowdbStore({ dir, fsync: 'yes' as unknown as boolean })).toThrow(new TypeError('lowdbStore: options.fsync must be a boolean, got "yes"'));
+    expect(() => lowdbStore({ dir, journalLimit: 0 })).toThrow(new RangeError('lowdbStore: options.journalLimit must be a positive integer (bytes), got 0'));
   });
 
   it('warns once in production that it is single-process', () => {

@@ -17,10 +17,12 @@ class HeldAdapter implements Adapter<Rec[]> {
   }
 }
 
-function makeLog(segmentSize: number) {
+/** A log over `records` (the store's memory), with segments of `segmentSize`, `sizes` already on disk. */
+function makeLog(segmentSize: number, sizes: number[] = []) {
+  const records: Rec[] = [];
+  for (const size of sizes) for (let i = 0; i < size; i++) records.push({ id: records.length + 1 });
   const adapters = new Map<string, HeldAdapter>();
-  const pending = new Set<Promise<void>>();
-  const log = new SegmentLog<Rec>([], {
+  const log = new SegmentLog<Rec>(sizes, {
     fileOf: (no) => `seg-${no}`,
     adapter: (file) => {
       const adapter = new HeldAdapter();
@@ -28,58 +30,93 @@ function makeLog(segmentSize: number) {
       return adapter;
     },
     segmentSize,
-    pending,
+    records: (start, end) => records.slice(start, end),
   });
-  return { log, adapters, pending };
+  const add = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      records.push({ id: records.length + 1 });
+      log.add();
+    }
+  };
+  /** Each write asked for so far, as [file, ids]. */
+  const writes = () => [...adapters].flatMap(([file, adapter]) => adapter.writes.map((w) => [file, w.ids] as const));
+  return { log, adapters, add, writes };
 }
 
 /** Lets every already-resolved promise callback run. */
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('SegmentLog', () => {
-  it('does not write a new segment before the end of the previous one is on disk', async () => {
-    const { log, adapters } = makeLog(2);
-    const a = log.append({ id: 1 });
-    const b = log.append({ id: 2 });
-    const c = log.append({ id: 3 });
-    await flush();
-    const seg0 = adapters.get('seg-0')!;
-    const seg1 = adapters.get('seg-1')!;
-    expect(seg0.writes.map((w) => w.ids)).toEqual([[1], [1, 2]]);
-    expect(seg1.writes).toEqual([]);
-
-    seg0.writes[0]!.finish();
-    await flush();
-    expect(seg1.writes).toEqual([]);
-    seg0.writes[1]!.finish();
-    await Promise.all([a, b]);
-    await flush();
-    expect(seg1.writes.map((w) => w.ids)).toEqual([[3]]);
-    seg1.writes[0]!.finish();
-    await c;
-    expect(log.ensureDurable(3)).toBeNull();
+  it('starts a new segment every segmentSize records, and writes each dirty one once with its records', async () => {
+    const { log, adapters, add, writes } = makeLog(2);
+    add(5);
+    expect(log.length).toBe(5);
+    const dirty = log.takeDirty();
+    expect(dirty).toEqual([0, 1, 2]);
+    expect(log.dirty).toBe(false);
+    const done = log.write(dirty);
+    for (const no of dirty) {
+      await flush();
+      adapters.get(`seg-${no}`)!.writes.at(-1)!.finish();
+    }
+    await done;
+    expect(writes()).toEqual([
+      ['seg-0', [1, 2]],
+      ['seg-1', [3, 4]],
+      ['seg-2', [5]],
+    ]);
   });
 
-  it('ensureDurable joins the write in flight, and writes again after a failed one', async () => {
-    const { log, adapters, pending } = makeLog(10);
-    const append = log.append({ id: 1 });
-    const seg0 = adapters.get('seg-0')!;
-    const joined = log.ensureDurable(1);
-    expect(joined).not.toBeNull();
-    expect(seg0.writes).toHaveLength(1);
-
-    seg0.writes[0]!.fail(new Error('disk full'));
-    await expect(append).rejects.toThrow('disk full');
+  it('writes segment n + 1 only once segment n is complete on disk', async () => {
+    const { log, adapters, add, writes } = makeLog(2);
+    add(3);
+    const done = log.write(log.takeDirty());
     await flush();
-    expect(seg0.writes.map((w) => w.ids)).toEqual([[1], [1]]);
-    seg0.writes[1]!.finish();
-    await joined;
-    expect(log.ensureDurable(1)).toBeNull();
-    expect(pending.size).toBe(0);
+    expect(writes()).toEqual([['seg-0', [1, 2]]]);
+    await flush();
+    expect(writes()).toEqual([['seg-0', [1, 2]]]);
+    adapters.get('seg-0')!.writes[0]!.finish();
+    await flush();
+    expect(writes()).toEqual([
+      ['seg-0', [1, 2]],
+      ['seg-1', [3]],
+    ]);
+    adapters.get('seg-1')!.writes[0]!.finish();
+    await done;
   });
 
-  it('rejects an id that is not the next one', () => {
-    const { log } = makeLog(10);
-    expect(() => log.append({ id: 2 })).toThrow('SegmentLog: expected id 1, got 2');
+  it('marks only the segment of a changed or added record', async () => {
+    // On disk: segments of 4, 1 and 3 records (written with other sizes); now segmentSize 3.
+    const { log, add } = makeLog(3, [4, 1, 3]);
+    expect(log.dirty).toBe(false);
+    log.change(4);
+    log.change(5);
+    expect(log.takeDirty()).toEqual([0, 1]);
+    log.change(8);
+    expect(log.takeDirty()).toEqual([2]);
+    // The last segment is full at 3: the next record starts segment 3.
+    add(1);
+    expect(log.takeDirty()).toEqual([3]);
+    expect(() => log.change(10)).toThrow('SegmentLog: no record with id 10');
+  });
+
+  it('continues a last segment that is not full', () => {
+    const { log, add } = makeLog(3, [3, 1]);
+    add(2);
+    expect(log.takeDirty()).toEqual([1]);
+    add(1);
+    expect(log.takeDirty()).toEqual([2]);
+  });
+
+  it('markDirty puts segments back after a failed write', async () => {
+    const { log, adapters, add } = makeLog(10);
+    add(2);
+    const dirty = log.takeDirty();
+    const done = log.write(dirty);
+    await flush();
+    adapters.get('seg-0')!.writes[0]!.fail(new Error('disk full'));
+    await expect(done).rejects.toThrow('disk full');
+    log.markDirty(dirty);
+    expect(log.takeDirty()).toEqual([0]);
   });
 });
