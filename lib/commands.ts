@@ -4,7 +4,7 @@ import type { Connection } from './connection.js';
 import type { ChatContext } from './context.js';
 import { ChatError, MessageRejected } from './errors.js';
 import type { ChatIdRequest, ClientRequest, HistoryRequest, MessageRequest, ReadRequest } from './protocol.js';
-import type { Chat } from './store/store.js';
+import { ChatClosedError, type Chat } from './store/store.js';
 import type { Session } from './session.js';
 import { handleAuth } from './auth.js';
 import { toWireMessage } from './wire.js';
@@ -73,6 +73,8 @@ async function sendMessage(ctx: ChatContext, connection: Connection, session: Se
       clientId: request.clientId,
     });
   } catch (error) {
+    // The seller closed the chat while this message was on its way (the check above came first).
+    if (error instanceof ChatClosedError) throw new ChatError('CHAT_CLOSED');
     if (retryKey) ctx.unannounced.add(retryKey);
     throw error;
   }

@@ -73,3 +73,28 @@ describe('closing chats', () => {
     expect((await seller.client.next('chat')).data.id).toBe(auth.data.chatId);
   });
 });
+
+describe('closing races', () => {
+  it('refuses with CHAT_CLOSED a message that was on its way when the seller closed the chat', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inHook = new Promise<void>((resolve) => (entered = resolve));
+    await chat.restart({
+      beforeMessage: async ({ text }) => {
+        entered();
+        await held;
+        return text;
+      },
+    });
+    const buyer = track(await signUpBuyer(chat.url));
+    const seller = track(await signInSeller(chat.url));
+    buyer.client.send('message', { text: 'last words', clientDate: 1, chatId: buyer.chatId, clientId: 'late' });
+    await inHook;
+    seller.client.send('close', { chatId: buyer.chatId });
+    await seller.client.next('close');
+    release();
+    expect(await buyer.client.next('message')).toEqual({ command: 'message', error: 'CHAT_CLOSED', data: { clientId: 'late' } });
+    expect((await seller.client.request('history', { chatId: buyer.chatId })).data.messages).toEqual([]);
+  });
+});

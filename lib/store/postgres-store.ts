@@ -17,7 +17,7 @@
  * `pg` is an optional peer dependency: this module is reached only through `ah-chat/postgres`.
  */
 import pg from 'pg';
-import type { Buyer, Chat, Message, Side, Store } from './store.js';
+import { ChatClosedError, type Buyer, type Chat, type Message, type Side, type Store } from './store.js';
 
 export interface PostgresStoreOptions {
   /** A postgres:// URL; the store creates (and on close, ends) its own pool. */
@@ -35,6 +35,9 @@ export type PostgresStore = Store & {
 
 /** Two-key advisory lock namespace: "AHCH" in ASCII, so our lock does not collide with the host's. */
 const LOCK_NAMESPACE = 0x41484348;
+
+/** appendMessage's transaction found the chat closed. */
+const CLOSED: unique symbol = Symbol('closed');
 
 /** Each migration runs once, in order, inside the migrating transaction. `s` is the quoted schema. */
 const MIGRATIONS: { version: number; name: string; sql: (s: string) => string }[] = [
@@ -241,21 +244,23 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async appendMessage(input) {
       const unread = input.from === 'buyer' ? 'unread_seller' : 'unread_buyer';
       const clientId = input.clientId ?? null;
-      const result = await transaction(async (client) => {
+      const result = await transaction<Message | null | typeof CLOSED>(async (client) => {
         // Row-locks the chat until COMMIT: the next writer to this chat waits here, then sees our id.
         // The message's time is the new lastActivity, so createdAt never goes back as ids go up,
         // even when instances' clocks disagree or a writer waited for the lock.
-        const bumped = await client.query<{ last_message_id: number; last_activity: string }>(
+        const bumped = await client.query<{ last_message_id: number; last_activity: string; closed_at: string | null }>(
           `UPDATE ${chats}
            SET last_message_id = last_message_id + 1,
                last_activity = greatest(last_activity, $2),
                ${unread} = ${unread} + 1
            WHERE id = $1
-           RETURNING last_message_id, last_activity`,
+           RETURNING last_message_id, last_activity, closed_at`,
           [input.chatId, Date.now()],
         );
         const bump = bumped.rows[0];
         if (!bump) throw new Error(`appendMessage: no chat with id ${input.chatId}`);
+        // Checked under the row lock, so a close that committed first is always seen.
+        if (bump.closed_at !== null) return { value: CLOSED, rollback: true };
         const inserted = await client.query<MessageRow>(
           `INSERT INTO ${messages} (chat_id, id, from_side, text, created_at, client_date, client_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -267,13 +272,14 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         // No row: this clientId is stored already. Undo the bump; the original is read below.
         return row ? { value: toMessage(row) } : { value: null, rollback: true };
       });
-      if (result) return { message: result, duplicate: false };
+      if (result && result !== CLOSED) return { message: result, duplicate: false };
       // The original committed before our UPDATE got the row lock, so this read sees it.
-      const rows = await query<MessageRow>(
+      const rows = clientId === null ? [] : await query<MessageRow>(
         `SELECT * FROM ${messages} WHERE chat_id = $1 AND from_side = $2 AND client_id = $3`,
         [input.chatId, input.from, clientId],
       );
-      return { message: toMessage(rows[0]!), duplicate: true };
+      if (rows[0]) return { message: toMessage(rows[0]), duplicate: true };
+      throw new ChatClosedError(input.chatId);
     },
 
     async listMessages(chatId, options) {

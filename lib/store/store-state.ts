@@ -6,7 +6,7 @@
  * Every method of the Store's rules returns copies: a caller can never reach (and mutate) what is
  * stored here. Only the loading and writing-out methods at the end share objects, with a persistent store.
  */
-import type { Buyer, Chat, ListMessagesOptions, Message, NewMessage, SellerKey, Side } from './store.js';
+import { ChatClosedError, type Buyer, type Chat, type ListMessagesOptions, type Message, type NewMessage, type SellerKey, type Side } from './store.js';
 
 interface ChatRecord {
   chat: Chat;
@@ -101,6 +101,7 @@ export class StoreState {
       const stored = record.byClientId.get(clientKey(input.from, input.clientId));
       if (stored) return { message: copyMessage(stored), duplicate: true };
     }
+    if (record.chat.closedAt !== undefined) throw new ChatClosedError(input.chatId);
     const message: Message = {
       id: record.messages.length + 1,
       chatId: input.chatId,

@@ -92,7 +92,11 @@ export interface Store {
   getChat(chatId: number): Promise<Chat | null>;
   /** The seller's chats, newest activity first, closed ones left out unless includeClosed. */
   listChats(sellerId: SellerKey, options: { limit: number; includeClosed?: boolean }): Promise<Chat[]>;
-  /** Stores a message (or finds its duplicate by clientId) and updates the chat's activity and unread count. */
+  /**
+   * Stores a message (or finds its duplicate by clientId) and updates the chat's activity and unread count.
+   * A closed chat takes no new messages: rejects with ChatClosedError, checked atomically with the write
+   * (a duplicate of a message stored before the chat closed still resolves, as a duplicate).
+   */
   appendMessage(input: NewMessage): Promise<{ message: Message; duplicate: boolean }>;
   /** Messages of a chat in ascending id order: the newest `limit` that match before/after. */
   listMessages(chatId: number, options: ListMessagesOptions): Promise<Message[]>;
@@ -102,4 +106,12 @@ export interface Store {
   closeChat(chatId: number): Promise<Chat | null>;
   /** Writes out anything pending and releases files or connections. The store is unusable after. */
   close(): Promise<void>;
+}
+
+/** appendMessage on a chat that is closed (see Store.appendMessage). */
+export class ChatClosedError extends Error {
+  constructor(readonly chatId: number) {
+    super(`chat ${chatId} is closed`);
+    this.name = 'ChatClosedError';
+  }
 }

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Chat, Side, Store } from '../../lib/store/store.js';
+import { ChatClosedError, type Chat, type Side, type Store } from '../../lib/store/store.js';
 
 export type MakeStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
 
@@ -145,6 +145,17 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         expect(closed).toEqual({ ...chat, closedAt: expect.any(Number) });
         expect(closed!.closedAt).toBeGreaterThanOrEqual(before);
         expect(await store.getChat(chat.id)).toEqual(closed);
+      });
+
+      it('a closed chat takes no new message (ChatClosedError), but a resend of an earlier one is still its duplicate', async () => {
+        const chat = await newChat();
+        const { message } = await store.appendMessage({ chatId: chat.id, from: 'buyer', text: 'before', clientDate: 1, clientId: 'k1' });
+        await store.closeChat(chat.id);
+        await expect(store.appendMessage({ chatId: chat.id, from: 'buyer', text: 'after', clientDate: 2, clientId: 'k2' })).rejects.toBeInstanceOf(ChatClosedError);
+        await expect(store.appendMessage({ chatId: chat.id, from: 'seller', text: 'after', clientDate: 2 })).rejects.toBeInstanceOf(ChatClosedError);
+        expect(await store.appendMessage({ chatId: chat.id, from: 'buyer', text: 'before', clientDate: 1, clientId: 'k1' })).toEqual({ message, duplicate: true });
+        expect((await store.listMessages(chat.id, { limit: 10 })).map((m) => m.text)).toEqual(['before']);
+        expect((await store.getChat(chat.id))?.lastMessageId).toBe(1);
       });
 
       it('closing a closed chat changes nothing', async () => {
