@@ -12,7 +12,7 @@ import { handleRequest } from './commands.js';
 import { Connection } from './connection.js';
 import type { ChatContext } from './context.js';
 import { CLOSE_CODES } from './errors.js';
-import { BoundedSet } from './bounded-set.js';
+import { BoundedMap } from './bounded-map.js';
 import { Hub } from './hub.js';
 import { KeyedRateLimiter } from './rate-limiter.js';
 import { resolveOptions, type AhChatOptions } from './options.js';
@@ -44,7 +44,16 @@ export function ahChat(input: AhChatOptions): AhChat {
   const hub = new Hub(bus, app);
   const started = hub.start();
   const signUps = new KeyedRateLimiter(options.signUpRateLimit.count, options.signUpRateLimit.intervalMs);
-  const ctx: ChatContext = { options, store, hub, sellerNames: new Map(), events: app, signUps, unannounced: new BoundedSet(10_000) };
+  const ctx: ChatContext = {
+    options,
+    store,
+    hub,
+    sellerNames: new Map(),
+    events: app,
+    signUps,
+    unannounced: new BoundedMap(10_000),
+    chatSellers: new BoundedMap(100_000),
+  };
   if (options.onUnread) ctx.unread = new UnreadNotifier(store, hub, options.onUnread, options.unreadQuietPeriod, options.logger);
   const { logger } = options;
 

@@ -4,7 +4,7 @@ import type { Connection } from './connection.js';
 import type { ChatContext } from './context.js';
 import { ChatError, MessageRejected } from './errors.js';
 import type { ChatIdRequest, ClientRequest, HistoryRequest, MessageRequest, ReadRequest } from './protocol.js';
-import { ChatClosedError, type Chat } from './store/store.js';
+import { ChatClosedError, type Chat, type SellerKey } from './store/store.js';
 import type { Session } from './session.js';
 import { handleAuth } from './auth.js';
 import { toWireMessage } from './wire.js';
@@ -42,6 +42,31 @@ async function ownChat(ctx: ChatContext, session: Session, chatId: number): Prom
   return chat;
 }
 
+/** The chat a frame names, with its seller. */
+interface ChatRef {
+  id: number;
+  sellerId: SellerKey;
+}
+
+/**
+ * Like ownChat, for the hot paths (message, typing), without reading the chat where that is not
+ * needed: a buyer's session was bound to its chat at auth, and a chat's seller never changes (so it
+ * is cached). Whether the chat is closed is the store's to check, atomically with the write.
+ */
+async function ownChatRef(ctx: ChatContext, session: Session, chatId: number): Promise<ChatRef> {
+  if (session.side === 'buyer') {
+    if (chatId !== session.chatId) throw new ChatError('CHAT_NOT_FOUND');
+    return { id: chatId, sellerId: session.sellerId };
+  }
+  let sellerId = ctx.chatSellers.get(chatId);
+  if (sellerId === undefined) {
+    sellerId = (await ctx.store.getChat(chatId))?.sellerId;
+    if (sellerId !== undefined) ctx.chatSellers.set(chatId, sellerId);
+  }
+  if (sellerId !== session.sellerId) throw new ChatError('CHAT_NOT_FOUND');
+  return { id: chatId, sellerId };
+}
+
 function textLength(text: string): number {
   // Characters as a person counts them (code points), not UTF-16 units; cheap path for short texts.
   return text.length <= 1 ? text.length : [...text].length;
@@ -52,8 +77,7 @@ async function sendMessage(ctx: ChatContext, connection: Connection, session: Se
   if (request.text.length > options.maxTextLength && textLength(request.text) > options.maxTextLength) {
     throw new ChatError('TEXT_TOO_LONG');
   }
-  const chat = await ownChat(ctx, session, request.chatId);
-  if (chat.closedAt !== undefined) throw new ChatError('CHAT_CLOSED');
+  const chat = await ownChatRef(ctx, session, request.chatId);
   if (options.requireOnline) {
     const peer = session.side === 'buyer' ? sellerKey(chat.sellerId) : buyerKey(chat.id);
     const [online] = await hub.isOnline([peer]);
@@ -75,21 +99,21 @@ async function sendMessage(ctx: ChatContext, connection: Connection, session: Se
   } catch (error) {
     // The seller closed the chat while this message was on its way (the check above came first).
     if (error instanceof ChatClosedError) throw new ChatError('CHAT_CLOSED');
-    if (retryKey) ctx.unannounced.add(retryKey);
+    if (retryKey) ctx.unannounced.set(retryKey, true);
     throw error;
   }
   const { message, duplicate } = result;
   // Confirm only now: the store has written it. A duplicate gets the original confirmation and no
   // push, unless its first attempt failed before anyone heard of it.
   connection.send({ command: 'message', data: toWireMessage(message, session.side) });
-  if (duplicate && !(retryKey && ctx.unannounced.take(retryKey))) return;
+  if (duplicate && !(retryKey && ctx.unannounced.delete(retryKey))) return;
   await hub.publish({ type: 'message', sellerId: chat.sellerId, message, origin: connection.id });
   ctx.unread?.noted(chat.sellerId, message);
   ctx.events.emit('message', { ...message, sellerId: toWireSellerId(chat.sellerId) });
 }
 
 /** Runs the host's beforeMessage hook: the text to store, or a MESSAGE_REJECTED error. */
-async function screenText(ctx: ChatContext, session: Session, chat: Chat, text: string): Promise<string> {
+async function screenText(ctx: ChatContext, session: Session, chat: ChatRef, text: string): Promise<string> {
   const hook = ctx.options.beforeMessage;
   if (!hook) return text;
   let result: string | null;
@@ -117,7 +141,7 @@ async function history(ctx: ChatContext, connection: Connection, session: Sessio
 }
 
 async function typing(ctx: ChatContext, session: Session, request: ChatIdRequest): Promise<void> {
-  const chat = await ownChat(ctx, session, request.chatId);
+  const chat = await ownChatRef(ctx, session, request.chatId);
   await ctx.hub.publish({ type: 'typing', sellerId: chat.sellerId, chatId: chat.id, from: session.side });
 }
 

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { BoundedSet } from './bounded-set.js';
+import type { BoundedMap } from './bounded-map.js';
 import type { Hub } from './hub.js';
 import type { KeyedRateLimiter } from './rate-limiter.js';
 import type { UnreadNotifier } from './unread-notifier.js';
@@ -18,7 +18,9 @@ export interface ChatContext {
   /** New buyers and chats per client IP. */
   signUps: KeyedRateLimiter;
   /** Messages whose append failed: `chatId:side:clientId`, so a resend that finds them stored still publishes. */
-  unannounced: BoundedSet<string>;
+  unannounced: BoundedMap<string, true>;
+  /** chat id → its seller (never changes): spares a store read per seller message. */
+  chatSellers: BoundedMap<number, SellerKey>;
   /** Present when the host gave onUnread. */
   unread?: UnreadNotifier;
 }
