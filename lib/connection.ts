@@ -2,7 +2,9 @@
  * One socket's life: parsing frames in order, rate limits, the auth deadline, heartbeat state,
  * and sending with a cap on unsent bytes. What a frame means is the handler's business.
  */
+import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
+import { heldBytes, holdForThisTurn } from './cork.js';
 import { ChatError, CLOSE_CODES, type ErrorCode } from './errors.js';
 import type { ClientRequest, Frame } from './protocol.js';
 import { clientIdOf, parseFrame } from './protocol.js';
@@ -107,13 +109,20 @@ export class Connection {
   /** Sends an already serialised frame (fan-out serialises once for many sockets). */
   sendText(text: string): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    if (this.socket.bufferedAmount > this.deps.options.maxBufferedBytes) {
+    // ws keeps its net.Socket in `_socket` (stable for years, but not public API): without it, no corking.
+    const raw = (this.socket as unknown as { _socket?: Duplex })._socket;
+    // What we hold back for this turn on purpose is not the peer's backlog.
+    const backlog = this.socket.bufferedAmount - (raw ? heldBytes(raw) : 0);
+    if (backlog > this.deps.options.maxBufferedBytes) {
       // A reader this slow would make us hold its backlog forever: drop it instead.
       this.socket.terminate();
       return;
     }
+    if (raw) holdForThisTurn(raw, text.length);
     this.socket.send(text);
   }
+
+
 
   /** An error answer; for a message with a clientId, data.clientId names the message it refuses. */
   error(command: string, code: ErrorCode, details?: Record<string, unknown>, clientId?: string): void {
