@@ -5,11 +5,11 @@
  * most of a message's cost). Latency added: at most the rest of the current loop turn. A socket that
  * gets more than FLUSH_AT bytes in one turn is let go at once: big writes gain nothing from waiting.
  */
-import type { Duplex } from 'node:stream';
+import type { Writable } from 'node:stream';
 
 const FLUSH_AT = 64 * 1024;
 /** Bytes held per corked socket this turn; -1: let go early, not to be corked again this turn. */
-const held = new Map<Duplex, number>();
+const held = new Map<Writable, number>();
 let scheduled = false;
 
 function releaseAll(): void {
@@ -19,7 +19,7 @@ function releaseAll(): void {
 }
 
 /** Holds the socket's writes (`bytes` more of them) until the end of this event-loop turn. */
-export function holdForThisTurn(socket: Duplex, bytes: number): void {
+export function holdForThisTurn(socket: Writable, bytes: number): void {
   const before = held.get(socket);
   if (before === undefined) {
     socket.cork();
@@ -36,6 +36,6 @@ export function holdForThisTurn(socket: Duplex, bytes: number): void {
 }
 
 /** Bytes of this socket's backlog that are only held for this turn, not waiting for the peer. */
-export function heldBytes(socket: Duplex): number {
+export function heldBytes(socket: Writable): number {
   return Math.max(0, held.get(socket) ?? 0);
 }

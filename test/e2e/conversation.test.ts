@@ -1,41 +1,27 @@
 /** A buyer and a seller in two browser contexts, through the real plugin. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   SELLER,
   buyerPage,
-  ensureWidgetBuilt,
-  launchBrowser,
   openSeller,
   send,
   shot,
   signUpBuyer,
-  startServer,
   texts,
   w,
-  type TestServer,
+  useBrowserAndServer,
 } from './harness.js';
 
-let browser: Browser;
-let server: TestServer;
-
-beforeAll(async () => {
-  ensureWidgetBuilt();
-  [browser, server] = await Promise.all([launchBrowser(), startServer()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+/** The file's browser and plugin server (restart() replaces env.server). */
+const env = useBrowserAndServer();
 
 describe('widget: buyer and seller', () => {
   it('converse both ways: Enter sends, Shift+Enter adds a line, pending until confirmed, seen marks', async () => {
-    const sellerContext = await browser.newContext();
-    const buyerContext = await browser.newContext();
+    const sellerContext = await env.browser.newContext();
+    const buyerContext = await env.browser.newContext();
     try {
-      const seller = await openSeller(sellerContext, server);
-      const buyer = await signUpBuyer(buyerContext, server, 'Alice');
+      const seller = await openSeller(sellerContext, env.server);
+      const buyer = await signUpBuyer(buyerContext, env.server, 'Alice');
 
       // The buyer sees the seller's name and presence.
       await expect.poll(() => buyer.locator('[data-ah-slot="title"]').textContent()).toBe(SELLER.name);
@@ -78,11 +64,11 @@ describe('widget: buyer and seller', () => {
   });
 
   it('a reload keeps the buyer signed in with the whole chat', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
-      const page = await signUpBuyer(context, server, 'Bob');
+      const page = await signUpBuyer(context, env.server, 'Bob');
       await send(page, 'before the reload');
-      const key = `ahchat:ws://127.0.0.1:${server.port}/ahchat:buyer:${SELLER.id}:token`;
+      const key = `ahchat:ws://127.0.0.1:${env.server.port}/ahchat:buyer:${SELLER.id}:token`;
       const token = await page.evaluate((k) => localStorage.getItem(k), key);
       expect(token).toMatch(/^[\w-]{16,}$/);
 
@@ -98,11 +84,11 @@ describe('widget: buyer and seller', () => {
   });
 
   it('the seller sees a new chat appear live with its unread count; the buyer gets a badge', async () => {
-    const sellerContext = await browser.newContext();
-    const buyerContext = await browser.newContext();
+    const sellerContext = await env.browser.newContext();
+    const buyerContext = await env.browser.newContext();
     try {
-      const seller = await openSeller(sellerContext, server);
-      const buyer = await signUpBuyer(buyerContext, server, 'Carol');
+      const seller = await openSeller(sellerContext, env.server);
+      const buyer = await signUpBuyer(buyerContext, env.server, 'Carol');
       const item = w.item(seller, 'Carol');
       await item.waitFor();
       expect(await item.getAttribute('data-unread')).toBe('0');
@@ -135,16 +121,16 @@ describe('widget: buyer and seller', () => {
   });
 
   it('a message written while the seller is offline is there when the seller signs in', async () => {
-    const buyerContext = await browser.newContext();
-    const sellerContext = await browser.newContext();
+    const buyerContext = await env.browser.newContext();
+    const sellerContext = await env.browser.newContext();
     try {
-      const buyer = await signUpBuyer(buyerContext, server, 'Dave');
+      const buyer = await signUpBuyer(buyerContext, env.server, 'Dave');
       await buyer.locator('.ah-status[data-state="offline"]').waitFor();
       await buyer.locator('.ah-notice[data-kind="offline"]').waitFor();
       await send(buyer, 'Are you there? I would like two packs.');
       await shot(buyer, 'buyer-seller-offline');
 
-      const seller = await openSeller(sellerContext, server);
+      const seller = await openSeller(sellerContext, env.server);
       const item = w.item(seller, 'Dave');
       await item.and(seller.locator('[data-unread="1"]')).waitFor();
       await item.click();
@@ -158,14 +144,14 @@ describe('widget: buyer and seller', () => {
   });
 
   it('markup in a message is shown as text and runs nothing; links open safely', async () => {
-    const buyerContext = await browser.newContext();
-    const sellerContext = await browser.newContext();
+    const buyerContext = await env.browser.newContext();
+    const sellerContext = await env.browser.newContext();
     try {
       const evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
-      const buyer = await signUpBuyer(buyerContext, server, '<b>Eve</b>');
+      const buyer = await signUpBuyer(buyerContext, env.server, '<b>Eve</b>');
       await send(buyer, evil);
       await send(buyer, 'details at https://example.com/tea?id=1.');
-      const seller = await openSeller(sellerContext, server);
+      const seller = await openSeller(sellerContext, env.server);
       await w.item(seller, '<b>Eve</b>').click();
       const bubble = w.bubble(seller, 'window.__pwned=1');
       await bubble.waitFor();
@@ -185,9 +171,9 @@ describe('widget: buyer and seller', () => {
   });
 
   it('an unknown token is forgotten and the name form comes back with a sentence', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
-      const key = `ahchat:ws://127.0.0.1:${server.port}/ahchat:buyer:${SELLER.id}:token`;
+      const key = `ahchat:ws://127.0.0.1:${env.server.port}/ahchat:buyer:${SELLER.id}:token`;
       await context.addInitScript((k) => {
         if (!sessionStorage.getItem('seeded')) {
           sessionStorage.setItem('seeded', '1');
@@ -195,7 +181,7 @@ describe('widget: buyer and seller', () => {
         }
       }, key);
       const page = await context.newPage();
-      await page.goto(buyerPage(server));
+      await page.goto(buyerPage(env.server));
       await w.launcher(page).click();
       await page.locator('.ah-error', { hasText: 'could not be found' }).waitFor();
       expect(await page.evaluate((k) => localStorage.getItem(k), key)).toBeNull();
@@ -208,10 +194,10 @@ describe('widget: buyer and seller', () => {
   });
 
   it('fits a 360 px phone: the open panel takes the screen, everything reachable', async () => {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    const context = await env.browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
     try {
       const page = await context.newPage();
-      await page.goto(buyerPage(server));
+      await page.goto(buyerPage(env.server));
       const launcher = w.launcher(page);
       const box = await launcher.boundingBox();
       expect(box && box.x + box.width).toBeLessThanOrEqual(360);

@@ -1,27 +1,17 @@
 /** How a shop puts the widget on its page: RequireJS, <script>, ES module, templates, languages. */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { SELLER, ensureWidgetBuilt, launchBrowser, send, shot, startServer, w, widgetPage, type TestServer } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { SELLER, send, shot, w, widgetPage, useBrowserAndServer } from './harness.js';
 
-let browser: Browser;
-let server: TestServer;
-
-beforeAll(async () => {
-  ensureWidgetBuilt();
-  [browser, server] = await Promise.all([launchBrowser(), startServer()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+/** The file's browser and plugin server (restart() replaces env.server). */
+const env = useBrowserAndServer();
 
 const pageErrors = new WeakMap<Page, string[]>();
 
 /** A fresh context per page: nothing shared in localStorage. Uncaught page errors fail the test. */
 async function open(url: string): Promise<Page> {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   const errors: string[] = [];
   pageErrors.set(page, errors);
@@ -48,9 +38,9 @@ const SEED_SNIPPET = `require(["ahchat"], function(AHChat){
 
 describe('widget: embedding', () => {
   it("works with the original README's RequireJS snippet (and a plain script on the same page)", async () => {
-    const wsUrl = server.url.replace(/^http/, 'ws');
+    const wsUrl = env.server.url.replace(/^http/, 'ws');
     const page = await open(
-      server.page(`<!doctype html><html><body>
+      env.server.page(`<!doctype html><html><body>
 <script src="/vendor/require.js"></script>
 <script>requirejs.config({ paths: { ahchat: '/ahchat/ahchat' } });</script>
 <script>${SEED_SNIPPET.replace('ws://localhost:8001', wsUrl)}</script>
@@ -74,7 +64,7 @@ describe('widget: embedding', () => {
 
   it('works as an ES module, and destroy() removes everything', async () => {
     const page = await open(
-      server.page(`<!doctype html><html><body><div id="box" style="height:500px"></div>
+      env.server.page(`<!doctype html><html><body><div id="box" style="height:500px"></div>
 <script type="module">
   import { AHChat } from '/ahchat/ahchat.mjs';
   window.chat = new AHChat({ sellerId: ${SELLER.id}, url: location.origin.replace(/^http/, 'ws'), container: '#box' });
@@ -101,8 +91,8 @@ describe('widget: embedding', () => {
     expect(example).toContain('data-ah-root');
     // A script in a template must never run.
     const template = `${example}<script>window.__templateScriptRan = true</script>`;
-    const url = server.file('custom.tpl', 'text/html', template);
-    const page = await open(server.page(widgetPage({ sellerId: SELLER.id, template: url })));
+    const url = env.server.file('custom.tpl', 'text/html', template);
+    const page = await open(env.server.page(widgetPage({ sellerId: SELLER.id, template: url })));
     try {
       const launcher = w.launcher(page);
       await launcher.waitFor();
@@ -129,7 +119,7 @@ describe('widget: embedding', () => {
   });
 
   it('speaks Russian with lang: "ru" (strings fetched from the plugin)', async () => {
-    const page = await open(server.page(widgetPage({ sellerId: SELLER.id, lang: 'ru' })));
+    const page = await open(env.server.page(widgetPage({ sellerId: SELLER.id, lang: 'ru' })));
     try {
       await w.launcher(page).locator('[data-ah-text]', { hasText: 'Написать продавцу' }).waitFor();
       expect(await w.launcher(page).getAttribute('aria-label')).toBe('Написать продавцу');
@@ -146,7 +136,7 @@ describe('widget: embedding', () => {
   });
 
   it('a template that cannot be loaded falls back to the default one and reports it', async () => {
-    const page = await open(server.page(widgetPage({ sellerId: SELLER.id, template: '/f/missing.tpl' })));
+    const page = await open(env.server.page(widgetPage({ sellerId: SELLER.id, template: '/f/missing.tpl' })));
     try {
       await page.locator('.ah-launcher').waitFor();
       const events = await page.evaluate(() => (window as unknown as { ahEvents: Array<{ name: string; payload: { code: string } }> }).ahEvents);
@@ -157,7 +147,7 @@ describe('widget: embedding', () => {
   });
 
   it('refuses bad options at once with a message naming the option', async () => {
-    const page = await open(server.page('<!doctype html><script src="/ahchat/ahchat.js"></script>'));
+    const page = await open(env.server.page('<!doctype html><script src="/ahchat/ahchat.js"></script>'));
     try {
       const message = await page.evaluate(() => {
         try {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { ahChat, lowdbStore, type AhChat } from '../../lib/index.js';
 
@@ -229,3 +230,20 @@ export const shot = (page: Page, name: string) => page.screenshot({ path: join(A
 
 /** Texts of the messages in the open conversation. */
 export const texts = (page: Page) => page.locator('.ah-msg .ah-text').allTextContents();
+
+/**
+ * One browser and one plugin server for a test file: started before its tests (building the widget
+ * first if needed), closed after. A test that restarts the server stores the new one in env.server.
+ */
+export function useBrowserAndServer(): { browser: Browser; server: TestServer } {
+  const env = {} as { browser: Browser; server: TestServer };
+  beforeAll(async () => {
+    ensureWidgetBuilt();
+    [env.browser, env.server] = await Promise.all([launchBrowser(), startServer()]);
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.server?.dispose();
+  });
+  return env;
+}

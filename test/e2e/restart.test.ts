@@ -1,26 +1,15 @@
 /** The connection breaking under the widget: server restarts and lost confirmations. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { buyerPage, ensureWidgetBuilt, launchBrowser, openSeller, send, shot, signUpBuyer, startServer, texts, w, type TestServer } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { buyerPage, openSeller, send, shot, signUpBuyer, texts, w, useBrowserAndServer } from './harness.js';
 
-let browser: Browser;
-let server: TestServer;
-
-beforeAll(async () => {
-  ensureWidgetBuilt();
-  [browser, server] = await Promise.all([launchBrowser(), startServer()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+/** The file's browser and plugin server (restart() replaces env.server). */
+const env = useBrowserAndServer();
 
 /** The text of every message stored for the seller, as the store has it (duplicates would show). */
 async function storedTexts(): Promise<string[]> {
   const all: string[] = [];
-  for (const chat of await server.chat.store.listChats('10', { limit: 100 })) {
-    for (const m of await server.chat.store.listMessages(chat.id, { limit: 1000 })) all.push(m.text);
+  for (const chat of await env.server.chat.store.listChats('10', { limit: 100 })) {
+    for (const m of await env.server.chat.store.listMessages(chat.id, { limit: 1000 })) all.push(m.text);
   }
   return all;
 }
@@ -29,16 +18,16 @@ const count = (list: string[], text: string) => list.filter((t) => t === text).l
 
 describe('widget: surviving the connection', () => {
   it('a server restart mid-chat loses nothing and doubles nothing', async () => {
-    const buyerContext = await browser.newContext();
-    const sellerContext = await browser.newContext();
+    const buyerContext = await env.browser.newContext();
+    const sellerContext = await env.browser.newContext();
     try {
-      const seller = await openSeller(sellerContext, server);
-      const buyer = await signUpBuyer(buyerContext, server, 'Heidi');
+      const seller = await openSeller(sellerContext, env.server);
+      const buyer = await signUpBuyer(buyerContext, env.server, 'Heidi');
       await send(buyer, 'before the restart');
       await w.item(seller, 'Heidi').click();
       await w.bubble(seller, 'before the restart').waitFor();
 
-      await server.stop();
+      await env.server.stop();
       await buyer.locator('[data-ah-root][data-connection="reconnecting"]').waitFor();
       await buyer.locator('.ah-notice[data-kind="connection"]').waitFor();
       // Written while the server is down: it waits, pending, in the outbox.
@@ -49,7 +38,7 @@ describe('widget: surviving the connection', () => {
       await w.text(seller).press('Enter');
       await shot(buyer, 'restart-reconnecting');
 
-      server = await server.restart();
+      env.server = await env.server.restart();
       await buyer.locator('.ah-mine[data-status="sent"]', { hasText: 'written while the server was down' }).waitFor();
       await seller.locator('.ah-mine[data-status="sent"]', { hasText: 'the seller wrote this during the outage' }).waitFor();
       await w.bubble(seller, 'written while the server was down').and(seller.locator('.ah-theirs')).waitFor();
@@ -69,20 +58,20 @@ describe('widget: surviving the connection', () => {
   });
 
   it('a message written offline survives closing the page and is delivered on the next visit', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
-      const first = await signUpBuyer(context, server, 'Judy');
+      const first = await signUpBuyer(context, env.server, 'Judy');
       await send(first, 'hello');
-      await server.stop();
+      await env.server.stop();
       await first.locator('[data-ah-root][data-connection="reconnecting"]').waitFor();
       await w.text(first).fill('typed offline, then the tab was closed');
       await w.text(first).press('Enter');
       await first.locator('.ah-mine[data-status="pending"]').waitFor();
       await first.close();
 
-      server = await server.restart();
+      env.server = await env.server.restart();
       const second = await context.newPage();
-      await second.goto(buyerPage(server));
+      await second.goto(buyerPage(env.server));
       await w.launcher(second).click();
       await second.locator('.ah-mine[data-status="sent"]', { hasText: 'typed offline, then the tab was closed' }).waitFor();
       expect(await texts(second)).toEqual(['hello', 'typed offline, then the tab was closed']);
@@ -93,7 +82,7 @@ describe('widget: surviving the connection', () => {
   });
 
   it('a confirmation lost with the connection: the message is resent with its clientId and stored once', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     let dropConfirmation = false;
     const sentByPage: Array<{ command: string; data?: { clientId?: string; text?: string; since?: unknown } }> = [];
     await context.routeWebSocket(/\/ahchat$/, (ws) => {
@@ -115,7 +104,7 @@ describe('widget: surviving the connection', () => {
       });
     });
     try {
-      const buyer = await signUpBuyer(context, server, 'Ivan');
+      const buyer = await signUpBuyer(context, env.server, 'Ivan');
       await send(buyer, 'warm-up');
       dropConfirmation = true;
       await w.text(buyer).fill('exactly once, please');

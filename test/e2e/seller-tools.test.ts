@@ -3,41 +3,28 @@
  * desktop notifications while the page is hidden, closing a chat and starting a new one, and paging
  * back through history by scrolling up.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
 import {
   SELLER,
   buyerPage,
-  ensureWidgetBuilt,
-  launchBrowser,
   openSeller,
   send,
   setHidden,
   shot,
   signUpBuyer,
-  startServer,
   texts,
   w,
   widgetPage,
-  type TestServer,
+  useBrowserAndServer,
 } from './harness.js';
 
-let browser: Browser;
-let server: TestServer;
-
-beforeAll(async () => {
-  ensureWidgetBuilt();
-  [browser, server] = await Promise.all([launchBrowser(), startServer()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+/** The file's browser and plugin server (restart() replaces env.server). */
+const env = useBrowserAndServer();
 
 /** Two fresh contexts (a seller's and a buyer's browser), closed after `fn`. */
 async function withContexts(fn: (seller: BrowserContext, buyer: BrowserContext) => Promise<void>): Promise<void> {
-  const [seller, buyer] = await Promise.all([browser.newContext(), browser.newContext()]);
+  const [seller, buyer] = await Promise.all([env.browser.newContext(), env.browser.newContext()]);
   try {
     await fn(seller, buyer);
   } finally {
@@ -101,8 +88,8 @@ describe('widget: seller tools', () => {
       });
       // The buyer's page runs on Playwright's clock (time flows, and can be skipped ahead).
       await buyerContext.clock.install();
-      const seller = await openSeller(sellerContext, server);
-      const buyer = await signUpBuyer(buyerContext, server, 'Tina');
+      const seller = await openSeller(sellerContext, env.server);
+      const buyer = await signUpBuyer(buyerContext, env.server, 'Tina');
       await send(buyer, 'hello');
       await w.item(seller, 'Tina').click();
       await w.bubble(seller, 'hello').waitFor();
@@ -132,8 +119,8 @@ describe('widget: seller tools', () => {
 
   it('"Seen" appears only once the other side has the chat on screen', async () => {
     await withContexts(async (sellerContext, buyerContext) => {
-      const seller = await openSeller(sellerContext, server);
-      const buyer = await signUpBuyer(buyerContext, server, 'Ursula');
+      const seller = await openSeller(sellerContext, env.server);
+      const buyer = await signUpBuyer(buyerContext, env.server, 'Ursula');
       const mine = await send(buyer, 'Is the sencha from this year?');
       const item = w.item(seller, 'Ursula');
       await item.and(seller.locator('[data-unread="1"]')).waitFor();
@@ -155,9 +142,9 @@ describe('widget: seller tools', () => {
 
   it('unread counts: the list and the badge survive reloads, agree across tabs, and show in the hidden tab title', async () => {
     await withContexts(async (sellerContext, buyerContext) => {
-      const inbox = await openSeller(sellerContext, server, '<title>Inbox</title>');
-      const other = await openSeller(sellerContext, server, '<title>Inbox</title>');
-      const buyer = await signUpBuyer(buyerContext, server, 'Vic');
+      const inbox = await openSeller(sellerContext, env.server, '<title>Inbox</title>');
+      const other = await openSeller(sellerContext, env.server, '<title>Inbox</title>');
+      const buyer = await signUpBuyer(buyerContext, env.server, 'Vic');
       await send(buyer, 'one');
       await send(buyer, 'two');
       for (const tab of [inbox, other]) await w.item(tab, 'Vic').and(tab.locator('[data-unread="2"]')).waitFor();
@@ -198,9 +185,9 @@ describe('widget: seller tools', () => {
 
   it('a hidden page beeps and shows a desktop notification (after "Enable notifications"); a click opens the chat', async () => {
     await withContexts(async (sellerContext, buyerContext) => {
-      await sellerContext.grantPermissions(['notifications'], { origin: server.url });
+      await sellerContext.grantPermissions(['notifications'], { origin: env.server.url });
       await sellerContext.addInitScript(recordAlerts);
-      const seller = await openSeller(sellerContext, server, '<title>Inbox</title>');
+      const seller = await openSeller(sellerContext, env.server, '<title>Inbox</title>');
       const enable = seller.locator('.ah-notice[data-kind="notify"] .ah-link', { hasText: 'Enable notifications' });
       await enable.waitFor();
       const sound = seller.locator('.ah-tool[aria-pressed="true"]');
@@ -212,7 +199,7 @@ describe('widget: seller tools', () => {
       await enable.waitFor({ state: 'detached' });
       expect((await alerts(seller)).asked).toBe(1);
 
-      const buyer = await signUpBuyer(buyerContext, server, 'Wanda');
+      const buyer = await signUpBuyer(buyerContext, env.server, 'Wanda');
       await send(buyer, 'hello');
       await w.item(seller, 'Wanda').waitFor();
       // Visible: no beep, no notification.
@@ -260,7 +247,7 @@ describe('widget: seller tools', () => {
       await buyerContext.addInitScript(recordAlerts);
       const seller = await sellerContext.newPage();
       await seller.goto(
-        server.page(
+        env.server.page(
           widgetPage(
             { id: SELLER.id, token: SELLER.token, container: '#inbox', titleCount: false },
             { head: '<title>Inbox</title>', body: '<div id="inbox" style="height:560px"></div>' },
@@ -268,7 +255,7 @@ describe('widget: seller tools', () => {
         ),
       );
       const buyer = await buyerContext.newPage();
-      await buyer.goto(buyerPage(server, { sound: false, notifications: false, open: true }, '<title>Sencha</title>'));
+      await buyer.goto(buyerPage(env.server, { sound: false, notifications: false, open: true }, '<title>Sencha</title>'));
       await buyer.locator('#ah-name').fill('Xavier');
       await buyer.locator('#ah-name').press('Enter');
       await send(buyer, 'hi');
@@ -295,8 +282,8 @@ describe('widget: seller tools', () => {
 
   it('the seller closes a chat (with a confirm step); the buyer starts a new one', async () => {
     await withContexts(async (sellerContext, buyerContext) => {
-      const seller = await openSeller(sellerContext, server);
-      const buyer = await signUpBuyer(buyerContext, server, 'Yara');
+      const seller = await openSeller(sellerContext, env.server);
+      const buyer = await signUpBuyer(buyerContext, env.server, 'Yara');
       await send(buyer, 'Thanks, that is all.');
       await w.item(seller, 'Yara').click();
       await w.bubble(seller, 'Thanks, that is all.').waitFor();
@@ -334,14 +321,14 @@ describe('widget: seller tools', () => {
   });
 
   it('scrolling up loads older messages page by page and keeps the place', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
-      const buyer = await signUpBuyer(context, server, 'Zoe');
+      const buyer = await signUpBuyer(context, env.server, 'Zoe');
       await send(buyer, 'm1');
-      const chat = (await server.chat.store.listChats(String(SELLER.id), { limit: 200 })).find((c) => c.chatter === 'Zoe');
+      const chat = (await env.server.chat.store.listChats(String(SELLER.id), { limit: 200 })).find((c) => c.chatter === 'Zoe');
       if (!chat) throw new Error('no chat for Zoe');
       for (let i = 2; i <= 120; i++) {
-        await server.chat.store.appendMessage({ chatId: chat.id, from: i % 3 ? 'buyer' : 'seller', text: `m${i}`, clientDate: i });
+        await env.server.chat.store.appendMessage({ chatId: chat.id, from: i % 3 ? 'buyer' : 'seller', text: `m${i}`, clientDate: i });
       }
       await buyer.reload();
       await w.launcher(buyer).click();
