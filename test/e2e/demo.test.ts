@@ -54,6 +54,8 @@ afterAll(async () => {
 describe.skipIf(!built)('demo shop (needs `npm run build`)', () => {
   it('serves the product page, the seller inbox and the RequireJS page, each with a working widget', async () => {
     const context = await browser.newContext();
+    // A step that stalls fails naming its locator, well inside the test's own deadline.
+    context.setDefaultTimeout(20_000);
     try {
       const product = await context.newPage();
       await product.goto(`${base}/`);
@@ -79,5 +81,6 @@ describe.skipIf(!built)('demo shop (needs `npm run build`)', () => {
     } finally {
       await context.close();
     }
-  });
+    // A separate demo process and a browser on a 2-core machine busy with the rest of the suite.
+  }, 60_000);
 });
