@@ -64,7 +64,8 @@ async function writeAtomic(path, text) {
 }
 
 const hash = (text) => createHash('sha256').update(text).digest('hex').slice(0, 16);
-const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
+const kb = (n) => `${(n / 1024).toFixed(2)} KiB`;
+const bytes = (n) => `${n.toLocaleString('en')} B`;
 
 export async function buildWidget({ types = true, quiet = false } = {}) {
   await mkdir(out, { recursive: true });
@@ -95,9 +96,9 @@ export async function buildWidget({ types = true, quiet = false } = {}) {
     for (const [name, m] of Object.entries(manifest)) {
       console.log(`${relative(root, join(out, name)).padEnd(28)} ${kb(m.bytes).padStart(10)}  gzip ${kb(m.gzip).padStart(9)}`);
     }
-    console.log(`widget bundle: ${kb(size)} gzipped (budget ${kb(BUDGET_GZIP)})`);
+    console.log(`widget bundle: ${bytes(size)} gzipped (budget ${bytes(BUDGET_GZIP)})`);
   }
-  if (size > BUDGET_GZIP) throw new Error(`widget bundle is ${kb(size)} gzipped, over the ${kb(BUDGET_GZIP)} budget`);
+  if (size > BUDGET_GZIP) throw new Error(`widget bundle is ${bytes(size)} gzipped, over the ${bytes(BUDGET_GZIP)} budget`);
   return manifest;
 }
 
