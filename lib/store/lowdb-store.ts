@@ -314,6 +314,19 @@ export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
     return seq;
   };
 
+  /** Journals a changed chat record (or waits for its pending one) and gives the chat back. */
+  const savedChat = async (result: { chat: Chat; changed: boolean } | null): Promise<Chat | null> => {
+    if (!result) return null;
+    if (result.changed) {
+      chatsLog.change(result.chat.id);
+      touched(chatsLog);
+      await commit(journalChat(result.chat));
+    } else {
+      await written(chatSeq.get(result.chat.id));
+    }
+    return result.chat;
+  };
+
   return {
     async createBuyer(input) {
       use();
@@ -382,30 +395,12 @@ export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
 
     async markRead(chatId, side, messageId) {
       use();
-      const result = state.markRead(chatId, side, messageId);
-      if (!result) return null;
-      if (result.changed) {
-        chatsLog.change(chatId);
-        touched(chatsLog);
-        await commit(journalChat(result.chat));
-      } else {
-        await written(chatSeq.get(chatId));
-      }
-      return result.chat;
+      return savedChat(state.markRead(chatId, side, messageId));
     },
 
     async closeChat(chatId) {
       use();
-      const result = state.closeChat(chatId, Date.now());
-      if (!result) return null;
-      if (result.changed) {
-        chatsLog.change(chatId);
-        touched(chatsLog);
-        await commit(journalChat(result.chat));
-      } else {
-        await written(chatSeq.get(chatId));
-      }
-      return result.chat;
+      return savedChat(state.closeChat(chatId, Date.now()));
     },
 
     async compact() {
