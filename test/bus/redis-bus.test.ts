@@ -154,6 +154,23 @@ describe('redisBus', () => {
     expect(await b.bus.leave('buyer:6')).toBe(true);
   });
 
+  it('an instance that expired before any sweep, and lost a shared key to another’s leave, joins it again', async () => {
+    const ttlMs = 600;
+    const a = await startBus({ ttlMs });
+    const b = await startBus({ ttlMs });
+    await a.bus.join('buyer:8', buyerOffline(8));
+    await b.bus.join('buyer:8', buyerOffline(8));
+    // A looks expired (as after a pause), and B leaves before anyone has swept A: B's leave sees no
+    // live holder and deletes the key's holders, A included. B then goes, so no sweep tidies up.
+    const ids = await admin.zrange(`${prefix}instances`, 0, -1);
+    for (const id of ids) await admin.zadd(`${prefix}instances`, 0, id);
+    expect(await b.bus.leave('buyer:8')).toBe(true);
+    await b.bus.close();
+    // A's next heartbeat finds its own entry expired and joins its keys again.
+    await a.log.wait(isPresence(8, true), ttlMs + 2000);
+    expect(await a.bus.isOnline(['buyer:8'])).toEqual([true]);
+  });
+
   it('leaves a client it was given open on close', async () => {
     const { bus, client } = await startBus({ ownClient: true });
     opened.pop();
