@@ -162,8 +162,8 @@ describe('redisBus', () => {
     await b.bus.join('buyer:8', buyerOffline(8));
     // A looks expired (as after a pause), and B leaves before anyone has swept A: B's leave sees no
     // live holder and deletes the key's holders, A included. B then goes, so no sweep tidies up.
-    const ids = await admin.zrange(`${prefix}instances`, 0, -1);
-    for (const id of ids) await admin.zadd(`${prefix}instances`, 0, id);
+    const ids = await admin.zrange(`${prefix}instances`, '0', '-1');
+    for (const id of ids) await admin.zadd(`${prefix}instances`, '0', id);
     expect(await b.bus.leave('buyer:8')).toBe(true);
     await b.bus.close();
     // A's next heartbeat finds its own entry expired and joins its keys again.
