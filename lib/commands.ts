@@ -4,7 +4,7 @@ import type { Connection } from './connection.js';
 import type { ChatContext } from './context.js';
 import { ChatError, MessageRejected } from './errors.js';
 import type { ChatIdRequest, ClientRequest, HistoryRequest, MessageRequest, ReadRequest } from './protocol.js';
-import { ChatClosedError, type Chat, type SellerKey } from './store/store.js';
+import { ChatClosedError, type SellerKey } from './store/store.js';
 import type { Session } from './session.js';
 import { handleAuth } from './auth.js';
 import { toWireMessage } from './wire.js';
@@ -30,18 +30,6 @@ export function handleRequest(ctx: ChatContext, connection: Connection, request:
   }
 }
 
-/**
- * The chat, if the session may use it. Someone else's chat answers exactly like a missing one,
- * so nobody can probe which chat ids exist.
- */
-async function ownChat(ctx: ChatContext, session: Session, chatId: number): Promise<Chat> {
-  if (session.side === 'buyer' && chatId !== session.chatId) throw new ChatError('CHAT_NOT_FOUND');
-  const chat = await ctx.store.getChat(chatId);
-  if (!chat || chat.sellerId !== session.sellerId) throw new ChatError('CHAT_NOT_FOUND');
-  if (session.side === 'buyer' && chat.buyerId !== session.buyerId) throw new ChatError('CHAT_NOT_FOUND');
-  return chat;
-}
-
 /** The chat a frame names, with its seller. */
 interface ChatRef {
   id: number;
@@ -49,11 +37,12 @@ interface ChatRef {
 }
 
 /**
- * Like ownChat, for the hot paths (message, typing), without reading the chat where that is not
- * needed: a buyer's session was bound to its chat at auth, and a chat's seller never changes (so it
- * is cached). Whether the chat is closed is the store's to check, atomically with the write.
+ * The chat, if the session may use it. Someone else's chat answers exactly like a missing one, so
+ * nobody can probe which chat ids exist. No store read where none is needed: a buyer's session was
+ * bound to its own chat at auth, and a chat's seller never changes (so it is cached). Whether the
+ * chat is closed is the store's to check, atomically with the write.
  */
-async function ownChatRef(ctx: ChatContext, session: Session, chatId: number): Promise<ChatRef> {
+async function ownChat(ctx: ChatContext, session: Session, chatId: number): Promise<ChatRef> {
   if (session.side === 'buyer') {
     if (chatId !== session.chatId) throw new ChatError('CHAT_NOT_FOUND');
     return { id: chatId, sellerId: session.sellerId };
@@ -67,9 +56,9 @@ async function ownChatRef(ctx: ChatContext, session: Session, chatId: number): P
   return { id: chatId, sellerId };
 }
 
+/** Characters as a person counts them (code points), not UTF-16 units. */
 function textLength(text: string): number {
-  // Characters as a person counts them (code points), not UTF-16 units; cheap path for short texts.
-  return text.length <= 1 ? text.length : [...text].length;
+  return [...text].length;
 }
 
 async function sendMessage(ctx: ChatContext, connection: Connection, session: Session, request: MessageRequest): Promise<void> {
@@ -77,7 +66,7 @@ async function sendMessage(ctx: ChatContext, connection: Connection, session: Se
   if (request.text.length > options.maxTextLength && textLength(request.text) > options.maxTextLength) {
     throw new ChatError('TEXT_TOO_LONG');
   }
-  const chat = await ownChatRef(ctx, session, request.chatId);
+  const chat = await ownChat(ctx, session, request.chatId);
   if (options.requireOnline) {
     const peer = session.side === 'buyer' ? sellerKey(chat.sellerId) : buyerKey(chat.id);
     const [online] = await hub.isOnline([peer]);
@@ -141,7 +130,7 @@ async function history(ctx: ChatContext, connection: Connection, session: Sessio
 }
 
 async function typing(ctx: ChatContext, session: Session, request: ChatIdRequest): Promise<void> {
-  const chat = await ownChatRef(ctx, session, request.chatId);
+  const chat = await ownChat(ctx, session, request.chatId);
   await ctx.hub.publish({ type: 'typing', sellerId: chat.sellerId, chatId: chat.id, from: session.side });
 }
 
