@@ -136,6 +136,15 @@ function positiveInt(name: string, value: unknown, fallback: number): number {
   return value as number;
 }
 
+/** An object of positive integers (a rate budget), each field defaulting on its own. */
+function positiveInts<T extends Record<string, number>>(name: string, value: unknown, defaults: T): { [K in keyof T]: number } {
+  if (value === undefined) return { ...defaults };
+  const keys = Object.keys(defaults);
+  if (typeof value !== 'object' || value === null) fail(name, `an object {${keys.join(', ')}}`, value);
+  const given = value as Record<string, unknown>;
+  return Object.fromEntries(keys.map((key) => [key, positiveInt(`${name}.${key}`, given[key], defaults[key]!)])) as { [K in keyof T]: number };
+}
+
 function bool(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') fail(name, 'a boolean', value);
@@ -181,19 +190,8 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
     origins = Array.isArray(o) ? [...o] : o;
   }
 
-  const rate = input.rateLimit ?? DEFAULTS.rateLimit;
-  if (typeof rate !== 'object' || rate === null) fail('rateLimit', 'an object {frames, intervalMs}', rate);
-  const rateLimit = {
-    frames: positiveInt('rateLimit.frames', rate.frames, DEFAULTS.rateLimit.frames),
-    intervalMs: positiveInt('rateLimit.intervalMs', rate.intervalMs, DEFAULTS.rateLimit.intervalMs),
-  };
-
-  const signUps = input.signUpRateLimit ?? DEFAULTS.signUpRateLimit;
-  if (typeof signUps !== 'object' || signUps === null) fail('signUpRateLimit', 'an object {count, intervalMs}', signUps);
-  const signUpRateLimit = {
-    count: positiveInt('signUpRateLimit.count', signUps.count, DEFAULTS.signUpRateLimit.count),
-    intervalMs: positiveInt('signUpRateLimit.intervalMs', signUps.intervalMs, DEFAULTS.signUpRateLimit.intervalMs),
-  };
+  const rateLimit = positiveInts('rateLimit', input.rateLimit, DEFAULTS.rateLimit);
+  const signUpRateLimit = positiveInts('signUpRateLimit', input.signUpRateLimit, DEFAULTS.signUpRateLimit);
 
   const extra = input.extraSocketPaths ?? DEFAULTS.extraSocketPaths;
   if (!Array.isArray(extra)) fail('extraSocketPaths', 'an array of paths', extra);

@@ -64,12 +64,18 @@ function parseSellers(raw: string | undefined): SellerRecord[] {
   });
 }
 
-function parsePort(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return 8001;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(raw)}`);
-  return port;
+
+/** An integer variable with a default; the message names the variable and the range. */
+function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max?: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (Number.isInteger(value) && value >= min && (max === undefined || value <= max)) return value;
+  const range = max !== undefined ? `an integer from ${min} to ${max}` : min === 1 ? 'a positive integer' : `an integer of at least ${min}`;
+  throw new ConfigError(`${name} must be ${range}, got ${JSON.stringify(raw)}`);
 }
+
+/** A switch variable: on for '1' or 'true'. */
+const isOn = (raw: string | undefined): boolean => raw === '1' || raw === 'true';
 
 function parseOrigins(raw: string | undefined): string[] | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
@@ -92,33 +98,20 @@ function parseSchema(raw: string | undefined): string {
   return raw;
 }
 
-function parseTtl(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return 15_000;
-  const ttl = Number(raw);
-  if (!Number.isInteger(ttl) || ttl < 300) throw new ConfigError(`AHCHAT_PRESENCE_TTL_MS must be an integer of at least 300, got ${JSON.stringify(raw)}`);
-  return ttl;
-}
 
 export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   return {
-    port: parsePort(env.PORT),
+    port: parseInteger('PORT', env.PORT, 8001, 0, 65535),
     sellers: parseSellers(env.AHCHAT_SELLERS),
     dataDir: env.AHCHAT_DB || './ahchat-data',
     origins: parseOrigins(env.AHCHAT_ORIGINS),
-    fsync: env.AHCHAT_FSYNC === '1' || env.AHCHAT_FSYNC === 'true',
+    fsync: isOn(env.AHCHAT_FSYNC),
     databaseUrl: parseUrl('AHCHAT_DATABASE_URL', env.AHCHAT_DATABASE_URL, ['postgres', 'postgresql']),
     databaseSchema: parseSchema(env.AHCHAT_DATABASE_SCHEMA),
     redisUrl: parseUrl('AHCHAT_REDIS_URL', env.AHCHAT_REDIS_URL, ['redis', 'rediss']),
     redisPrefix: env.AHCHAT_REDIS_PREFIX || 'ahchat:',
-    presenceTtlMs: parseTtl(env.AHCHAT_PRESENCE_TTL_MS),
-    connectTimeoutMs: parseConnectTimeout(env.AHCHAT_CONNECT_TIMEOUT_MS),
-    trustProxy: env.AHCHAT_TRUST_PROXY === '1' || env.AHCHAT_TRUST_PROXY === 'true',
+    presenceTtlMs: parseInteger('AHCHAT_PRESENCE_TTL_MS', env.AHCHAT_PRESENCE_TTL_MS, 15_000, 300),
+    connectTimeoutMs: parseInteger('AHCHAT_CONNECT_TIMEOUT_MS', env.AHCHAT_CONNECT_TIMEOUT_MS, 10_000, 1),
+    trustProxy: isOn(env.AHCHAT_TRUST_PROXY),
   };
-}
-
-function parseConnectTimeout(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return 10_000;
-  const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 1) throw new ConfigError(`AHCHAT_CONNECT_TIMEOUT_MS must be a positive integer, got ${JSON.stringify(raw)}`);
-  return ms;
 }
