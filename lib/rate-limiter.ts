@@ -1,3 +1,5 @@
+import { BoundedMap } from './bounded-map.js';
+
 /**
  * A token bucket: `capacity` frames at once, refilled evenly over `intervalMs`.
  * A bucket allows short bursts (a pasted paragraph split into lines) while holding the average.
@@ -24,11 +26,6 @@ export class RateLimiter {
     return true;
   }
 
-  isFull(): boolean {
-    this.refill();
-    return this.tokens >= this.capacity;
-  }
-
   private refill(): void {
     const now = this.now();
     this.tokens = Math.min(this.capacity, this.tokens + (Math.max(0, now - this.updatedAt) * this.capacity) / this.intervalMs);
@@ -38,30 +35,24 @@ export class RateLimiter {
 
 /**
  * One token bucket per key (a client IP), for actions that cost storage (sign-ups, new chats).
- * Buckets that have filled up again are forgotten when the map grows, so memory stays bounded by
- * the keys active within one interval.
+ * The least recently used buckets are forgotten beyond `maxKeys`, so memory stays bounded however
+ * many addresses show up (a forgotten key starts again with a full bucket).
  */
 export class KeyedRateLimiter {
-  private readonly buckets = new Map<string, RateLimiter>();
+  private readonly buckets: BoundedMap<string, RateLimiter>;
 
   constructor(
     private readonly capacity: number,
     private readonly intervalMs: number,
-    private readonly maxKeys = 10_000,
-  ) {}
-
-  take(key: string): boolean {
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      if (this.buckets.size >= this.maxKeys) this.prune();
-      bucket = new RateLimiter(this.capacity, this.intervalMs);
-      this.buckets.set(key, bucket);
-    }
-    return bucket.take();
+    maxKeys = 10_000,
+  ) {
+    this.buckets = new BoundedMap(maxKeys);
   }
 
-  /** Drops the buckets that are full again (their keys have been quiet for a whole interval). */
-  private prune(): void {
-    for (const [key, bucket] of this.buckets) if (bucket.isFull()) this.buckets.delete(key);
+  take(key: string): boolean {
+    const bucket = this.buckets.get(key) ?? new RateLimiter(this.capacity, this.intervalMs);
+    // Set on every use, so the map's oldest entries are the least recently active keys.
+    this.buckets.set(key, bucket);
+    return bucket.take();
   }
 }
