@@ -36,8 +36,11 @@ function connectSocket(url: string): Promise<WebSocket> {
   });
 }
 
-/** Sends an auth frame and resolves with the answer (the first frame of command 'auth'). */
-function authenticate(ws: WebSocket, data: unknown, timeoutMs = 30_000): Promise<any> {
+/**
+ * Sends an auth frame and resolves with the answer (the first frame of command 'auth'). It asks for
+ * protocol 2, as the widget does (the baseline server ignores the field).
+ */
+function authenticate(ws: WebSocket, data: Record<string, unknown>, timeoutMs = 30_000): Promise<any> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no auth answer within 30 s')), timeoutMs);
     const onMessage = (raw: RawData) => {
@@ -49,7 +52,7 @@ function authenticate(ws: WebSocket, data: unknown, timeoutMs = 30_000): Promise
       else resolve(frame.data);
     };
     ws.on('message', onMessage);
-    ws.send(JSON.stringify({ command: 'auth', data }));
+    ws.send(JSON.stringify({ command: 'auth', data: { ...data, protocol: 2 } }));
   });
 }
 

@@ -4,10 +4,11 @@ import type { Connection } from './connection.js';
 import type { ChatContext } from './context.js';
 import { ChatError } from './errors.js';
 import type { AuthRequest, WireChat } from './protocol.js';
+import { protocolFor } from './protocol.js';
 import type { Chat, Side } from './store/store.js';
 import { hashToken, newToken } from './tokens.js';
 import type { Session } from './session.js';
-import { toWireChat } from './wire.js';
+import { toWireChat, wireChats } from './wire.js';
 
 export async function handleAuth(ctx: ChatContext, connection: Connection, request: AuthRequest): Promise<void> {
   // A request naming its own `id` is a seller's (the original README's shape); anything else is a buyer's.
@@ -26,14 +27,15 @@ async function sellerAuth(ctx: ChatContext, connection: Connection, request: Aut
   ctx.sellerNames.set(sellerId, seller.name);
 
   // Join the hub before reading, so nothing that happens meanwhile is missed; pushes wait for the answer.
-  await signIn(ctx, connection, { side: 'seller', sellerId, name: seller.name }, async () => {
+  const protocol = protocolFor(request.protocol);
+  await signIn(ctx, connection, { side: 'seller', sellerId, name: seller.name, protocol }, async () => {
     const chats = await ctx.store.listChats(sellerId, { limit: ctx.options.chatListLimit });
     const online = await ctx.hub.isOnline(chats.map((chat) => buyerKey(chat.id)));
     const views = await Promise.all(
       chats.map((chat, i) => chatView(ctx, chat, 'seller', chat.chatter, online[i] ?? false, request.since)),
     );
     trimToBudget(views);
-    connection.send({ command: 'auth', data: { name: seller.name, chats: views } });
+    connection.send({ command: 'auth', data: answer(request, { name: seller.name }, views) });
   });
 }
 
@@ -86,14 +88,25 @@ async function buyerAuth(ctx: ChatContext, connection: Connection, request: Auth
     ctx.events.emit('chat', { id: chat.id, chatter: chat.chatter, sellerId: request.sellerId });
   }
 
-  const session: Session = { side: 'buyer', sellerId, chatId: chat.id, buyerId: buyer.id, name: buyer.name };
+  const protocol = protocolFor(request.protocol);
+  const session: Session = { side: 'buyer', sellerId, chatId: chat.id, buyerId: buyer.id, name: buyer.name, protocol };
   await signIn(ctx, connection, session, async () => {
     const [online = false] = await hub.isOnline([sellerKey(sellerId)]);
     const view = await chatView(ctx, chat, 'buyer', ctx.sellerNames.get(sellerId) ?? sellerId, online, request.since);
-    const data = token ? { token, chatId: chat.id, name: buyer.name, chats: [view] } : { chatId: chat.id, name: buyer.name, chats: [view] };
-    connection.send({ command: 'auth', data });
+    const fields = token ? { token, chatId: chat.id, name: buyer.name } : { chatId: chat.id, name: buyer.name };
+    connection.send({ command: 'auth', data: answer(request, fields, [view]) });
     connection.send({ command: 'status', data: { chatId: chat.id, status: online } });
   });
+}
+
+/**
+ * The auth answer in the version the request asked for: `chats` shaped for it, and `protocol`
+ * saying which version the server speaks when 2 or more was asked (protocol 1 stays as it was).
+ */
+function answer(request: AuthRequest, fields: { token?: string; chatId?: number; name: string }, chats: WireChat[]) {
+  const protocol = protocolFor(request.protocol);
+  const data = { ...fields, chats: wireChats(chats, protocol) };
+  return request.protocol === undefined || request.protocol < 2 ? data : { ...data, protocol };
 }
 
 /** One chat as the receiver sees it: the newest messages, or those after `since[chat.id]`. */

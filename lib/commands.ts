@@ -125,7 +125,7 @@ async function history(ctx: ChatContext, connection: Connection, session: Sessio
   if (more) messages.shift();
   connection.send({
     command: 'history',
-    data: { chatId: chat.id, messages: messages.map((m) => toWireMessage(m, session.side)), more },
+    data: { chatId: chat.id, messages: messages.map((m) => toWireMessage(m, session.side, session.protocol >= 2)), more },
   });
 }
 

@@ -121,7 +121,11 @@ export class Hub {
         const { message, sellerId, origin } = event;
         for (const side of ['buyer', 'seller'] as const) {
           const sockets = this.sideSockets(side, sellerId, message.chatId);
-          if (sockets) broadcast(sockets, { command: 'message', data: toWireMessage(message, side) }, origin);
+          if (!sockets) continue;
+          const frame: Frame = { command: 'message', data: toWireMessage(message, side) };
+          // The sender's other sockets: protocol 1 would take a clientDate for its own confirmation.
+          const legacy = side === message.from ? { command: 'message', data: toWireMessage(message, side, false) } : frame;
+          broadcast(sockets, frame, origin, legacy);
         }
         return;
       }
@@ -145,22 +149,22 @@ export class Hub {
       }
       case 'typing': {
         const sockets = this.sideSockets(otherSide(event.from), event.sellerId, event.chatId);
-        if (sockets) broadcast(sockets, { command: 'typing', data: { chatId: event.chatId } });
+        if (sockets) broadcast(sockets, { command: 'typing', data: { chatId: event.chatId } }, undefined, null);
         return;
       }
       case 'read': {
         const { chatId, sellerId, side, id, unread } = event;
         const readers = this.sideSockets(side, sellerId, chatId);
         const writers = this.sideSockets(otherSide(side), sellerId, chatId);
-        if (writers) broadcast(writers, { command: 'read', data: { chatId, id } });
+        if (writers) broadcast(writers, { command: 'read', data: { chatId, id } }, undefined, null);
         // The reader's other tabs and devices learn their new unread count.
-        if (readers) broadcast(readers, { command: 'unread', data: { chatId, unread } });
+        if (readers) broadcast(readers, { command: 'unread', data: { chatId, unread } }, undefined, null);
         return;
       }
       case 'closed': {
         for (const side of ['buyer', 'seller'] as const) {
           const sockets = this.sideSockets(side, event.sellerId, event.chatId);
-          if (sockets) broadcast(sockets, { command: 'close', data: { chatId: event.chatId } });
+          if (sockets) broadcast(sockets, { command: 'close', data: { chatId: event.chatId } }, undefined, null);
         }
         return;
       }
@@ -168,10 +172,20 @@ export class Hub {
   }
 }
 
-function broadcast(sockets: Sockets, frame: Frame, except?: string): void {
-  // Serialised at most once, and not at all when the only socket is the sender's own.
+/**
+ * Pushes `frame` to protocol-2 sockets and `legacy` to protocol-1 ones (null: nothing, for the
+ * extension pushes the original protocol does not have). Each is serialised at most once, and
+ * not at all when no socket gets it (e.g. the only socket is the sender's own).
+ */
+function broadcast(sockets: Sockets, frame: Frame, except?: string, legacy: Frame | null = frame): void {
   let text: string | undefined;
-  for (const socket of sockets) if (socket.id !== except) socket.push((text ??= JSON.stringify(frame)));
+  let legacyText: string | undefined;
+  for (const socket of sockets) {
+    if (socket.id === except) continue;
+    if (socket.session?.protocol !== 1) socket.push((text ??= JSON.stringify(frame)));
+    else if (legacy === frame) socket.push((text ??= JSON.stringify(frame)));
+    else if (legacy) socket.push((legacyText ??= JSON.stringify(legacy)));
+  }
 }
 
 function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {

@@ -7,6 +7,19 @@ import type { ErrorCode } from './errors.js';
 /** Seller ids travel as numbers (as in the original README) or strings. */
 export type WireSellerId = number | string;
 
+/**
+ * Protocol versions (docs/PROTOCOL.md#protocol-versions). 1, the default: the original README's
+ * shapes (`chats` keyed by chat id; no extension pushes; `clientDate` only on the confirmation).
+ * 2: today's shapes. A client asks with `auth.protocol`; a higher number gets the highest we speak.
+ */
+export type ProtocolVersion = 1 | 2;
+export const LATEST_PROTOCOL: ProtocolVersion = 2;
+
+/** The version a socket speaks, given what its auth asked for. */
+export function protocolFor(asked: number | undefined): ProtocolVersion {
+  return asked === undefined || asked < LATEST_PROTOCOL ? 1 : LATEST_PROTOCOL;
+}
+
 export interface Frame<D = unknown> {
   command: string;
   data?: D;
@@ -26,13 +39,19 @@ export interface AuthRequest {
   id?: WireSellerId;
   /** Resume: per chat id, the last message id the client already has. */
   since?: Record<string, number>;
+  /** The protocol version the client speaks (an integer ≥ 1); absent means 1. */
+  protocol?: number;
 }
 
+/**
+ * Chat ids in requests may also be given as canonical decimal strings ("7"): a client that got them
+ * as the keys of the original `chats` object sends them back so. They are numbers once parsed.
+ */
 export interface MessageRequest {
   text: string;
   clientDate: number;
   chatId: number;
-  /** Ignored: the server knows who sent it. Accepted for compatibility with the original README. */
+  /** Ignored, like the original client's `id: 0` and `date: 0`: the server knows who sent it. */
   my?: boolean;
   /** Idempotency key, unique per sender and chat (≤ 64 characters). */
   clientId?: string;
@@ -95,6 +114,7 @@ export interface WireChat {
   closed?: boolean;
 }
 
+/** The auth answer in protocol 2. */
 export interface AuthResponse {
   /** Buyer sign-up only: keep it to sign in again. */
   token?: string;
@@ -102,7 +122,15 @@ export interface AuthResponse {
   chatId?: number;
   /** The signed-in person's own name. */
   name: string;
+  /** Newest activity first. */
   chats: WireChat[];
+  /** The version the server speaks on this socket: present when the client asked for 2 or more. */
+  protocol?: ProtocolVersion;
+}
+
+/** The auth answer in protocol 1: `chats` keyed by chat id, as in the original README. */
+export interface LegacyAuthResponse extends Omit<AuthResponse, 'chats' | 'protocol'> {
+  chats: Record<string, WireChat>;
 }
 
 export interface StatusPush {
@@ -153,6 +181,17 @@ const isString = (v: unknown): v is string => typeof v === 'string' && !v.includ
 const isSellerId = (v: unknown): v is WireSellerId =>
   (typeof v === 'string' && v.length > 0 && v.length <= 64) || isId(v);
 
+/** A chat id: a non-negative safe integer, or its canonical decimal string ("7"; not "07", "7.0", " 7"). */
+function chatId(value: unknown): number {
+  if (value === undefined || value === null) throw new Invalid('CHAT_ID_IS_REQUIRED');
+  const id = typeof value === 'string' && /^(?:0|[1-9]\d{0,15})$/.test(value) ? Number(value) : value;
+  // 0 is nobody's chat: it parses, and the ownership check answers CHAT_NOT_FOUND, as the original README does.
+  if (!Number.isSafeInteger(id) || (id as number) < 0) throw new Invalid('BAD_REQUEST');
+  return id as number;
+}
+
+const isProtocol = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1;
+
 function required<T>(value: unknown, check: (v: unknown) => v is T, missing: ErrorCode): T {
   if (value === undefined || value === null || value === '') throw new Invalid(missing);
   if (!check(value)) throw new Invalid('BAD_REQUEST');
@@ -182,32 +221,33 @@ function parseAuth(d: Record<string, unknown>): AuthRequest {
     sellerId: optional(d.sellerId, isSellerId),
     id: optional(d.id, isSellerId),
     since: parseSince(d.since),
+    protocol: optional(d.protocol, isProtocol),
   };
 }
 
 function parseMessage(d: Record<string, unknown>): MessageRequest {
-  const chatId = required(d.chatId, isId, 'CHAT_ID_IS_REQUIRED');
+  const id = chatId(d.chatId);
   const text = required(d.text, isString, 'TEXT_IS_REQUIRED');
   if (text.trim() === '') throw new Invalid('TEXT_IS_REQUIRED');
   const clientDate = required(d.clientDate, (v): v is number => typeof v === 'number' && Number.isFinite(v), 'DATE_IS_REQUIRED');
   const clientId = optional(d.clientId, (v): v is string => isString(v) && v.length > 0 && v.length <= MAX_CLIENT_ID);
-  return { chatId, text, clientDate, clientId };
+  return { chatId: id, text, clientDate, clientId };
 }
 
 function parseHistory(d: Record<string, unknown>): HistoryRequest {
   return {
-    chatId: required(d.chatId, isId, 'CHAT_ID_IS_REQUIRED'),
+    chatId: chatId(d.chatId),
     before: optional(d.before, isId),
     limit: optional(d.limit, isId),
   };
 }
 
 function parseChatId(d: Record<string, unknown>): ChatIdRequest {
-  return { chatId: required(d.chatId, isId, 'CHAT_ID_IS_REQUIRED') };
+  return { chatId: chatId(d.chatId) };
 }
 
 function parseRead(d: Record<string, unknown>): ReadRequest {
-  return { chatId: required(d.chatId, isId, 'CHAT_ID_IS_REQUIRED'), id: required(d.id, isId, 'BAD_REQUEST') };
+  return { chatId: chatId(d.chatId), id: required(d.id, isId, 'BAD_REQUEST') };
 }
 
 const PARSERS: Record<ClientRequest['command'], (d: Record<string, unknown>) => unknown> = {

@@ -1,8 +1,9 @@
+import type { ProtocolVersion } from './protocol.js';
 import type { SellerKey, Side } from './store/store.js';
 
-/** Who a socket is signed in as. */
+/** Who a socket is signed in as, and the protocol version its frames are shaped for. */
 export type Session =
-  | { side: 'seller'; sellerId: SellerKey; name: string }
-  | { side: 'buyer'; sellerId: SellerKey; chatId: number; buyerId: number; name: string };
+  | { side: 'seller'; sellerId: SellerKey; name: string; protocol: ProtocolVersion }
+  | { side: 'buyer'; sellerId: SellerKey; chatId: number; buyerId: number; name: string; protocol: ProtocolVersion };
 
 export const otherSide = (side: Side): Side => (side === 'buyer' ? 'seller' : 'buyer');

@@ -1,9 +1,14 @@
 /** Turns stored records into wire objects for one receiver (`my` and `chatter` are relative to them). */
 import type { Chat, Message, Side } from './store/store.js';
-import type { WireChat, WireMessage } from './protocol.js';
+import type { ProtocolVersion, WireChat, WireMessage } from './protocol.js';
 import { toWireSellerId } from './protocol.js';
 
-export function toWireMessage(message: Message, receiver: Side): WireMessage {
+/**
+ * `echo`: whether the receiver's own message carries its `clientDate` and `clientId`. The
+ * confirmation to the sending socket always does; anywhere else only protocol 2 does, because a
+ * protocol-1 client takes every `message` with a `clientDate` for the confirmation of its own.
+ */
+export function toWireMessage(message: Message, receiver: Side, echo = true): WireMessage {
   const wire: WireMessage = {
     id: message.id,
     chatId: message.chatId,
@@ -12,7 +17,7 @@ export function toWireMessage(message: Message, receiver: Side): WireMessage {
     my: message.from === receiver,
   };
   // The sender's own timestamp and key are theirs: the other side has no use for them.
-  if (message.from === receiver) {
+  if (echo && message.from === receiver) {
     wire.clientDate = message.clientDate;
     if (message.clientId !== undefined) wire.clientId = message.clientId;
   }
@@ -43,4 +48,18 @@ export function toWireChat({ chat, receiver, chatter, online, messages, more }: 
   };
   if (chat.closedAt !== undefined) wire.closed = true;
   return wire;
+}
+
+/**
+ * The auth answer's `chats` in the receiver's protocol: 2, the array as built (newest activity
+ * first); 1, an object keyed by chat id as in the original README (keys iterate in ascending id
+ * order), its messages without the own-message `clientDate`/`clientId`.
+ */
+export function wireChats(chats: WireChat[], protocol: ProtocolVersion): WireChat[] | Record<string, WireChat> {
+  if (protocol >= 2) return chats;
+  const keyed: Record<string, WireChat> = {};
+  for (const chat of chats) {
+    keyed[chat.id] = { ...chat, messages: chat.messages.map(({ clientDate: _date, clientId: _id, ...m }) => m) };
+  }
+  return keyed;
 }

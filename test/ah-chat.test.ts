@@ -29,7 +29,7 @@ describe('auth', () => {
     await first.client.request('message', { text: 'hello', clientDate: 1, chatId: first.chatId });
     first.client.close();
     const again = track({ client: await TestClient.connect(chat.url) });
-    const auth = await again.client.request('auth', { token: first.token, sellerId: 10 });
+    const auth = await again.client.request('auth', { token: first.token, sellerId: 10, protocol: 2 });
     expect(auth.data.token).toBeUndefined();
     expect(auth.data.chatId).toBe(first.chatId);
     expect(auth.data.chats[0].messages).toMatchObject([{ id: 1, text: 'hello', my: true }]);
@@ -109,7 +109,7 @@ describe('messages', () => {
   it("sends the sender's other tabs the message with my:true", async () => {
     const tab1 = track(await signUpBuyer(chat.url));
     const tab2 = track({ client: await TestClient.connect(chat.url) });
-    await tab2.client.request('auth', { token: tab1.token, sellerId: 10 });
+    await tab2.client.request('auth', { token: tab1.token, sellerId: 10, protocol: 2 });
     const sent = await tab1.client.request('message', { text: 'two tabs', clientDate: 1, chatId: tab1.chatId });
     const echoed = await tab2.client.next('message');
     expect(echoed.data).toMatchObject({ id: sent.data.id, text: 'two tabs', my: true });
@@ -131,7 +131,7 @@ describe('messages', () => {
     [{ text: 'x', chatId: 1 }, 'DATE_IS_REQUIRED'],
     [{ text: 'x', clientDate: 'soon', chatId: 1 }, 'BAD_REQUEST'],
     [{ text: 'x', clientDate: 1 }, 'CHAT_ID_IS_REQUIRED'],
-    [{ text: 'x', clientDate: 1, chatId: '1' }, 'BAD_REQUEST'],
+    [{ text: 'x', clientDate: 1, chatId: '01' }, 'BAD_REQUEST'],
     [{ text: 5, clientDate: 1, chatId: 1 }, 'BAD_REQUEST'],
     [{ text: 'x', clientDate: 1, chatId: 1, clientId: 'y'.repeat(65) }, 'BAD_REQUEST'],
   ])('answers message %j with %s', async (data, code) => {
@@ -218,7 +218,7 @@ describe('pushes', () => {
     await seller.client.next('chat');
     expect((await seller.client.next('status')).data).toEqual({ chatId: tab1.chatId, status: true });
     const tab2 = track({ client: await TestClient.connect(chat.url) });
-    await tab2.client.request('auth', { token: tab1.token, sellerId: 10 });
+    await tab2.client.request('auth', { token: tab1.token, sellerId: 10, protocol: 2 });
     tab1.client.close();
     await tab1.client.closed;
     await seller.client.barrier(tab1.chatId);
@@ -229,7 +229,7 @@ describe('pushes', () => {
 
   it("gives the buyer the seller's status right after auth and on every change", async () => {
     const buyer = track({ client: await TestClient.connect(chat.url) });
-    await buyer.client.request('auth', { name: 'B', sellerId: 10 });
+    await buyer.client.request('auth', { name: 'B', sellerId: 10, protocol: 2 });
     const initial = await buyer.client.next('status');
     expect(initial.data.status).toBe(false);
     const seller = track(await signInSeller(chat.url));
@@ -258,7 +258,7 @@ describe('history and resume', () => {
     const buyer = track(await signUpBuyer(chat.url));
     for (let i = 1; i <= 4; i++) await buyer.client.request('message', { text: `m${i}`, clientDate: i, chatId: buyer.chatId });
     const seller = track({ client: await TestClient.connect(chat.url) });
-    const auth = await seller.client.request('auth', { id: 10, token: SELLERS['10']!.token, since: { [buyer.chatId]: 2 } });
+    const auth = await seller.client.request('auth', { id: 10, token: SELLERS['10']!.token, since: { [buyer.chatId]: 2 }, protocol: 2 });
     expect(auth.data.chats[0].messages.map((m: any) => m.id)).toEqual([3, 4]);
     expect(auth.data.chats[0].more).toBe(false);
   });

@@ -16,7 +16,7 @@ import { connectTestRedis, dropPrefix, freshPrefix, testRedisUrl } from './helpe
 import { runServerExpectingFailure, SELLERS_ENV, type ServerProcess, startServerProcess } from './helpers/server-process.js';
 
 const TTL_MS = 2000;
-const SELLER = { id: 10, token: 'iofh3498hwe' };
+const SELLER = { id: 10, token: 'iofh3498hwe', protocol: 2 };
 
 let database: pg.Pool;
 let redis: Redis;
@@ -59,7 +59,7 @@ async function seller(server: ServerProcess): Promise<TestClient> {
 
 async function buyer(server: ServerProcess, data: { name: string } | { token: string }) {
   const client = await connect(server);
-  const auth = await client.request('auth', { ...data, sellerId: SELLER.id });
+  const auth = await client.request('auth', { ...data, sellerId: SELLER.id, protocol: 2 });
   expect(auth.error).toBeUndefined();
   const status = await client.next('status');
   return { client, chatId: auth.data.chatId as number, token: (auth.data.token as string | undefined) ?? '', status: status.data.status as boolean };

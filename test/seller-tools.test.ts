@@ -43,7 +43,7 @@ describe('read receipts and unread counts', () => {
     const reloaded = track(await signInSeller(chat.url));
     expect(reloaded.auth.data.chats[0]).toMatchObject({ unread: 1 });
     const buyerAgain = track({ client: await TestClient.connect(chat.url) });
-    const auth = await buyerAgain.client.request('auth', { token: buyer.token, sellerId: 10 });
+    const auth = await buyerAgain.client.request('auth', { token: buyer.token, sellerId: 10, protocol: 2 });
     expect(auth.data.chats[0].readId).toBe(2);
   });
 });
@@ -67,7 +67,7 @@ describe('closing chats', () => {
     const sellerAgain = track(await signInSeller(chat.url));
     expect(sellerAgain.auth.data.chats).toEqual([]);
     const back = track({ client: await TestClient.connect(chat.url) });
-    const auth = await back.client.request('auth', { token: buyer.token, sellerId: 10 });
+    const auth = await back.client.request('auth', { token: buyer.token, sellerId: 10, protocol: 2 });
     expect(auth.data.chatId).not.toBe(buyer.chatId);
     expect(auth.data.chats[0].messages).toEqual([]);
     expect((await seller.client.next('chat')).data.id).toBe(auth.data.chatId);

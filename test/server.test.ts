@@ -55,8 +55,9 @@ describe('standalone server', () => {
     const server = await start();
     expect(server.output()).toMatch(/AHCHAT_ORIGINS is not set/);
     const buyer = await connect(`ws://localhost:${server.port}`);
+    // Without `protocol`, the original README's shapes: chats keyed by chat id.
     const auth = await buyer.request('auth', { name: 'shoom', sellerId: 10 });
-    expect(auth.data).toMatchObject({ name: 'shoom', chats: [{ chatter: 'Shop', sellerId: 10 }] });
+    expect(auth.data).toMatchObject({ name: 'shoom', chats: { [auth.data.chatId]: { chatter: 'Shop', sellerId: 10 } } });
     const seller = await connect(`ws://localhost:${server.port}/ahchat`);
     expect((await seller.request('auth', { id: 10, token: 'iofh3498hwe' })).data.name).toBe('Shop');
     expect(await seller.request('auth', { id: 10, token: 'iofh3498hwe' })).toEqual({ command: 'auth', error: 'ALREADY_AUTHORIZED' });
@@ -75,14 +76,14 @@ describe('standalone server', () => {
     const dir = dataDir();
     const first = await start({ AHCHAT_DB: dir });
     const buyer = await connect(`ws://localhost:${first.port}`);
-    const auth = await buyer.request('auth', { name: 'persistent', sellerId: 10 });
+    const auth = await buyer.request('auth', { name: 'persistent', sellerId: 10, protocol: 2 });
     const chatId = auth.data.chatId;
     for (let i = 1; i <= 20; i++) await buyer.request('message', { text: `msg ${i}`, clientDate: i, chatId, clientId: `c${i}` });
     expect(await first.kill('SIGTERM')).toBe(0);
 
     const second = await start({ AHCHAT_DB: dir });
     const again = await connect(`ws://localhost:${second.port}`);
-    const back = await again.request('auth', { token: auth.data.token, sellerId: 10 });
+    const back = await again.request('auth', { token: auth.data.token, sellerId: 10, protocol: 2 });
     expect(back.data.chatId).toBe(chatId);
     expect(back.data.chats[0].messages.map((m: { text: string }) => m.text)).toEqual(Array.from({ length: 20 }, (_, i) => `msg ${i + 1}`));
     // A retry of an old clientId after the restart is still recognised.

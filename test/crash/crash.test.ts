@@ -109,7 +109,7 @@ async function connect(port: number): Promise<TestClient> {
 
 async function signIn(port: number, data: Record<string, unknown>): Promise<{ client: TestClient; auth: Frame<any> }> {
   const client = await connect(port);
-  const auth = await client.request('auth', data);
+  const auth = await client.request('auth', { ...data, protocol: 2 });
   if (auth.error) throw new Error(`auth ${JSON.stringify(data)} failed: ${auth.error}`);
   return { client, auth };
 }

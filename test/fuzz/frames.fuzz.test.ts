@@ -36,7 +36,10 @@ function chatIdsIn(frame: any): number[] {
   if (typeof d.chatId === 'number') ids.push(d.chatId);
   if (frame.command === 'chat' && typeof d.id === 'number') ids.push(d.id);
   for (const m of Array.isArray(d.messages) ? d.messages : []) ids.push(m.chatId);
-  for (const c of Array.isArray(d.chats) ? d.chats : []) ids.push(c.id);
+  // Protocol 2 lists chats in an array, protocol 1 keys them by id: both the keys and the ids count.
+  const chats = d.chats && typeof d.chats === 'object' ? d.chats : {};
+  for (const key of Array.isArray(chats) ? [] : Object.keys(chats)) ids.push(Number(key));
+  for (const c of Object.values(chats) as any[]) if (typeof c?.id === 'number') ids.push(c.id);
   return ids;
 }
 
@@ -176,7 +179,8 @@ interface Known {
 function templates(known: Known): fc.Arbitrary<{ command: string; data: Record<string, unknown> }> {
   // The pool grows when a closed chat is replaced (see the test), so pick from it when generating.
   const liveChatId = fc.nat().map((i) => known.chatIds[i % known.chatIds.length]!);
-  const chatId = fc.oneof({ arbitrary: liveChatId, weight: 6 }, fc.integer({ min: -2, max: 50 }), anything);
+  // Chat ids also as the strings a protocol-1 client holds (the keys of its `chats`).
+  const chatId = fc.oneof({ arbitrary: liveChatId, weight: 6 }, { arbitrary: liveChatId.map(String), weight: 2 }, fc.integer({ min: -2, max: 50 }), anything);
   const sellerId = fc.constantFrom<unknown>(10, 20, '10', '20', 99, '99', 0, 'x');
   const token = fc.oneof(fc.constantFrom(...known.tokens, SELLERS['10']!.token, SELLERS['20']!.token), weirdString);
   const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
@@ -190,13 +194,13 @@ function templates(known: Known): fc.Arbitrary<{ command: string; data: Record<s
     frame('read', fc.record({ chatId, id: fc.oneof(fc.nat(30), anything) })),
     frame('close', fc.record({ chatId })),
     frame('auth', fc.record({ name: opt(weirdString), sellerId: opt(sellerId), since: opt(fc.oneof(fc.dictionary(fc.string({ maxLength: 4 }), fc.nat(20)), anything)) })),
-    frame('auth', fc.record({ token, sellerId })),
-    frame('auth', fc.record({ id: sellerId, token })),
+    frame('auth', fc.record({ token, sellerId, protocol: opt(fc.oneof(fc.constantFrom(1, 2, 3), anything)) })),
+    frame('auth', fc.record({ id: sellerId, token, protocol: opt(fc.oneof(fc.constantFrom(1, 2, 3), anything)) })),
   );
 }
 
 type Mutation = (frame: { command: string; data: Record<string, unknown> }) => unknown;
-const FIELDS = ['text', 'clientDate', 'chatId', 'clientId', 'before', 'limit', 'id', 'token', 'name', 'sellerId', 'since', 'my'];
+const FIELDS = ['text', 'clientDate', 'chatId', 'clientId', 'before', 'limit', 'id', 'token', 'name', 'sellerId', 'since', 'my', 'protocol', 'date'];
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 12, arbitrary: fc.constant<Mutation>((f) => f) },
@@ -260,8 +264,11 @@ interface FuzzBuyer {
 let buyers: FuzzBuyer[];
 let sellers: { sellerId: string; socket: FuzzSocket }[];
 
+/** buyerB and seller 20 speak protocol 1 (the original README's shapes), the others protocol 2. */
+const protocolOf = (name: string) => (name === 'buyerB' || name === 'seller20' ? 1 : 2);
+
 async function signInBuyer(name: string, token: string, sellerId: number): Promise<{ socket: FuzzSocket; chatId: number }> {
-  const { socket, answer } = await FuzzSocket.signIn(running.url, name, { token, sellerId });
+  const { socket, answer } = await FuzzSocket.signIn(running.url, name, { token, sellerId, protocol: protocolOf(name) });
   return { socket, chatId: answer.data.chatId as number };
 }
 
@@ -291,7 +298,8 @@ beforeAll(async () => {
   known = { chatIds: buyers.map((b) => Math.max(...b.chats)), tokens: buyers.map((b) => b.token) };
   sellers = [];
   for (const sellerId of ['10', '20']) {
-    sellers.push({ sellerId, socket: await FuzzSocket.open(running.url, `seller${sellerId}`, { id: sellerId, token: SELLERS[sellerId]!.token }) });
+    const auth = { id: sellerId, token: SELLERS[sellerId]!.token, protocol: protocolOf(`seller${sellerId}`) };
+    sellers.push({ sellerId, socket: await FuzzSocket.open(running.url, `seller${sellerId}`, auth) });
   }
 });
 

@@ -54,9 +54,12 @@ export async function startChat(options: Partial<AhChatOptions> = {}): Promise<R
   };
 }
 
+/** Our extended shapes (protocol 2, as the widget speaks); test/protocol-versions.test.ts covers protocol 1. */
+export const PROTOCOL = 2;
+
 export async function signUpBuyer(url: string, name = 'Alice', sellerId: number | string = 10) {
   const client = await TestClient.connect(url);
-  const auth = await client.request('auth', { name, sellerId });
+  const auth = await client.request('auth', { name, sellerId, protocol: PROTOCOL });
   if (auth.error) throw new Error(`buyer sign-up failed: ${auth.error}`);
   await client.next('status');
   return { client, token: auth.data.token as string, chatId: auth.data.chatId as number, auth };
@@ -64,7 +67,7 @@ export async function signUpBuyer(url: string, name = 'Alice', sellerId: number 
 
 export async function signInSeller(url: string, id: number | string = 10) {
   const client = await TestClient.connect(url);
-  const auth = await client.request('auth', { id, token: SELLERS[String(id)]!.token });
+  const auth = await client.request('auth', { id, token: SELLERS[String(id)]!.token, protocol: PROTOCOL });
   if (auth.error) throw new Error(`seller sign-in failed: ${auth.error}`);
   return { client, auth };
 }

@@ -112,9 +112,16 @@ describe('frames that are not a request', () => {
 describe('fields of the wrong type', () => {
   const CHAT = '<own chat id>'; // replaced by the buyer's chat id
   it.each<[string, Record<string, unknown>, string]>([
-    ['message', { text: 'x', clientDate: 1, chatId: '1' }, 'BAD_REQUEST'],
+    ['message', { text: 'x', clientDate: 1, chatId: '01' }, 'BAD_REQUEST'],
+    ['message', { text: 'x', clientDate: 1, chatId: '1.0' }, 'BAD_REQUEST'],
+    ['message', { text: 'x', clientDate: 1, chatId: ' 1' }, 'BAD_REQUEST'],
+    ['message', { text: 'x', clientDate: 1, chatId: '' }, 'BAD_REQUEST'],
+    ['message', { text: 'x', clientDate: 1, chatId: '-1' }, 'BAD_REQUEST'],
+    ['message', { text: 'x', clientDate: 1, chatId: '9007199254740993' }, 'BAD_REQUEST'],
     ['message', { text: 'x', clientDate: 1, chatId: 1.5 }, 'BAD_REQUEST'],
-    ['message', { text: 'x', clientDate: 1, chatId: 0 }, 'BAD_REQUEST'],
+    // 0 is a well-formed id of no one's chat, as the original README has it.
+    ['message', { text: 'x', clientDate: 1, chatId: 0 }, 'CHAT_NOT_FOUND'],
+    ['message', { text: 'x', clientDate: 1, chatId: '0' }, 'CHAT_NOT_FOUND'],
     ['message', { text: 'x', clientDate: 1, chatId: -3 }, 'BAD_REQUEST'],
     ['message', { text: 'x', clientDate: 1, chatId: 2 ** 53 }, 'BAD_REQUEST'],
     ['message', { text: 'x', clientDate: 1, chatId: [CHAT] }, 'BAD_REQUEST'],

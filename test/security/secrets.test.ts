@@ -193,8 +193,8 @@ describe("someone else's chat", () => {
     }
     // Resuming with `since` for foreign chats tells nothing either.
     for (const [who, auth] of [
-      ['buyer', { token: mine.token, sellerId: 10 }],
-      ['seller 10', { id: 10, token: SELLERS['10']!.token }],
+      ['buyer', { token: mine.token, sellerId: 10, protocol: 2 }],
+      ['seller 10', { id: 10, token: SELLERS['10']!.token, protocol: 2 }],
     ] as const) {
       const a = await connect();
       const withForeign = await a.request('auth', { ...auth, since: { [elsewhere.chatId]: 0, [neighbour.chatId]: 0 } });
