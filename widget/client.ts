@@ -48,6 +48,8 @@ export interface ClientOptions {
 }
 
 const OPEN = 1;
+/** The protocol version the widget speaks (docs/PROTOCOL.md#protocol-versions): chats as an array, and every push. */
+const PROTOCOL = 2;
 /** Answers that mean "try the same message again later"; every other error is final. */
 const RETRYABLE: readonly ErrorCode[] = ['RATE_LIMITED', 'INTERNAL_ERROR', 'NOT_AUTHORIZED'];
 
@@ -149,7 +151,7 @@ export class ChatClient {
 
   #sendAuth(): void {
     const request = this.#options.auth();
-    if (request && this.#socket?.readyState === OPEN) this.#socket.send(JSON.stringify({ command: 'auth', data: request }));
+    if (request && this.#socket?.readyState === OPEN) this.#socket.send(JSON.stringify({ command: 'auth', data: { ...request, protocol: PROTOCOL } }));
   }
 
   #receive(raw: unknown): void {
@@ -206,14 +208,8 @@ export class ChatClient {
 
   #flush(): void {
     if (!this.#authed || this.#socket?.readyState !== OPEN) return;
-    for (const item of this.outbox.takeUnsent()) {
-      this.#socket.send(
-        JSON.stringify({
-          command: 'message',
-          data: { chatId: item.chatId, text: item.text, clientDate: item.clientDate, clientId: item.clientId },
-        }),
-      );
-    }
+    // Everything the item has but its retry count: chatId, text, clientDate, clientId.
+    for (const { retries: _, ...data } of this.outbox.takeUnsent()) this.#socket.send(JSON.stringify({ command: 'message', data }));
     this.#armConfirmTimer(false);
   }
 

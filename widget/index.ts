@@ -29,7 +29,7 @@ import {
   type Store,
 } from './state.js';
 import { readItem, writeItem } from './storage.js';
-import { FALLBACK_TEMPLATE, SLOTS, parseTemplate, stringsFor, type SlotName } from './template.js';
+import { FALLBACK_TEMPLATE, SLOTS, missingSlot, parseTemplate, stringsFor, type ParsedTemplate, type SlotName } from './template.js';
 import { Throttle } from './throttle.js';
 
 export type { AHChatOptions } from './options.js';
@@ -199,9 +199,8 @@ export class AHChat {
       if (!container) throw new TypeError(`AHChat: options.container ${JSON.stringify(options.container)} matches no element`);
     }
     this.#lang = pickLanguage(options.lang, document.documentElement.lang, navigator.language);
-    const [source, strings] = await Promise.all([this.#loadTemplate(), loadStrings(this.#lang, options.assets)]);
+    const [template, strings] = await Promise.all([this.#loadTemplate(), loadStrings(this.#lang, options.assets)]);
     if (this.#destroyed) return this;
-    const template = parseTemplate(source);
     this.#t = translator(...strings, stringsFor(template, this.#lang));
 
     const host = (this.#host = document.createElement('div'));
@@ -258,17 +257,26 @@ export class AHChat {
     return text !== seller ? text : this.#t((key ?? '') as never);
   }
 
-  /** The `template` option, else the plugin's default, else the built-in fallback. */
-  async #loadTemplate(): Promise<string> {
+  /**
+   * The `template` option, else the plugin's default, else the built-in fallback. A template that
+   * cannot be loaded, or has none of the slots the widget needs (one made for the original AH Chat
+   * widget, say), is reported as `TEMPLATE` and the next one is tried.
+   */
+  async #loadTemplate(): Promise<ParsedTemplate> {
     const { template, assets } = this.#options;
-    for (const url of template ? [new URL(template, location.href).href, `${assets}/chat.tpl`] : [`${assets}/chat.tpl`]) {
+    for (const url of [template && new URL(template, location.href).href, `${assets}/chat.tpl`]) {
+      if (!url) continue;
       try {
-        return await (await fetchAsset(url)).text();
+        const parsed = parseTemplate(await (await fetchAsset(url)).text());
+        const missing = missingSlot(parsed);
+        if (!missing) return parsed;
+        console.warn(`AHChat: ${url}: no data-ah-slot="${missing}"`);
       } catch {
-        this.#emit('error', { code: 'TEMPLATE' });
+        // not loaded: reported below like a template without its slots
       }
+      this.#emit('error', { code: 'TEMPLATE' });
     }
-    return FALLBACK_TEMPLATE;
+    return parseTemplate(FALLBACK_TEMPLATE);
   }
 
   #listen(): void {
@@ -284,17 +292,16 @@ export class AHChat {
     };
     const onVisibility = () => this.#set({ visible: document.visibilityState !== 'hidden' });
     const onOnline = () => this.#client?.reconnectNow();
-    shadow.addEventListener('click', onClick);
-    shadow.addEventListener('keydown', onKey);
-    document.addEventListener('visibilitychange', onVisibility);
-    window.addEventListener('online', onOnline);
+    // Each listener is removed again by destroy().
+    const listen = (target: EventTarget, type: string, fn: (event: Event) => void) => {
+      target.addEventListener(type, fn);
+      this.#cleanups.push(() => target.removeEventListener(type, fn));
+    };
+    listen(shadow, 'click', onClick);
+    listen(shadow, 'keydown', onKey);
+    listen(document, 'visibilitychange', onVisibility);
+    listen(window, 'online', onOnline);
     onVisibility();
-    this.#cleanups.push(
-      () => shadow.removeEventListener('click', onClick),
-      () => shadow.removeEventListener('keydown', onKey),
-      () => document.removeEventListener('visibilitychange', onVisibility),
-      () => window.removeEventListener('online', onOnline),
-    );
   }
 
   /** localStorage key, per server and per buyer-of-seller or seller. */

@@ -34,6 +34,15 @@ export function parseTemplate(source: string): ParsedTemplate {
   return { fragment, strings };
 }
 
+/**
+ * The slot a template cannot do without, if it lacks it: `body` holds the name form, the
+ * conversation and the seller's list (every other slot is optional). A template made for the
+ * original AH Chat widget (`.ah-chat`, `.messages`, `#messageTpl`, `#chatTpl`) has none of ours.
+ */
+export function missingSlot(template: ParsedTemplate): SlotName | undefined {
+  return template.fragment.querySelector('[data-ah-slot="body"]') ? undefined : 'body';
+}
+
 export function stringsFor(template: ParsedTemplate, lang: string): Record<string, string> {
   return { ...template.strings['*'], ...template.strings[lang] };
 }

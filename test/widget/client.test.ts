@@ -35,13 +35,13 @@ afterEach(() => {
 });
 
 describe('ChatClient: connection and auth', () => {
-  it('dials the URL, sends auth on open, and reports connecting → open', () => {
+  it('dials the URL, sends auth (asking for protocol 2) on open, and reports connecting → open', () => {
     const { client, factory, connections } = setup();
     client.start();
     expect(factory.sockets).toHaveLength(1);
     expect(factory.last.url).toBe('ws://chat.test/ahchat');
     factory.last.open();
-    expect(factory.last.sent).toEqual([{ command: 'auth', data: { token: 'tok', sellerId: 10 } }]);
+    expect(factory.last.sent).toEqual([{ command: 'auth', data: { token: 'tok', sellerId: 10, protocol: 2 } }]);
     expect(connections()).toEqual(['connecting', 'open']);
   });
 
@@ -53,7 +53,7 @@ describe('ChatClient: connection and auth', () => {
     expect(factory.last.sent).toEqual([]);
     name = 'Ann';
     client.signIn();
-    expect(factory.last.sentCommands('auth')).toEqual([{ name: 'Ann', sellerId: 10 }]);
+    expect(factory.last.sentCommands('auth')).toEqual([{ name: 'Ann', sellerId: 10, protocol: 2 }]);
   });
 
   it('passes every server frame on', () => {
@@ -138,7 +138,7 @@ describe('ChatClient: reconnect policy', () => {
     expect(factory.sockets).toHaveLength(2);
     expect(connections()).toEqual(['connecting', 'open', 'idle', 'connecting']);
     factory.last.open();
-    expect(factory.last.sentCommands('auth')).toEqual([{ token: 'tok', sellerId: 10 }]);
+    expect(factory.last.sentCommands('auth')).toEqual([{ token: 'tok', sellerId: 10, protocol: 2 }]);
   });
 
   it('ignores late events of a socket it already gave up on', () => {
