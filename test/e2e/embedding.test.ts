@@ -146,6 +146,34 @@ describe('widget: embedding', () => {
     }
   });
 
+  it('a template made for the original widget (none of our slots) is reported, named in a warning, and replaced by the default', async () => {
+    const original = readFileSync(new URL('./fixtures/original-chat.tpl', import.meta.url), 'utf8');
+    const url = env.server.file('original-chat.tpl', 'text/html', original);
+    const context = await env.browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    const warnings: string[] = [];
+    pageErrors.set(page, errors);
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
+    await page.goto(env.server.page(widgetPage({ sellerId: SELLER.id, template: url })));
+    try {
+      // The default template's launcher, and nothing of the foreign one.
+      await page.locator('.ah-launcher').waitFor();
+      expect(await page.locator('.ah-chat, .messages, #messageTpl, #chatTpl').count()).toBe(0);
+      const events = await page.evaluate(() => (window as unknown as { ahEvents: Array<{ name: string; payload: unknown }> }).ahEvents);
+      expect(events.filter((e) => e.name === 'error')).toEqual([{ name: 'error', payload: { code: 'TEMPLATE' } }]);
+      expect(warnings).toEqual([`AHChat: ${url}: no data-ah-slot="body"`]);
+      // And the widget works as usual.
+      await w.launcher(page).click();
+      await page.locator('#ah-name').fill('Migrating');
+      await page.locator('#ah-name').press('Enter');
+      await send(page, 'sent through the default template');
+    } finally {
+      await close(page);
+    }
+  });
+
   it('refuses bad options at once with a message naming the option', async () => {
     const page = await open(env.server.page('<!doctype html><script src="/ahchat/ahchat.js"></script>'));
     try {
