@@ -7,13 +7,13 @@ import type { WireSellerId } from './protocol.js';
 import type { Message } from './store/store.js';
 
 /** A message was stored and confirmed to its sender. */
-export interface MessageEvent extends Message {
+export interface AhChatMessageEvent extends Message {
   /** The chat's seller, as the host's authSeller/findSeller gave it. */
   sellerId: WireSellerId;
 }
 
 /** A buyer started a new chat. */
-export interface ChatEvent {
+export interface AhChatChatEvent {
   id: number;
   /** The buyer's name. */
   chatter: string;
@@ -21,15 +21,15 @@ export interface ChatEvent {
 }
 
 /** Someone's first socket opened (`online: true`) or last socket closed, as seen from this instance. */
-export type StatusEvent =
+export type AhChatStatusEvent =
   | { side: 'seller'; sellerId: WireSellerId; online: boolean }
   | { side: 'buyer'; sellerId: WireSellerId; chatId: number; online: boolean };
 
 /** Event name → the one argument its listeners get. */
 export interface AhChatEvents {
-  message: MessageEvent;
-  chat: ChatEvent;
-  status: StatusEvent;
+  message: AhChatMessageEvent;
+  chat: AhChatChatEvent;
+  status: AhChatStatusEvent;
   /** Express's own: the plugin was mounted on `parent`. */
   mount: Application;
 }

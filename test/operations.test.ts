@@ -12,7 +12,7 @@ import { redisBus } from '../lib/bus/redis-bus.js';
 import { postgresStore } from '../lib/store/postgres-store.js';
 import { memoryStore } from '../lib/store/memory-store.js';
 import { resolveOptions } from '../lib/options.js';
-import type { ChatEvent, MessageEvent, StatusEvent } from '../lib/events.js';
+import type { AhChatChatEvent, AhChatMessageEvent, AhChatStatusEvent } from '../lib/events.js';
 import type { Store } from '../lib/store/store.js';
 import { signInSeller, signUpBuyer, startChat, type RunningChat } from './helpers/chat-server.js';
 import { connectTestDatabase, dropSchema, freshSchemaName, testDatabaseUrl } from './helpers/postgres.js';
@@ -156,10 +156,10 @@ describe('metrics', () => {
 describe('events', () => {
   it('emits typed message, chat and status events', async () => {
     const { chat, url } = await start();
-    const seen: { chats: ChatEvent[]; messages: MessageEvent[]; statuses: StatusEvent[] } = { chats: [], messages: [], statuses: [] };
+    const seen: { chats: AhChatChatEvent[]; messages: AhChatMessageEvent[]; statuses: AhChatStatusEvent[] } = { chats: [], messages: [], statuses: [] };
     chat.on('chat', (event) => seen.chats.push(event));
     chat.on('status', (event) => seen.statuses.push(event));
-    const message = new Promise<MessageEvent>((resolve) => chat.once('message', resolve));
+    const message = new Promise<AhChatMessageEvent>((resolve) => chat.once('message', resolve));
     const buyer = await signUpBuyer(url, 'Bob');
     buyer.client.send('message', { chatId: buyer.chatId, text: 'hi', clientDate: 1 });
     const event = await message;
