@@ -114,7 +114,7 @@ describe.each(['express5', 'express4'] as const)('installed in a scratch app (%s
   }, 60_000);
 
   it('runs the README JavaScript example: widget, probes and a buyer over the socket', async () => {
-    const [example] = await readmeBlocks('js');
+    const example = (await readmeBlocks('js'))[0]!;
     expect(example).toContain('app.listen(8001);');
     const program = `
 import { WebSocket } from 'ws';
