@@ -143,4 +143,10 @@ console.log(JSON.stringify({ widget: widget.status, health: health.status, ready
     const { stdout: version } = await run(process.execPath, ['-e', "console.log(require('express/package.json').version)"], { cwd: apps[name] });
     expect(version.trim().startsWith(name === 'express5' ? '5.' : '4.')).toBe(true);
   }, 60_000);
+
+  it('has the ah-chat bin: npx ah-chat --help', async () => {
+    const { stdout } = await run('npx', ['--no-install', 'ah-chat', '--help'], { cwd: apps[name] });
+    expect(stdout).toMatch(/^ah-chat 0\.\d+\.\d+: the AH Chat standalone server/);
+    expect(stdout).toContain('AHCHAT_SELLERS');
+  }, 30_000);
 });
