@@ -80,6 +80,18 @@ afterAll(async () => {
   await scratch?.remove();
 });
 
+describe('the lockfile', () => {
+  it('is in sync with package.json: npm install changes nothing in it', async () => {
+    const dir = join(scratch.path, 'lock');
+    await mkdir(dir);
+    const lock = await readFile(join(root, 'package-lock.json'), 'utf8');
+    await writeFile(join(dir, 'package.json'), await readFile(join(root, 'package.json')));
+    await writeFile(join(dir, 'package-lock.json'), lock);
+    await npm(dir, 'install', '--package-lock-only', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund');
+    expect(await readFile(join(dir, 'package-lock.json'), 'utf8')).toBe(lock);
+  }, 60_000);
+});
+
 describe('the tarball', () => {
   it('holds dist/, README, LICENSE and CHANGELOG, and no source maps', () => {
     const files = packed.files.map((f) => f.path);
