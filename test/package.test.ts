@@ -156,6 +156,11 @@ console.log(JSON.stringify({ widget: widget.status, health: health.status, ready
     expect(version.trim().startsWith(name === 'express5' ? '5.' : '4.')).toBe(true);
   }, 60_000);
 
+  it("loads with require() as well as import (Node's require of ES modules)", async () => {
+    const { stdout } = await run(process.execPath, ['-e', "const { ahChat, memoryStore } = require('ah-chat'); console.log(typeof ahChat, typeof memoryStore)"], { cwd: apps[name] });
+    expect(stdout.trim()).toBe('function function');
+  });
+
   it('has the ah-chat bin: npx ah-chat --help', async () => {
     const { stdout } = await run('npx', ['--no-install', 'ah-chat', '--help'], { cwd: apps[name] });
     expect(stdout).toMatch(/^ah-chat 0\.\d+\.\d+: the AH Chat standalone server/);
