@@ -3,10 +3,12 @@
  * Run first by `npm run demo` and `npm test`, so that a fresh clone needs no other step. Node's own
  * modules only: it runs before anything is installed.
  *
- *   dependencies  `npm ci` when node_modules is missing or older than package-lock.json
- *   --browser     the widget tests' Chromium: AHCHAT_CHROMIUM, else /usr/bin/chromium; when it is
- *                 missing, Debian's package is installed with apt-get (as root only). A browser is
- *                 never downloaded from anywhere else.
+ *   deps      `npm ci` when node_modules is missing or older than package-lock.json
+ *   browser   the widget tests' Chromium: AHCHAT_CHROMIUM, else /usr/bin/chromium; when it is
+ *             missing, Debian's package is installed with apt-get (as root only). A browser is
+ *             never downloaded from anywhere else.
+ *
+ * Usage: node scripts/ensure.mjs deps [browser]
  *
  * The fast path (everything present) is two stat calls and an existence check.
  */
@@ -61,8 +63,8 @@ function ensureBrowser() {
   const path = chromiumPath();
   if (executable(path)) return;
   const why = `the widget's browser tests need Chromium at ${path}`;
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!root || !onPath('apt-get')) {
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!asRoot || !onPath('apt-get')) {
     console.error(`ensure: ${why}. Install Debian's package: sudo apt-get install -y chromium (or set AHCHAT_CHROMIUM to a Chromium binary).`);
     process.exit(1);
   }
@@ -77,6 +79,12 @@ function ensureBrowser() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  ensureDependencies();
-  if (process.argv.includes('--browser')) ensureBrowser();
+  const steps = process.argv.slice(2);
+  const unknown = steps.find((s) => s !== 'deps' && s !== 'browser');
+  if (unknown !== undefined || steps.length === 0) {
+    console.error(`ensure: usage: node scripts/ensure.mjs deps [browser]${unknown ? ` (unknown step ${JSON.stringify(unknown)})` : ''}`);
+    process.exit(1);
+  }
+  if (steps.includes('deps')) ensureDependencies();
+  if (steps.includes('browser')) ensureBrowser();
 }

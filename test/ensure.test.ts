@@ -24,9 +24,10 @@ afterEach(async () => {
   await dir.remove();
 });
 
+/** Only the browser step: the deps step would run npm ci on this very checkout. */
 async function ensure(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [ENSURE, '--browser'], { env: { HOME: dir.path, ...env } });
+    const { stdout, stderr } = await run(process.execPath, [ENSURE, 'browser'], { env: { HOME: dir.path, ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
