@@ -21,8 +21,22 @@ import type { Store } from './store/store.js';
 import { claimUpgrades, clientIp, originAllowed, pathnameOf, rejectUpgrade } from './upgrade.js';
 import { widgetAssets } from './widget-assets.js';
 import { UnreadNotifier } from './unread-notifier.js';
+import type { AhChatEventName, AhChatEvents, AhChatListener } from './events.js';
+import { ChatMetrics } from './metrics.js';
+import { health, readiness } from './probes.js';
+
+/** Typed listeners: `chat.on('message', (m) => …)`; 'mount' is Express's own. */
+export interface AhChatOn<This> {
+  <K extends AhChatEventName>(event: K, listener: AhChatListener<K>): This;
+}
 
 export interface AhChat extends Express {
+  on: AhChatOn<this>;
+  once: AhChatOn<this>;
+  off: AhChatOn<this>;
+  addListener: AhChatOn<this>;
+  removeListener: AhChatOn<this>;
+  emit<K extends AhChatEventName>(event: K, payload: AhChatEvents[K]): boolean;
   /** Accepts our WebSocket upgrades on this server (done for you by app.listen or the `server` option). */
   attach(server: Server): void;
   /** Closes our sockets (1001), timers and upgrade hooks, then the store and bus. Other sockets are untouched. */
@@ -33,16 +47,38 @@ export interface AhChat extends Express {
   readonly ready: Promise<void>;
   /** Number of open sockets on this instance. */
   readonly connections: number;
+  /** The prom-client Registry holding AH Chat's metrics (option `metrics`); undefined without it. */
+  readonly metrics: ChatMetrics['registry'] | undefined;
 }
 
 export function ahChat(input: AhChatOptions): AhChat {
   const options = resolveOptions(input);
-  const store = options.store ?? lowdbStore({ dir: './ahchat-data' });
-  const bus: Bus = options.bus ?? localBus();
-  const app = express() as AhChat;
+  const givenStore = options.store ?? lowdbStore({ dir: './ahchat-data' });
+  const givenBus: Bus = options.bus ?? localBus();
+  const connections = new Set<Connection>();
+  const metrics: ChatMetrics | undefined = options.metrics
+    ? new ChatMetrics(options.metrics === true ? {} : options.metrics, {
+        sockets: () => [...connections].map((c) => c.session?.side ?? null),
+        busUp: async () => {
+          if (busStart !== 'started') return false;
+          await givenBus.ping?.();
+          return true;
+        },
+      })
+    : undefined;
+  // With metrics, the hub and commands go through timed copies; without, through the originals.
+  const store = metrics ? metrics.timedStore(givenStore) : givenStore;
+  const bus = metrics ? metrics.timedBus(givenBus) : givenBus;
+  const app = express() as unknown as AhChat;
   app.disable('x-powered-by');
   const hub = new Hub(bus, app);
   const started = hub.start();
+  /** For the readiness probe, which must not wait for a bus that is still connecting. */
+  let busStart: 'starting' | 'started' | Error = 'starting';
+  started.then(
+    () => (busStart = 'started'),
+    (error: unknown) => (busStart = error instanceof Error ? error : new Error(String(error))),
+  );
   const signUps = new KeyedRateLimiter(options.signUpRateLimit.count, options.signUpRateLimit.intervalMs);
   const ctx: ChatContext = {
     options,
@@ -64,7 +100,6 @@ export function ahChat(input: AhChatOptions): AhChat {
     perMessageDeflate: false,
     clientTracking: false,
   });
-  const connections = new Set<Connection>();
   const perIp = new Map<string, number>();
   const detachers = new Map<Server, () => void>();
   let heartbeat: NodeJS.Timeout | undefined;
@@ -114,6 +149,7 @@ export function ahChat(input: AhChatOptions): AhChat {
         connections.delete(c);
         hub.remove(c).catch((error: Error) => logger.error(`presence update failed: ${error.message}`));
       },
+      ...(metrics ? { errored: (code) => metrics.error(code) } : {}),
     });
     connections.add(connection);
   }
@@ -171,10 +207,33 @@ export function ahChat(input: AhChatOptions): AhChat {
     await store.close();
   };
 
-  Object.defineProperty(app, 'store', { value: store });
+  Object.defineProperty(app, 'store', { value: givenStore });
+  Object.defineProperty(app, 'metrics', { value: metrics?.registry });
+  if (metrics) app.on('message', (message) => metrics.message(message.from));
   Object.defineProperty(app, 'ready', { value: started });
   Object.defineProperty(app, 'connections', { get: () => connections.size });
 
+  app.get(`${options.path}/health`, health);
+  app.get(
+    `${options.path}/ready`,
+    readiness({
+      server: async () => {
+        if (closing) throw new Error('closing');
+      },
+      bus: async () => {
+        if (busStart !== 'started') throw busStart === 'starting' ? new Error('connecting') : busStart;
+        await givenBus.ping?.();
+      },
+      store: async () => {
+        await givenStore.ping?.();
+      },
+    }),
+  );
+  if (metrics) {
+    app.get(`${options.path}/metrics`, (_request, response, next) => {
+      metrics.registry.metrics().then((text) => response.type(metrics.registry.contentType).send(text), next);
+    });
+  }
   app.use(options.path, widgetAssets(logger.warn));
   if (options.server) app.attach(options.server);
   return app;

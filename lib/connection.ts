@@ -21,6 +21,8 @@ export interface ConnectionDeps {
   handle(connection: Connection, request: ClientRequest): Promise<void>;
   /** Called once when the socket has closed. */
   closed(connection: Connection): void;
+  /** Optional: told of every error answer (metrics count them by code). */
+  errored?(code: ErrorCode): void;
 }
 
 let counter = 0;
@@ -126,6 +128,7 @@ export class Connection {
 
   /** An error answer; for a message with a clientId, data.clientId names the message it refuses. */
   error(command: string, code: ErrorCode, details?: Record<string, unknown>, clientId?: string): void {
+    this.deps.errored?.(code);
     const data = clientId === undefined ? details : { ...details, clientId };
     this.send(data ? { command, error: code, data } : { command, error: code });
   }

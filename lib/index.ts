@@ -1,9 +1,11 @@
 /** AH Chat's public API. */
-export { ahChat, type AhChat } from './ah-chat.js';
+export { ahChat, type AhChat, type AhChatOn } from './ah-chat.js';
+export type { AhChatChatEvent, AhChatEventName, AhChatEvents, AhChatListener, AhChatMessageEvent, AhChatStatusEvent } from './events.js';
+export type { MetricsOptions } from './metrics.js';
 export type { AhChatOptions, AuthSeller, BeforeMessage, BeforeMessageContext, FindSeller, Logger, OriginsOption, Seller } from './options.js';
 export { ERROR_CODES, CLOSE_CODES, ChatError, MessageRejected, type ErrorCode } from './errors.js';
 export type * from './protocol.js';
 export * from './store/index.js';
 export type { Bus, HubEvent, PresenceKey } from './bus/bus.js';
 export { localBus } from './bus/local-bus.js';
-export type { OnUnread, UnreadNotice } from './unread-notifier.js';
+export type { OnUnread, PresenceLookup, UnreadNotice } from './unread-notifier.js';

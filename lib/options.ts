@@ -7,6 +7,7 @@ import type { Store } from './store/store.js';
 import type { Bus } from './bus/bus.js';
 import type { WireSellerId } from './protocol.js';
 import type { OnUnread } from './unread-notifier.js';
+import type { MetricsOptions } from './metrics.js';
 
 export interface Seller {
   id: WireSellerId;
@@ -38,6 +39,10 @@ export interface BeforeMessageContext {
  */
 export type BeforeMessage = (context: BeforeMessageContext) => string | null | Promise<string | null>;
 
+/**
+ * Where AH Chat writes its log lines: console, a pino logger, or anything with these methods. They
+ * are always called on the logger (`logger.warn(line)`), so methods that need `this` work.
+ */
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
@@ -95,9 +100,14 @@ export interface AhChatOptions {
   unreadQuietPeriod?: number;
   /** Where AH Chat logs. Never receives tokens or message text. Default: console. */
   logger?: Logger;
+  /**
+   * Serve metrics in the Prometheus text format at `<path>/metrics`: `true`, or `{ registry }` to add
+   * them to the host's prom-client Registry. Default false (no metrics, no cost).
+   */
+  metrics?: boolean | MetricsOptions;
 }
 
-type OptionalKeys = 'findSeller' | 'store' | 'bus' | 'server' | 'beforeMessage' | 'onUnread';
+type OptionalKeys = 'findSeller' | 'store' | 'bus' | 'server' | 'beforeMessage' | 'onUnread' | 'metrics';
 export type ResolvedOptions = Required<Omit<AhChatOptions, OptionalKeys>> & Pick<AhChatOptions, OptionalKeys>;
 
 export const DEFAULTS = {
@@ -196,8 +206,7 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
   const extra = input.extraSocketPaths ?? DEFAULTS.extraSocketPaths;
   if (!Array.isArray(extra)) fail('extraSocketPaths', 'an array of paths', extra);
 
-  const logger = input.logger ?? consoleLogger;
-  hasMethods('logger', logger, ['info', 'warn', 'error']);
+  const logger = boundLogger(input.logger ?? consoleLogger);
 
   return {
     authSeller: input.authSeller,
@@ -225,5 +234,28 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
     historyLimit: positiveInt('historyLimit', input.historyLimit, DEFAULTS.historyLimit),
     chatListLimit: positiveInt('chatListLimit', input.chatListLimit, DEFAULTS.chatListLimit),
     logger,
+    metrics: metricsOption(input.metrics),
   };
+}
+
+/** The host's logger behind methods that need no `this`: pino's read their logger's own state. */
+function boundLogger(given: Logger): Logger {
+  hasMethods('logger', given, ['info', 'warn', 'error']);
+  return {
+    info: (message) => given.info(message),
+    warn: (message) => given.warn(message),
+    error: (message) => given.error(message),
+  };
+}
+
+function metricsOption(value: unknown): MetricsOptions | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return {};
+  if (typeof value !== 'object' || value === null) fail('metrics', 'a boolean or an object { registry?, prefix? }', value);
+  const { registry, prefix } = value as MetricsOptions;
+  if (registry !== undefined) hasMethods('metrics.registry', registry, ['metrics', 'registerMetric']);
+  if (prefix !== undefined && (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))) {
+    fail('metrics.prefix', 'a metric name prefix like "ahchat_"', prefix);
+  }
+  return { ...(registry ? { registry } : {}), ...(prefix !== undefined ? { prefix } : {}) };
 }

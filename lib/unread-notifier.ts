@@ -2,8 +2,7 @@
  * The onUnread hook: once a quiet period after the first new message for someone who is offline,
  * tells the host what they have not read, so it can send one e-mail for a batch, never one per message.
  */
-import { buyerKey, sellerKey } from './bus/bus.js';
-import type { Hub } from './hub.js';
+import { buyerKey, sellerKey, type PresenceKey } from './bus/bus.js';
 import type { Logger } from './options.js';
 import { toWireSellerId, type WireSellerId } from './protocol.js';
 import { otherSide } from './session.js';
@@ -21,6 +20,14 @@ export interface UnreadNotice {
 
 export type OnUnread = (notice: UnreadNotice) => void | Promise<void>;
 
+/**
+ * What the notifier asks the hub. An interface, not the Hub class, so that these public
+ * declarations do not pull in the hub's sockets (and with them `ws`'s types) for the host.
+ */
+export interface PresenceLookup {
+  isOnline(keys: readonly PresenceKey[]): Promise<boolean[]>;
+}
+
 interface Pending {
   side: Side;
   sellerId: string;
@@ -35,7 +42,7 @@ export class UnreadNotifier {
 
   constructor(
     private readonly store: Store,
-    private readonly hub: Hub,
+    private readonly hub: PresenceLookup,
     private readonly hook: OnUnread,
     private readonly quietMs: number,
     private readonly logger: Logger,

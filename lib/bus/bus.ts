@@ -47,4 +47,9 @@ export interface Bus {
   isOnline(keys: readonly PresenceKey[]): Promise<boolean[]>;
   /** Stops delivery and releases connections. Presence this instance held is dropped. */
   close(): Promise<void>;
+  /**
+   * Optional: resolves when the bus can carry events now (a round trip to its server), rejects with
+   * the reason when not. Used by the readiness probe; a bus without it counts as ready once started.
+   */
+  ping?(): Promise<void>;
 }

@@ -283,5 +283,10 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
       subscriber.disconnect();
       if (!client) await commands.quit().catch(() => commands.disconnect());
     },
+
+    /** Readiness: a PING on the command connection. */
+    async ping() {
+      await commands.ping();
+    },
   };
 }

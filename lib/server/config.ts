@@ -1,5 +1,7 @@
 /** The standalone server's configuration, read from the environment and checked once. */
 import { readFileSync } from 'node:fs';
+import type { AhChatOptions } from '../options.js';
+import { LIMIT_VARIABLES } from './variables.js';
 
 export interface SellerRecord {
   id: number | string;
@@ -113,5 +115,40 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     presenceTtlMs: parseInteger('AHCHAT_PRESENCE_TTL_MS', env.AHCHAT_PRESENCE_TTL_MS, 15_000, 300),
     connectTimeoutMs: parseInteger('AHCHAT_CONNECT_TIMEOUT_MS', env.AHCHAT_CONNECT_TIMEOUT_MS, 10_000, 1),
     trustProxy: isOn(env.AHCHAT_TRUST_PROXY),
+  };
+}
+
+/** The operator's settings beyond readConfig's: the bind host, metrics, and the plugin's and store's limits. */
+export interface OperatorConfig {
+  /** AHCHAT_HOST: address to bind. Default '0.0.0.0' (all IPv4 interfaces, as before). */
+  host: string;
+  /** AHCHAT_METRICS=1: Prometheus metrics at /ahchat/metrics. */
+  metrics: boolean;
+  /** Plugin options from the AHCHAT_* limit variables (each defaulting as the plugin does). */
+  plugin: Pick<AhChatOptions, 'rateLimit' | 'signUpRateLimit' | 'maxConnectionsPerIp' | 'maxTextLength' | 'maxPayload' | 'historyLimit' | 'chatListLimit' | 'authTimeout' | 'heartbeatInterval'>;
+  /** AHCHAT_JOURNAL_LIMIT: lowdb journal bytes before compaction. */
+  journalLimit: number;
+}
+
+export function readOperatorConfig(env: NodeJS.ProcessEnv): OperatorConfig {
+  const v = LIMIT_VARIABLES;
+  const read = (variable: { name: string; fallback: number; min: number }) => parseInteger(variable.name, env[variable.name], variable.fallback, variable.min);
+  const host = env.AHCHAT_HOST?.trim() || '0.0.0.0';
+  if (/[\s/]/.test(host)) throw new ConfigError(`AHCHAT_HOST must be an address or host name like 0.0.0.0, ::, 127.0.0.1, got ${JSON.stringify(env.AHCHAT_HOST)}`);
+  return {
+    host,
+    metrics: isOn(env.AHCHAT_METRICS),
+    plugin: {
+      rateLimit: { frames: read(v.rateLimitFrames), intervalMs: read(v.rateLimitIntervalMs) },
+      signUpRateLimit: { count: read(v.signUpCount), intervalMs: read(v.signUpIntervalMs) },
+      maxConnectionsPerIp: read(v.maxConnectionsPerIp),
+      maxTextLength: read(v.maxTextLength),
+      maxPayload: read(v.maxPayload),
+      historyLimit: read(v.historyLimit),
+      chatListLimit: read(v.chatListLimit),
+      authTimeout: read(v.authTimeoutMs),
+      heartbeatInterval: read(v.heartbeatMs),
+    },
+    journalLimit: read(v.journalLimit),
   };
 }

@@ -1,23 +1,38 @@
 #!/usr/bin/env node
 /**
- * The standalone server: `node dist/server/index.js`. Configured by environment (see README):
- * PORT, AHCHAT_SELLERS, AHCHAT_DB, AHCHAT_ORIGINS, AHCHAT_FSYNC; for several instances (docs/SCALE-OUT.md)
- * AHCHAT_DATABASE_URL, AHCHAT_DATABASE_SCHEMA, AHCHAT_REDIS_URL, AHCHAT_REDIS_PREFIX, AHCHAT_PRESENCE_TTL_MS,
- * AHCHAT_TRUST_PROXY.
+ * The standalone server: `npx ah-chat` (the package's bin) or `node dist/server/index.js`. Configured
+ * by environment variables: `ah-chat --help` lists them all with their defaults (variables.ts).
  * Accepts sockets at / (the original README's `ws://localhost:8001`) and at /ahchat.
  */
+import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import express from 'express';
+import { collectDefaultMetrics } from 'prom-client';
 import { ahChat } from '../ah-chat.js';
 import { lowdbStore } from '../store/lowdb-store.js';
 import type { Store } from '../store/store.js';
-import { ConfigError, readConfig, type ServerConfig } from './config.js';
+import { ConfigError, readConfig, readOperatorConfig, type OperatorConfig, type ServerConfig } from './config.js';
+import { helpText } from './variables.js';
 import { sellersFromList } from './sellers.js';
 
+/** dist/server/ and lib/server/ are both two levels below the package root. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) return void process.stdout.write(helpText(version()));
+  if (args.includes('--version') || args.includes('-v')) return void process.stdout.write(`${version()}\n`);
+  if (args.length > 0) {
+    console.error(`ahchat: unknown argument ${JSON.stringify(args[0])}; configure with environment variables (see ah-chat --help)`);
+    process.exit(1);
+  }
   let config: ServerConfig;
+  let operator: OperatorConfig;
   try {
     config = readConfig(process.env);
+    operator = readOperatorConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`ahchat: ${error.message}`);
@@ -27,13 +42,15 @@ async function main(): Promise<void> {
   }
   if (!config.origins) console.warn('ahchat: AHCHAT_ORIGINS is not set: pages from any origin may connect');
 
-  const store = config.databaseUrl ? await postgres(config.databaseUrl, config.databaseSchema) : lowdbStore({ dir: config.dataDir, fsync: config.fsync });
+  const store = config.databaseUrl ? await postgres(config.databaseUrl, config.databaseSchema) : lowdbStore({ dir: config.dataDir, fsync: config.fsync, journalLimit: operator.journalLimit });
   if (config.redisUrl && !config.databaseUrl) console.warn('ahchat: AHCHAT_REDIS_URL without AHCHAT_DATABASE_URL: each instance keeps its own lowdb files');
   // Loaded only when asked for: pg and ioredis are optional.
   const bus = config.redisUrl
     ? (await import('../redis.js')).redisBus({ url: config.redisUrl, prefix: config.redisPrefix, ttlMs: config.presenceTtlMs })
     : undefined;
   const chat = ahChat({
+    ...operator.plugin,
+    metrics: operator.metrics,
     ...sellersFromList(config.sellers),
     store,
     ...(bus ? { bus } : {}),
@@ -49,6 +66,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
+  if (chat.metrics) collectDefaultMetrics({ register: chat.metrics, prefix: 'ahchat_process_' });
   const app = express();
   app.disable('x-powered-by');
   app.use(chat);
@@ -56,13 +74,13 @@ async function main(): Promise<void> {
     res.type('text/plain').send('AH Chat server. WebSocket at / and /ahchat; widget at /ahchat/ahchat.js\n');
   });
 
-  const server = app.listen(config.port, '0.0.0.0', () => {
+  const server = app.listen(config.port, operator.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     console.log(`AH Chat listening on ws://localhost:${port}`);
   });
   server.on('error', (error) => {
-    console.error(`ahchat: cannot listen on port ${config.port}: ${error.message}`);
+    console.error(`ahchat: cannot listen on ${operator.host} port ${config.port}: ${error.message}`);
     process.exit(1);
   });
 

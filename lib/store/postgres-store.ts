@@ -341,6 +341,11 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       // Queries already running finish first: pool.end() waits for checked-out clients.
       if (ownPool) await pool.end();
     },
+
+    /** Readiness: one round trip on the pool. */
+    async ping() {
+      await pool.query('SELECT 1');
+    },
   };
 }
 

@@ -106,6 +106,12 @@ export interface Store {
   closeChat(chatId: number): Promise<Chat | null>;
   /** Writes out anything pending and releases files or connections. The store is unusable after. */
   close(): Promise<void>;
+  /**
+   * Optional: resolves when the store can serve requests now (a database round trip), rejects with
+   * the reason when not. Used by the plugin's readiness probe (`GET <path>/ready`); a store without
+   * it counts as always ready (memory, lowdb).
+   */
+  ping?(): Promise<void>;
 }
 
 /** appendMessage on a chat that is closed (see Store.appendMessage). */

@@ -18,7 +18,8 @@ import { ahChat, lowdbStore, type AhChat } from '../../lib/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(root, 'test', 'artifacts');
-export const CHROMIUM = '/usr/bin/chromium';
+/** The browser to drive: AHCHAT_CHROMIUM, else Debian's (`npm test` installs it when missing: scripts/ensure.mjs). */
+export const CHROMIUM = process.env.AHCHAT_CHROMIUM || '/usr/bin/chromium';
 export const SELLER = { id: 10, name: 'Green Leaf Tea', token: 'iofh3498hwe' };
 
 /** Builds dist/widget when it is missing or older than widget/ (npm test has built it already). */
