@@ -1,5 +1,6 @@
 /** AH Chat's public API. */
 export { ahChat, type AhChat } from './ah-chat.js';
+export { DIRECT_TIMEOUTS, limitConnectionsPerIp } from './connection-limit.js';
 export type { AhChatOptions, AuthSeller, BeforeMessage, BeforeMessageContext, FindSeller, Logger, OriginsOption, Seller } from './options.js';
 export { ERROR_CODES, CLOSE_CODES, ChatError, MessageRejected, type ErrorCode } from './errors.js';
 export type * from './protocol.js';

@@ -13,7 +13,7 @@ import express from 'express';
 import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ahChat } from '../../lib/ah-chat.js';
-import { limitConnectionsPerIp } from '../../lib/connection-limit.js';
+import { limitConnectionsPerIp } from '../../lib/index.js';
 import { DEFAULTS } from '../../lib/options.js';
 import { memoryStore } from '../../lib/store/memory-store.js';
 import { TestClient } from '../helpers/client.js';
