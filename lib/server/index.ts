@@ -29,11 +29,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  if (!config.origins) console.log("ahchat: AHCHAT_ORIGINS is not set: only pages on this server's own origin (and clients that send no Origin) may connect");
-  const weak = shortTokenSellers(config.sellers);
-  if (weak.length > 0) {
-    console.warn(`ahchat: AHCHAT_SELLERS: the token of seller ${weak.join(', ')} is shorter than ${MIN_TOKEN_LENGTH} characters and easy to guess; use a long random one (openssl rand -base64 24)`);
-  }
 
   const store = config.databaseUrl ? await postgres(config.databaseUrl, config.databaseSchema) : lowdbStore({ dir: config.dataDir, fsync: config.fsync });
   if (config.redisUrl && !config.databaseUrl) console.warn('ahchat: AHCHAT_REDIS_URL without AHCHAT_DATABASE_URL: each instance keeps its own lowdb files');
@@ -63,6 +58,13 @@ async function main(): Promise<void> {
   app.get('/', (_req, res) => {
     res.type('text/plain').send('AH Chat server. WebSocket at / and /ahchat; widget at /ahchat/ahchat.js\n');
   });
+
+  // Said once the store and bus are up: a start that fails says only why it failed.
+  if (!config.origins) console.log("ahchat: AHCHAT_ORIGINS is not set: only pages on this server's own origin (and clients that send no Origin) may connect");
+  const weak = shortTokenSellers(config.sellers);
+  if (weak.length > 0) {
+    console.warn(`ahchat: AHCHAT_SELLERS: the token of seller ${weak.join(', ')} is shorter than ${MIN_TOKEN_LENGTH} characters and easy to guess; use a long random one (openssl rand -base64 24)`);
+  }
 
   // Facing clients directly: half-sent requests are bounded in number per address and in time.
   const server = createServer({ ...DIRECT_TIMEOUTS }, app);

@@ -30,9 +30,10 @@ async function signIn(ip: string, token: string, sellerId: string | number): Pro
 }
 
 describe('new chats per buyer token and per address', () => {
-  it('stops one token from one address at the default budget (100 a minute, the sign-up included), with no findSeller', async () => {
-    // The host gives no findSeller: any sellerId opens a chat.
-    running = await startChat({ findSeller: undefined, logger: silentLogger, trustProxy: true });
+  it('stops one token from one address at its budget (100, the sign-up included), with no findSeller', async () => {
+    // The host gives no findSeller: any sellerId opens a chat. The default count over an hour, so
+    // that no token is refilled while the test runs (the default minute refills one per 600 ms).
+    running = await startChat({ findSeller: undefined, logger: silentLogger, trustProxy: true, signUpRateLimit: { count: 100, intervalMs: 3_600_000 } });
     const signUp = await (await from('203.0.113.20')).request('auth', { name: 'Collector', sellerId: 'seller-0' });
     const token = signUp.data.token as string;
     const answers: Array<string | number> = [];
@@ -45,7 +46,7 @@ describe('new chats per buyer token and per address', () => {
   });
 
   it('counts per buyer across addresses and per address across buyers; refused attempts store nothing', async () => {
-    running = await startChat({ findSeller: undefined, logger: silentLogger, trustProxy: true, signUpRateLimit: { count: 3, intervalMs: 60_000 } });
+    running = await startChat({ findSeller: undefined, logger: silentLogger, trustProxy: true, signUpRateLimit: { count: 3, intervalMs: 3_600_000 } });
     const { data } = await (await from('198.51.100.1')).request('auth', { name: 'Roamer', sellerId: 'a' });
     const token = data.token as string;
     // Address 1: the sign-up took one of its three, so two new chats, then RATE_LIMITED.

@@ -14,7 +14,7 @@ import { normalizeOrigin } from '../../lib/origins.js';
 import { memoryStore } from '../../lib/store/memory-store.js';
 import { TestClient } from '../helpers/client.js';
 import { type RunningChat, startChat, testSellers } from '../helpers/chat-server.js';
-import { runServerExpectingFailure, type ServerProcess, startServerProcess } from '../helpers/server-process.js';
+import { outputLine, runServerExpectingFailure, type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 
 let running: RunningChat | undefined;
 const clients: TestClient[] = [];
@@ -27,22 +27,6 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.kill('SIGKILL')));
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-/** The first line of the process's output containing `text`, now or once it is printed. */
-function lineOf(server: ServerProcess, text: string): Promise<string> {
-  return new Promise((resolve) => {
-    const look = () => {
-      const line = server.output().split('\n').find((l) => l.includes(text));
-      if (!line) return;
-      server.child.stdout!.off('data', look);
-      server.child.stderr!.off('data', look);
-      resolve(line);
-    };
-    server.child.stdout!.on('data', look);
-    server.child.stderr!.on('data', look);
-    look();
-  });
-}
 
 /** Connects with this Origin (and Host, when given) and signs a buyer up; throws 'HTTP 403' when refused. */
 async function signUpFrom(url: string, origin: string | undefined, host?: string): Promise<void> {
@@ -143,13 +127,13 @@ describe('the standalone server', () => {
     await signUpFrom(urlOf(server), undefined);
     await expect(signUpFrom(urlOf(server), 'https://evil.example')).rejects.toThrow('HTTP 403');
     // Logged before the 403 was written; the pipe from the child may still be carrying it.
-    const refused = await lineOf(server, 'refused a socket');
+    const refused = await outputLine(server, 'refused a socket');
     expect(refused).toMatch(/Origin "https:\/\/evil.example".*only this server's own origin is allowed.*AHCHAT_ORIGINS/);
   });
 
   it("with AHCHAT_ORIGINS='*' lets any page in, with the start-up warning", async () => {
     const server = await start({ AHCHAT_ORIGINS: '*' });
-    expect(server.output()).toMatch(/origins '\*' \(AHCHAT_ORIGINS='\*'\): pages on any site may open sockets/);
+    expect(await outputLine(server, "origins '*'")).toMatch(/origins '\*' \(AHCHAT_ORIGINS='\*'\): pages on any site may open sockets/);
     await signUpFrom(urlOf(server), 'https://anywhere.example');
   });
 

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { TestClient } from '../helpers/client.js';
 import { type RunningChat, SELLERS, startChat } from '../helpers/chat-server.js';
-import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
+import { outputLine, type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 
 let running: RunningChat | undefined;
 const clients: TestClient[] = [];
@@ -48,7 +48,7 @@ describe('seller sign-in throttle (plugin)', () => {
     for (const token of ['guess-number-5', TOKEN_10]) {
       const answer = await guesser.request('auth', { id: 10, token });
       expect(answer.error).toBe('RATE_LIMITED');
-      expect(answer.data.retryAfterMs).toBeGreaterThan(900);
+      expect(answer.data.retryAfterMs).toBeGreaterThan(0);
       expect(answer.data.retryAfterMs).toBeLessThanOrEqual(1000);
     }
     // The whole address waits, whichever seller it names.
@@ -124,8 +124,9 @@ describe('seller sign-in throttle (standalone server)', () => {
     expect(await guess(server.port, ['127.0.0.1'])).toEqual({ USER_IS_NOT_SELLER: 10, RATE_LIMITED: 1 });
     // The seller id is locked now: four fresh addresses get no guess checked at all.
     expect(await guess(server.port, ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'])).toEqual({ RATE_LIMITED: 4 });
-    const lines = server.output().split('\n').filter((l) => l.includes('seller sign-in throttled'));
-    expect(lines).toEqual([expect.stringMatching(/seller id "10" from 127\.0\.0\.1: 10 failed attempts/)]);
+    expect(await outputLine(server, 'seller sign-in throttled')).toMatch(/seller id "10" from 127\.0\.0\.1: 10 failed attempts/);
+    // Printed before the four addresses' answers, on the same stream: no second line came with them.
+    expect(server.output().split('\n').filter((l) => l.includes('seller sign-in throttled'))).toHaveLength(1);
     expect(server.output()).not.toMatch(/wrong-|a-long-random/);
   });
 
@@ -137,7 +138,7 @@ describe('seller sign-in throttle (standalone server)', () => {
 
   it('warns at start about a seller token under 16 characters, naming the seller', async () => {
     const server = await start('short-token');
-    expect(server.output()).toMatch(/^ahchat: AHCHAT_SELLERS: the token of seller 10 is shorter than 16 characters and easy to guess/m);
+    expect(await outputLine(server, 'AHCHAT_SELLERS:')).toMatch(/^ahchat: AHCHAT_SELLERS: the token of seller 10 is shorter than 16 characters and easy to guess/);
     expect(server.output()).not.toMatch(/short-token/);
   });
 });
