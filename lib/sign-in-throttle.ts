@@ -12,12 +12,15 @@ const FIRST_DELAY_MS = 1000;
 /** A key with no failure for this long starts again with its free failures (and a new burst is logged). */
 export const FORGET_AFTER_MS = 15 * 60_000;
 
+/** The log line counts the addresses failing for a seller id up to this (memory stays small per key). */
+const MAX_ADDRESSES_SHOWN = 32;
+
 interface Failures {
   count: number;
   /** No attempt is checked before this (monotonic ms). */
   until: number;
   last: number;
-  /** Addresses seen failing for a seller id (for the log line), at most a few hundred. */
+  /** Addresses seen failing for a seller id (for the log line), at most MAX_ADDRESSES_SHOWN. */
   from?: Set<string>;
 }
 
@@ -52,14 +55,15 @@ export class SignInThrottle {
     const now = this.now();
     const address = this.count(`ip ${ip}`, now);
     const seller = this.count(`seller ${sellerId}`, now);
-    if (seller.from && seller.from.size < 256) seller.from.add(ip);
+    if (seller.from && seller.from.size < MAX_ADDRESSES_SHOWN) seller.from.add(ip);
     // Each key reaches its limit once per burst: that is when the burst is logged, once for both.
     const first = this.limit.failures;
     if (address.count !== first && seller.count !== first) return;
-    const addresses = seller.from?.size ?? 1;
+    const size = seller.from?.size ?? 1;
+    const addresses = size >= MAX_ADDRESSES_SHOWN ? `${size}+` : String(size);
     this.logger.warn(
       `seller sign-in throttled for seller id ${JSON.stringify(sellerId)} from ${ip}: ${address.count} failed attempts from this address, ` +
-        `${seller.count} for this seller id from ${addresses} address${addresses === 1 ? '' : 'es'}; further attempts wait ` +
+        `${seller.count} for this seller id from ${addresses} address${size === 1 ? '' : 'es'}; further attempts wait ` +
         `(1 s, doubling up to ${Math.max(1, Math.round(this.limit.maxDelayMs / 1000))} s) and get RATE_LIMITED meanwhile`,
     );
   }
