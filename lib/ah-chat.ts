@@ -15,7 +15,9 @@ import { CLOSE_CODES } from './errors.js';
 import { BoundedMap } from './bounded-map.js';
 import { Hub } from './hub.js';
 import { KeyedRateLimiter } from './rate-limiter.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 import { resolveOptions, type AhChatOptions } from './options.js';
+import { OriginRefusals } from './origins.js';
 import { lowdbStore } from './store/lowdb-store.js';
 import type { Store } from './store/store.js';
 import { claimUpgrades, clientIp, originAllowed, pathnameOf, rejectUpgrade } from './upgrade.js';
@@ -87,11 +89,14 @@ export function ahChat(input: AhChatOptions): AhChat {
     sellerNames: new Map(),
     events: app,
     signUps,
+    knownChats: new BoundedMap(100_000),
+    sellerSignIns: new SignInThrottle(options.sellerSignInLimit, options.logger),
     unannounced: new BoundedMap(10_000),
     chatSellers: new BoundedMap(100_000),
   };
   if (options.onUnread) ctx.unread = new UnreadNotifier(store, hub, options.onUnread, options.unreadQuietPeriod, options.logger);
   const { logger } = options;
+  const originRefusals = new OriginRefusals(options.origins, logger);
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -114,7 +119,10 @@ export function ahChat(input: AhChatOptions): AhChat {
 
   function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable');
-    if (!originAllowed(options.origins, request)) return rejectUpgrade(socket, 403, 'Forbidden');
+    if (!originAllowed(options.origins, request)) {
+      originRefusals.refused(request);
+      return rejectUpgrade(socket, 403, 'Forbidden');
+    }
     const ip = clientIp(request, options.trustProxy);
     const count = perIp.get(ip) ?? 0;
     if (count >= options.maxConnectionsPerIp) return rejectUpgrade(socket, 429, 'Too Many Requests');

@@ -19,11 +19,18 @@ export async function handleAuth(ctx: ChatContext, connection: Connection, reque
 async function sellerAuth(ctx: ChatContext, connection: Connection, request: AuthRequest): Promise<void> {
   const { id, token } = request;
   if (id === undefined || !token) throw new ChatError('USER_IS_NOT_SELLER');
+  const sellerId = String(id);
+  // Guessing tokens: while this address or seller id waits after its failures, nothing is checked.
+  const wait = ctx.sellerSignIns.retryAfter(connection.ip, sellerId);
+  if (wait > 0) throw new ChatError('RATE_LIMITED', { retryAfterMs: Math.ceil(wait) });
   const seller = await ctx.options.authSeller({ id, token });
   // The seller the host vouched for must be the one asked for: a host that finds sellers by token
   // alone would otherwise let any seller open another's chats by naming its id.
-  if (!seller || String(seller.id) !== String(id)) throw new ChatError('USER_IS_NOT_SELLER');
-  const sellerId = String(id);
+  if (!seller || String(seller.id) !== sellerId) {
+    ctx.sellerSignIns.failed(connection.ip, sellerId);
+    throw new ChatError('USER_IS_NOT_SELLER');
+  }
+  ctx.sellerSignIns.succeeded(connection.ip, sellerId);
   ctx.sellerNames.set(sellerId, seller.name);
 
   // Join the hub before reading, so nothing that happens meanwhile is missed; pushes wait for the answer.
@@ -82,7 +89,21 @@ async function buyerAuth(ctx: ChatContext, connection: Connection, request: Auth
     buyer = await store.createBuyer({ name, tokenHash: hashToken(token) });
   }
 
-  const { chat, created } = await store.openChat({ buyerId: buyer.id, sellerId, chatter: buyer.name });
+  // A sign-in with a token may open a chat with a seller this buyer never wrote to: that costs
+  // storage and a place in the seller's list, so it counts like a sign-up, per address and per buyer.
+  const pair = `${buyer.id}:${sellerId}`;
+  // (A sign-up's first chat is counted as the sign-up.)
+  const reserved = !request.token || ctx.knownChats.get(pair) ? [] : reserveNewChat(ctx, connection.ip, buyer.id);
+  let opened;
+  try {
+    opened = await store.openChat({ buyerId: buyer.id, sellerId, chatter: buyer.name });
+  } catch (error) {
+    for (const key of reserved) ctx.signUps.refund(key);
+    throw error;
+  }
+  const { chat, created } = opened;
+  if (!created) for (const key of reserved) ctx.signUps.refund(key);
+  ctx.knownChats.set(pair, true);
   if (created) {
     await hub.publish({ type: 'chat', sellerId, chatId: chat.id, chatter: chat.chatter });
     ctx.events.emit('chat', { id: chat.id, chatter: chat.chatter, sellerId: request.sellerId });
@@ -107,6 +128,19 @@ function answer(request: AuthRequest, fields: { token?: string; chatId?: number;
   const protocol = protocolFor(request.protocol);
   const data = { ...fields, chats: wireChats(chats, protocol) };
   return request.protocol === undefined || request.protocol < 2 ? data : { ...data, protocol };
+}
+
+/** Takes a new chat's share of signUpRateLimit from the address and the buyer, or refuses it. */
+function reserveNewChat(ctx: ChatContext, ip: string, buyerId: number | string): string[] {
+  const taken: string[] = [];
+  for (const key of [ip, `buyer:${buyerId}`]) {
+    if (!ctx.signUps.take(key)) {
+      for (const back of taken) ctx.signUps.refund(back);
+      throw new ChatError('RATE_LIMITED');
+    }
+    taken.push(key);
+  }
+  return taken;
 }
 
 /** One chat as the receiver sees it: the newest messages, or those after `since[chat.id]`. */

@@ -2,6 +2,7 @@
 export { ahChat, type AhChat, type AhChatOn } from './ah-chat.js';
 export type { AhChatChatEvent, AhChatEventName, AhChatEvents, AhChatListener, AhChatMessageEvent, AhChatStatusEvent } from './events.js';
 export type { MetricsOptions } from './metrics.js';
+export { DIRECT_TIMEOUTS, limitConnectionsPerIp } from './connection-limit.js';
 export type { AhChatOptions, AuthSeller, BeforeMessage, BeforeMessageContext, FindSeller, Logger, OriginsOption, Seller } from './options.js';
 export { ERROR_CODES, CLOSE_CODES, ChatError, MessageRejected, type ErrorCode } from './errors.js';
 export type * from './protocol.js';

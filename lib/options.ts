@@ -8,6 +8,7 @@ import type { Bus } from './bus/bus.js';
 import type { WireSellerId } from './protocol.js';
 import type { OnUnread } from './unread-notifier.js';
 import type { MetricsOptions } from './metrics.js';
+import { normalizeOrigin } from './origins.js';
 
 export interface Seller {
   id: WireSellerId;
@@ -20,8 +21,11 @@ export type AuthSeller = (credentials: { id: WireSellerId; token: string }) => P
 /** Looks a seller up by id, so buyers naming an unknown seller get SELLER_NOT_FOUND. */
 export type FindSeller = (id: WireSellerId) => Promise<Seller | null>;
 
-/** Who may open a socket: a list of exact origins, '*' for any, or a predicate. */
-export type OriginsOption = readonly string[] | '*' | ((origin: string) => boolean);
+/**
+ * Which pages may open a socket (clients that send no Origin always may): 'same-origin' (the page's
+ * host and port are the Host header's), a list of origins (only those), '*' for any, or a predicate.
+ */
+export type OriginsOption = readonly string[] | '*' | 'same-origin' | ((origin: string) => boolean);
 
 /** What a beforeMessage hook is told about a message before it is stored. */
 export interface BeforeMessageContext {
@@ -64,7 +68,7 @@ export interface AhChatOptions {
   extraSocketPaths?: readonly string[];
   /** Attach to this server now instead of waiting for app.listen(). */
   server?: Server;
-  /** Allowed Origin headers. Default: same origin as the Host header, plus clients that send no Origin. */
+  /** Allowed Origin headers (see OriginsOption); clients that send none always pass. Default 'same-origin'. */
   origins?: OriginsOption;
   /** Refuse messages to an offline peer with USER_IS_NOT_ONLINE (the original behaviour). Default false. */
   requireOnline?: boolean;
@@ -74,8 +78,13 @@ export interface AhChatOptions {
   maxPayload?: number;
   /** Per-socket frame budget: at most `frames` within `intervalMs`. Default 20 per 10000 ms. */
   rateLimit?: { frames: number; intervalMs: number };
-  /** Per client IP: at most `count` new buyers or new chats within `intervalMs` (they cost storage). Default 100 per 60000 ms. */
+  /** Per client IP: at most `count` new buyers or new chats within `intervalMs` (they cost storage); new chats also per buyer. Default 100 per 60000 ms. */
   signUpRateLimit?: { count: number; intervalMs: number };
+  /**
+   * Failed seller sign-ins per client IP and per seller id before each further attempt must wait
+   * (1 s, doubling up to `maxDelayMs`; RATE_LIMITED meanwhile). Default 10 failures, 60000 ms.
+   */
+  sellerSignInLimit?: { failures: number; maxDelayMs: number };
   /** Consecutive RATE_LIMITED answers after which the socket is closed with 1008. Default 20. */
   floodCloseAfter?: number;
   /** Milliseconds a socket may stay unauthenticated before close 1008. Default 10000. */
@@ -118,6 +127,7 @@ export const DEFAULTS = {
   maxPayload: 64 * 1024,
   rateLimit: { frames: 20, intervalMs: 10_000 },
   signUpRateLimit: { count: 100, intervalMs: 60_000 },
+  sellerSignInLimit: { failures: 10, maxDelayMs: 60_000 },
   floodCloseAfter: 20,
   authTimeout: 10_000,
   heartbeatInterval: 30_000,
@@ -179,6 +189,20 @@ export const STORE_METHODS = [
   'appendMessage', 'listMessages', 'markRead', 'closeChat', 'close',
 ] as const;
 
+/** Lists are normalised to what browsers send; an origin no browser could send is refused, naming it. */
+function resolveOrigins(value: unknown): OriginsOption {
+  if (value === undefined) return 'same-origin';
+  if (value === '*' || value === 'same-origin' || typeof value === 'function') return value as OriginsOption;
+  const expected = "'same-origin', '*', a predicate, or an array of origins like 'https://shop.example'";
+  if (!Array.isArray(value)) fail('origins', expected, value);
+  return value.map((item: unknown, i) => {
+    if (typeof item !== 'string') fail(`origins[${i}]`, "an origin like 'https://shop.example'", item);
+    const origin = normalizeOrigin(item);
+    if (origin instanceof Error) throw new TypeError(`ahChat: option "origins": ${JSON.stringify(item)} ${origin.message}`);
+    return origin;
+  });
+}
+
 /** Validates every option once and fills in defaults. */
 export function resolveOptions(input: AhChatOptions): ResolvedOptions {
   if (typeof input !== 'object' || input === null) fail('options', 'an object', input);
@@ -192,16 +216,11 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
   if (input.bus !== undefined) hasMethods('bus', input.bus, ['start', 'publish', 'join', 'leave', 'isOnline', 'close']);
   if (input.server !== undefined) hasMethods('server', input.server, ['on', 'listen']);
 
-  let origins: OriginsOption = input.origins ?? [];
-  if (input.origins !== undefined) {
-    const o = input.origins;
-    const ok = o === '*' || typeof o === 'function' || (Array.isArray(o) && o.every((x) => typeof x === 'string' && /^https?:\/\/[^/]+$/.test(x)));
-    if (!ok) fail('origins', "'*', a predicate, or an array of origins like 'https://shop.example'", o);
-    origins = Array.isArray(o) ? [...o] : o;
-  }
+  const origins = resolveOrigins(input.origins);
 
   const rateLimit = positiveInts('rateLimit', input.rateLimit, DEFAULTS.rateLimit);
   const signUpRateLimit = positiveInts('signUpRateLimit', input.signUpRateLimit, DEFAULTS.signUpRateLimit);
+  const sellerSignInLimit = positiveInts('sellerSignInLimit', input.sellerSignInLimit, DEFAULTS.sellerSignInLimit);
 
   const extra = input.extraSocketPaths ?? DEFAULTS.extraSocketPaths;
   if (!Array.isArray(extra)) fail('extraSocketPaths', 'an array of paths', extra);
@@ -225,6 +244,7 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
     maxPayload: positiveInt('maxPayload', input.maxPayload, DEFAULTS.maxPayload),
     rateLimit,
     signUpRateLimit,
+    sellerSignInLimit,
     floodCloseAfter: positiveInt('floodCloseAfter', input.floodCloseAfter, DEFAULTS.floodCloseAfter),
     authTimeout: positiveInt('authTimeout', input.authTimeout, DEFAULTS.authTimeout),
     heartbeatInterval: positiveInt('heartbeatInterval', input.heartbeatInterval, DEFAULTS.heartbeatInterval),

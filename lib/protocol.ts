@@ -176,10 +176,30 @@ function optional<T>(value: unknown, check: (v: unknown) => v is T): T | undefin
   return value;
 }
 
-// NUL is refused in every string: no person types it, and PostgreSQL cannot store it in text.
-const isString = (v: unknown): v is string => typeof v === 'string' && !v.includes('\0');
+/** Most combining marks in a row a name or text may carry (more is "Zalgo" text that draws over its neighbours). */
+export const MAX_COMBINING_RUN = 8;
+
+// NUL is refused in every string: no person types it, and PostgreSQL cannot store it in text. A lone
+// UTF-16 surrogate is no character at all: PostgreSQL would store it as U+FFFD, so two clientIds that
+// differ only there would collide.
+const LONE_SURROGATE = /\p{Cs}/u;
+const isString = (v: unknown): v is string => typeof v === 'string' && !v.includes('\0') && !LONE_SURROGATE.test(v);
+
+/**
+ * Characters that show nothing on their own: white space, controls, format characters (zero-width
+ * ones, bidi controls), default-ignorable ones (fillers, variation selectors), combining marks and the
+ * blank braille pattern. A name or text made only of these would show as a blank entry or bubble.
+ */
+const INVISIBLE = /^[\s\p{Cc}\p{Cf}\p{M}\p{Default_Ignorable_Code_Point}\u2800]*$/u;
+const COMBINING_RUN = new RegExp(`\\p{M}{${MAX_COMBINING_RUN + 1}}`, 'u');
+
+/** Whether a person would see anything of `text`. */
+export const hasVisible = (text: string): boolean => !INVISIBLE.test(text);
+
+/** A name or text that people read: well-formed (isString) and without a run of combining marks over the cap. */
+const isReadable = (v: unknown): v is string => isString(v) && !COMBINING_RUN.test(v);
 const isSellerId = (v: unknown): v is WireSellerId =>
-  (typeof v === 'string' && v.length > 0 && v.length <= 64) || isId(v);
+  (isString(v) && v.length > 0 && v.length <= 64) || isId(v);
 
 /** A chat id: a non-negative safe integer, or its canonical decimal string ("7"; not "07", "7.0", " 7"). */
 function chatId(value: unknown): number {
@@ -213,8 +233,10 @@ function parseSince(value: unknown): Record<string, number> | undefined {
 
 function parseAuth(d: Record<string, unknown>): AuthRequest {
   const token = optional(d.token, isString);
-  const name = optional(d.name, isString);
-  if ((token && token.length > MAX_TOKEN) || (name && name.length > MAX_NAME)) throw new Invalid('BAD_REQUEST');
+  const given = optional(d.name, isReadable);
+  if ((token && token.length > MAX_TOKEN) || (given && given.length > MAX_NAME)) throw new Invalid('BAD_REQUEST');
+  // A name nobody could see is no name: a buyer signing up without one gets NAME_IS_REQUIRED.
+  const name = given !== undefined && hasVisible(given) ? given : undefined;
   return {
     token,
     name,
@@ -227,8 +249,8 @@ function parseAuth(d: Record<string, unknown>): AuthRequest {
 
 function parseMessage(d: Record<string, unknown>): MessageRequest {
   const id = chatId(d.chatId);
-  const text = required(d.text, isString, 'TEXT_IS_REQUIRED');
-  if (text.trim() === '') throw new Invalid('TEXT_IS_REQUIRED');
+  const text = required(d.text, isReadable, 'TEXT_IS_REQUIRED');
+  if (!hasVisible(text)) throw new Invalid('TEXT_IS_REQUIRED');
   const clientDate = required(d.clientDate, (v): v is number => typeof v === 'number' && Number.isFinite(v), 'DATE_IS_REQUIRED');
   const clientId = optional(d.clientId, (v): v is string => isString(v) && v.length > 0 && v.length <= MAX_CLIENT_ID);
   return { chatId: id, text, clientDate, clientId };
@@ -280,7 +302,7 @@ export function parseFrame(raw: string): ParseResult {
   } catch (error) {
     if (!(error instanceof Invalid)) throw error;
     const { clientId } = data;
-    const usable = typeof clientId === 'string' && clientId.length > 0 && clientId.length <= MAX_CLIENT_ID;
+    const usable = isString(clientId) && clientId.length > 0 && clientId.length <= MAX_CLIENT_ID;
     return usable ? { ok: false, command, error: error.code, clientId } : { ok: false, command, error: error.code };
   }
 }

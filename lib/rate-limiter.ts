@@ -26,6 +26,11 @@ export class RateLimiter {
     return true;
   }
 
+  /** Gives back a token taken for an action that turned out to cost nothing. */
+  refund(): void {
+    this.tokens = Math.min(this.capacity, this.tokens + 1);
+  }
+
   private refill(): void {
     const now = this.now();
     this.tokens = Math.min(this.capacity, this.tokens + (Math.max(0, now - this.updatedAt) * this.capacity) / this.intervalMs);
@@ -54,5 +59,10 @@ export class KeyedRateLimiter {
     // Set on every use, so the map's oldest entries are the least recently active keys.
     this.buckets.set(key, bucket);
     return bucket.take();
+  }
+
+  /** Gives back a token taken with take(key) (the action did not happen after all). */
+  refund(key: string): void {
+    this.buckets.get(key)?.refund();
   }
 }

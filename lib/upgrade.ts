@@ -48,15 +48,28 @@ export function pathnameOf(url: string | undefined): string {
   return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }
 
-/** Same origin as the Host header, clients without Origin, and whatever `origins` allows. */
+/**
+ * Clients without Origin (not a browser page) always; then the `origins` option alone: a list
+ * (exact, scheme included, normalised when validated), '*', a predicate, or 'same-origin' (the
+ * default): the Origin's host and port equal the Host header's. The scheme is not compared there,
+ * as behind a TLS-terminating proxy an https page reaches us over http. A list never falls back to
+ * the Host rule: a DNS-rebinding page sends a Host that matches its own Origin.
+ */
 export function originAllowed(origins: OriginsOption, request: IncomingMessage): boolean {
   const origin = request.headers.origin;
   if (origin === undefined) return true;
   if (origins === '*') return true;
   if (typeof origins === 'function') return origins(origin);
-  if (origins.includes(origin)) return true;
+  if (origins === 'same-origin') return sameHost(origin, request.headers.host);
+  return origins.includes(origin);
+}
+
+function sameHost(origin: string, host: string | undefined): boolean {
+  if (!host) return false;
   try {
-    return new URL(origin).host === request.headers.host;
+    const url = new URL(origin);
+    // Host may carry the scheme's default port ("shop.example:443"); the URL parser drops it as the Origin does.
+    return url.host === new URL(`${url.protocol}//${host}`).host;
   } catch {
     return false;
   }

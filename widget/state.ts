@@ -97,15 +97,7 @@ export function initialState(role: Role, options: Partial<Pick<State, 'open' | '
 }
 
 export function toChatMessage(m: WireMessage): ChatMessage {
-  return {
-    key: m.my && m.clientId ? `c${m.clientId}` : `i${m.id}`,
-    id: m.id,
-    text: m.text,
-    date: m.date,
-    my: m.my,
-    clientId: m.clientId,
-    status: 'sent',
-  };
+  return { ...m, key: m.my && m.clientId ? `c${m.clientId}` : `i${m.id}`, status: 'sent' };
 }
 
 /**
@@ -116,10 +108,7 @@ export function mergeMessages(existing: readonly ChatMessage[], incoming: readon
   const byId = new Map<number, ChatMessage>();
   const confirmedClientIds = new Set<string>();
   for (const m of existing) if (m.id !== undefined) byId.set(m.id, m);
-  for (const m of incoming) {
-    if (m.id === undefined) continue;
-    if (!byId.has(m.id)) byId.set(m.id, m);
-  }
+  for (const m of incoming) if (m.id !== undefined && !byId.has(m.id)) byId.set(m.id, m);
   for (const m of byId.values()) if (m.my && m.clientId) confirmedClientIds.add(m.clientId);
   const confirmed = [...byId.values()].sort((a, b) => (a.id as number) - (b.id as number));
   const unconfirmed = existing.filter((m) => m.id === undefined && !(m.clientId && confirmedClientIds.has(m.clientId)));
@@ -143,11 +132,7 @@ export function currentChat(state: State): ChatState | undefined {
 
 /** Id of the newest confirmed message from the other side, 0 when none. */
 export function lastIncomingId(chat: ChatState): number {
-  for (let i = chat.messages.length - 1; i >= 0; i--) {
-    const m = chat.messages[i] as ChatMessage;
-    if (!m.my && m.id !== undefined) return m.id;
-  }
-  return 0;
+  return [...chat.messages].reverse().find((m) => !m.my && m.id !== undefined)?.id ?? 0;
 }
 
 /**
@@ -201,10 +186,7 @@ function fromWire(prev: ChatState | undefined, c: WireChat, resumed: boolean): C
     more = resumed ? c.more || prev.more : c.more;
   }
   return {
-    id: c.id,
-    chatter: c.chatter,
-    sellerId: c.sellerId,
-    online: c.online,
+    ...c,
     messages,
     more,
     unread: c.unread ?? 0,

@@ -31,6 +31,7 @@ export function parseTemplate(source: string): ParsedTemplate {
     // Templates style and lay out; they never run code inside the widget.
     script.remove();
   }
+  disarm(fragment);
   return { fragment, strings };
 }
 
@@ -41,6 +42,21 @@ export function parseTemplate(source: string): ParsedTemplate {
  */
 export function missingSlot(template: ParsedTemplate): SlotName | undefined {
   return template.fragment.querySelector('[data-ah-slot="body"]') ? undefined : 'body';
+}
+
+/**
+ * Templates never run code in the host page (scripts are gone already): every event-handler
+ * attribute goes (`<img src=x onerror=…>` would run once the markup is in the page), an iframe's
+ * srcdoc (a page of the host's origin), and every attribute holding a javascript: URL (hrefs, frame
+ * sources, form actions, SVG animation values), white space and controls inside it included. Done
+ * while the markup is still inert, before anything of it is in the document.
+ */
+export function disarm(fragment: DocumentFragment): void {
+  for (const el of fragment.querySelectorAll('*')) {
+    for (const { name, value } of [...el.attributes]) {
+      if (/^(on|srcdoc=)|javascript:/i.test(`${name}=${value}`.replace(/[\0- ]/g, ''))) el.removeAttribute(name);
+    }
+  }
 }
 
 export function stringsFor(template: ParsedTemplate, lang: string): Record<string, string> {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { AhChatOptions } from '../options.js';
 import { LIMIT_VARIABLES } from './variables.js';
+import { normalizeOrigin } from '../origins.js';
 
 export interface SellerRecord {
   id: number | string;
@@ -13,8 +14,8 @@ export interface ServerConfig {
   port: number;
   sellers: SellerRecord[];
   dataDir: string;
-  /** Undefined: any origin (with a warning). */
-  origins: string[] | undefined;
+  /** AHCHAT_ORIGINS: the allowed origins, normalised; '*' any (with a warning); undefined: the server's own origin only. */
+  origins: string[] | '*' | undefined;
   /** Write with fsync (AHCHAT_FSYNC=1): survives power loss, costs latency. */
   fsync: boolean;
   /** AHCHAT_DATABASE_URL: postgres://… selects the PostgreSQL store (instead of lowdb files). */
@@ -79,13 +80,14 @@ function parseInteger(name: string, raw: string | undefined, fallback: number, m
 /** A switch variable: on for '1' or 'true'. */
 const isOn = (raw: string | undefined): boolean => raw === '1' || raw === 'true';
 
-function parseOrigins(raw: string | undefined): string[] | undefined {
+function parseOrigins(raw: string | undefined): string[] | '*' | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
-  const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
-  for (const origin of origins) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`AHCHAT_ORIGINS: ${JSON.stringify(origin)} is not an origin like https://shop.example`);
-  }
-  return origins;
+  if (raw.trim() === '*') return '*';
+  return raw.split(',').map((o) => o.trim()).filter(Boolean).map((origin) => {
+    const normalized = normalizeOrigin(origin);
+    if (normalized instanceof Error) throw new ConfigError(`AHCHAT_ORIGINS: ${JSON.stringify(origin)} ${normalized.message}`);
+    return normalized;
+  });
 }
 
 function parseUrl(name: string, raw: string | undefined, schemes: string[]): string | undefined {

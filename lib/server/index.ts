@@ -5,6 +5,7 @@
  * Accepts sockets at / (the original README's `ws://localhost:8001`) and at /ahchat.
  */
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import express from 'express';
 import { collectDefaultMetrics } from 'prom-client';
@@ -13,7 +14,10 @@ import { lowdbStore } from '../store/lowdb-store.js';
 import type { Store } from '../store/store.js';
 import { ConfigError, readConfig, readOperatorConfig, type OperatorConfig, type ServerConfig } from './config.js';
 import { helpText } from './variables.js';
-import { sellersFromList } from './sellers.js';
+import { MIN_TOKEN_LENGTH, sellersFromList, shortTokenSellers } from './sellers.js';
+import { DIRECT_TIMEOUTS, limitConnectionsPerIp } from '../connection-limit.js';
+import { DEFAULTS } from '../options.js';
+import { BoundedMap } from '../bounded-map.js';
 
 /** dist/server/ and lib/server/ are both two levels below the package root. */
 function version(): string {
@@ -40,7 +44,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  if (!config.origins) console.warn('ahchat: AHCHAT_ORIGINS is not set: pages from any origin may connect');
 
   const store = config.databaseUrl ? await postgres(config.databaseUrl, config.databaseSchema) : lowdbStore({ dir: config.dataDir, fsync: config.fsync, journalLimit: operator.journalLimit });
   if (config.redisUrl && !config.databaseUrl) console.warn('ahchat: AHCHAT_REDIS_URL without AHCHAT_DATABASE_URL: each instance keeps its own lowdb files');
@@ -55,7 +58,7 @@ async function main(): Promise<void> {
     store,
     ...(bus ? { bus } : {}),
     trustProxy: config.trustProxy,
-    origins: config.origins ?? '*',
+    ...(config.origins ? { origins: config.origins } : {}),
     extraSocketPaths: ['/'],
   });
   if (bus) {
@@ -74,7 +77,19 @@ async function main(): Promise<void> {
     res.type('text/plain').send('AH Chat server. WebSocket at / and /ahchat; widget at /ahchat/ahchat.js\n');
   });
 
-  const server = app.listen(config.port, operator.host, () => {
+  // Said once the store and bus are up: a start that fails says only why it failed.
+  if (!config.origins) console.log("ahchat: AHCHAT_ORIGINS is not set: only pages on this server's own origin (and clients that send no Origin) may connect");
+  const weak = shortTokenSellers(config.sellers);
+  if (weak.length > 0) {
+    console.warn(`ahchat: AHCHAT_SELLERS: the token of seller ${weak.join(', ')} is shorter than ${MIN_TOKEN_LENGTH} characters and easy to guess; use a long random one (openssl rand -base64 24)`);
+  }
+
+  // Facing clients directly: half-sent requests are bounded in number per address and in time.
+  const server = createServer({ ...DIRECT_TIMEOUTS }, app);
+  const perIpCap = operator.plugin.maxConnectionsPerIp ?? DEFAULTS.maxConnectionsPerIp;
+  if (!config.trustProxy) limitConnectionsPerIp(server, perIpCap, refusedLog(perIpCap));
+  chat.attach(server);
+  server.listen(config.port, operator.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     console.log(`AH Chat listening on ws://localhost:${port}`);
@@ -100,6 +115,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** One line per address per 10 minutes for connections refused over the per-address cap. */
+function refusedLog(cap: number): (ip: string) => void {
+  const logged = new BoundedMap<string, number>(1000);
+  return (ip) => {
+    const now = performance.now();
+    const last = logged.get(ip);
+    if (last !== undefined && now - last < 600_000) return;
+    logged.set(ip, now);
+    console.warn(`ahchat: ${ip} holds ${cap} connections (the per-address cap): closing its further ones at once`);
+  };
 }
 
 /** The PostgreSQL store, migrated before we listen: a wrong URL fails at start, not at the first chat. */

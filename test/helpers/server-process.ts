@@ -65,3 +65,19 @@ export function runServerExpectingFailure(env: Record<string, string | undefined
     });
   });
 }
+
+/** The first line of the process's output containing `text`, now or once it is printed (stdout and stderr are separate pipes). */
+export function outputLine(server: ServerProcess, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const look = () => {
+      const line = server.output().split('\n').find((l) => l.includes(text));
+      if (!line) return;
+      server.child.stdout!.off('data', look);
+      server.child.stderr!.off('data', look);
+      resolve(line);
+    };
+    server.child.stdout!.on('data', look);
+    server.child.stderr!.on('data', look);
+    look();
+  });
+}

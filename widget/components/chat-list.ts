@@ -7,14 +7,14 @@ import type { ViewProps } from './props.js';
 import { formatTime } from './time.js';
 
 function Item({ chat, t, lang, onOpen }: Pick<ViewProps, 't' | 'lang'> & { chat: ChatState; onOpen: () => void }): VNode {
-  const last = chat.messages[chat.messages.length - 1];
+  const last = chat.messages.at(-1);
   const preview = last ? `${last.my ? `${t('you')}: ` : ''}${last.text}` : '';
   return html`<li>
     <button type="button" class="ah-item" data-chat-id=${chat.id} data-unread=${chat.unread} onClick=${onOpen}>
       <span class="ah-avatar" aria-hidden="true">${(chat.chatter.trim()[0] ?? '?').toUpperCase()}<i class="ah-dot" data-online=${String(chat.online)}></i></span>
       <span class="ah-item-main">
-        <span class="ah-item-top"><span class="ah-item-name">${chat.chatter}</span>${last && html`<time>${formatTime(last.date, lang)}</time>`}</span>
-        <span class="ah-item-bottom"><span class="ah-preview">${preview}</span>${chat.unread > 0 && html`<span class="ah-count" aria-hidden="true">${chat.unread}</span>`}</span>
+        <span class="ah-item-top"><bdi class="ah-item-name">${chat.chatter}</bdi>${last && html`<time>${formatTime(last.date, lang)}</time>`}</span>
+        <span class="ah-item-bottom"><bdi class="ah-preview">${preview}</bdi>${chat.unread > 0 && html`<span class="ah-count" aria-hidden="true">${chat.unread}</span>`}</span>
       </span>
       <span class="ah-sr">, ${t(chat.online ? 'online' : 'offline')}${chat.unread > 0 ? `, ${t('unread', { n: chat.unread })}` : ''}</span>
     </button>

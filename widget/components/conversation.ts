@@ -44,8 +44,8 @@ export class Conversation extends Component<Props, { confirm?: boolean }> {
     if (el && snapshot) {
       const before = previous.chat.messages;
       const now = this.props.chat.messages;
-      const lastBefore = before[before.length - 1];
-      const last = now[now.length - 1];
+      const lastBefore = before.at(-1);
+      const last = now.at(-1);
       const prepended = before.length > 0 && now.length > before.length && now[0]?.key !== before[0]?.key && last?.key === lastBefore?.key;
       if (prepended) el.scrollTop = snapshot.top + el.scrollHeight - snapshot.height;
       else if (!this.#sized || snapshot.atBottom || (last?.my && last.key !== lastBefore?.key)) this.#toEnd();

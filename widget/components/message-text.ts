@@ -7,27 +7,31 @@ import { html } from './html.js';
 
 const LINK = /\b(?:https?:\/\/|www\.)[^\s<>"']+/gi;
 const TRAILING = /[.,!?;:'")\]]+$/;
+/**
+ * Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) reorder what follows them:
+ * "https://evil.example/\u202efdp.exe" would read "…/exe.pdf". Shown as U+FFFD instead, in links and
+ * around them. Bidi marks (LRM, RLM, ALM), which right-to-left writers use and which cannot reorder
+ * letters, are kept.
+ */
+const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
 
 export function linkify(text: string): Array<string | VNode> {
   const parts: Array<string | VNode> = [];
   let last = 0;
-  for (const match of text.matchAll(LINK)) {
-    let url = match[0];
-    const trailing = TRAILING.exec(url)?.[0] ?? '';
-    const stripped = url.slice(0, url.length - trailing.length);
+  for (const { 0: found, index = 0 } of text.matchAll(LINK)) {
+    let url = found.replace(TRAILING, '');
     // Keep a closing parenthesis that belongs to the URL, as in Wikipedia links.
-    const unbalanced = stripped.split('(').length > stripped.split(')').length;
-    url = trailing.startsWith(')') && unbalanced ? `${stripped})` : stripped;
-    const start = match.index ?? 0;
-    if (start > last) parts.push(text.slice(last, start));
+    if (found[url.length] === ')' && url.split('(').length > url.split(')').length) url += ')';
     const href = /^https?:/i.test(url) ? url : `https://${url}`;
-    parts.push(html`<a href=${href} target="_blank" rel="noopener noreferrer">${url}</a>`);
-    last = start + url.length;
+    parts.push(text.slice(last, index), html`<a href=${href} target="_blank" rel="noopener noreferrer">${url}</a>`);
+    last = index + url.length;
   }
-  if (last < text.length) parts.push(text.slice(last));
-  return parts;
+  parts.push(text.slice(last));
+  return parts.filter((part) => part !== '');
 }
 
 export function MessageText({ text }: { text: string }): VNode {
-  return html`<span class="ah-text">${linkify(text)}</span>`;
+  // <bdi> isolates the text: its direction comes from its own first strong letter, and nothing in it
+  // can reorder what is outside the bubble.
+  return html`<bdi class="ah-text">${linkify(text.replace(BIDI, '\ufffd'))}</bdi>`;
 }

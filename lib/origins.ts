@@ -1,0 +1,71 @@
+/**
+ * Allowed origins: normalising configured ones to what a browser sends, and logging refusals.
+ * (Which request passes is `originAllowed` in upgrade.ts.)
+ */
+import type { IncomingMessage } from 'node:http';
+import { BoundedMap } from './bounded-map.js';
+import type { Logger, OriginsOption } from './options.js';
+import { RateLimiter } from './rate-limiter.js';
+
+/**
+ * A configured origin as a browser serialises it in the Origin header (scheme and host lower-case,
+ * the scheme's default port dropped, no trailing slash), or an Error saying why no browser's Origin
+ * could ever equal it. Only http and https pages open sockets that carry a usable Origin.
+ */
+export function normalizeOrigin(raw: string): string | Error {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return new Error('is not an origin like https://shop.example');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return new Error('must start with http:// or https://');
+  if (url.username || url.password) return new Error('must not carry a user name or password');
+  if (!/^https?:\/\/[^/?#]+\/?$/i.test(raw.trim())) return new Error('must be scheme and host only (no path, query or fragment)');
+  // WHATWG URLs accept '*' in a host, but no browser sends one: patterns need a predicate.
+  if (!/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?|\[[0-9a-f:.]+\])$/.test(url.hostname)) {
+    return new Error("has a host no browser sends (for patterns such as subdomains give a predicate (origin) => boolean)");
+  }
+  return url.origin;
+}
+
+/** At most this many refusal lines per minute in all (an attacker may send a new Origin each time). */
+const LINES_PER_MINUTE = 10;
+/** One line per origin per this period. */
+const PER_ORIGIN_MS = 10 * 60_000;
+
+/** Logs refused Origins: one line per origin per 10 minutes, at most 10 lines a minute, naming what to set. */
+export class OriginRefusals {
+  private readonly logged = new BoundedMap<string, number>(1000);
+  private readonly lines = new RateLimiter(LINES_PER_MINUTE, 60_000);
+  private unlogged = 0;
+
+  constructor(
+    private readonly origins: OriginsOption | undefined,
+    private readonly logger: Logger,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    if (origins === '*') {
+      logger.warn("origins '*' (AHCHAT_ORIGINS='*'): pages on any site may open sockets and sign buyers up; list your shop's origins instead");
+    }
+  }
+
+  refused(request: IncomingMessage): void {
+    const origin = String(request.headers.origin).slice(0, 200);
+    const now = this.now();
+    const last = this.logged.get(origin);
+    if (last !== undefined && now - last < PER_ORIGIN_MS) return;
+    if (!this.lines.take()) {
+      this.unlogged++;
+      return;
+    }
+    this.logged.set(origin, now);
+    const allowed = Array.isArray(this.origins) ? `the allowed origins are ${this.origins.join(', ')}` : "only this server's own origin is allowed";
+    const more = this.unlogged > 0 ? ` (${this.unlogged} other refusals not logged)` : '';
+    this.unlogged = 0;
+    this.logger.warn(
+      `refused a socket from Origin ${JSON.stringify(origin)} (Host ${JSON.stringify(String(request.headers.host ?? '').slice(0, 200))}): ` +
+        `${allowed}; if the page is yours, add its origin to the "origins" option (AHCHAT_ORIGINS for the standalone server)${more}`,
+    );
+  }
+}
