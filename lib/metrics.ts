@@ -89,6 +89,7 @@ export class ChatMetrics {
     return timed(store, this.storeLatency, [
       'createBuyer', 'findBuyerByTokenHash', 'openChat', 'getChat', 'listChats',
       'appendMessage', 'listMessages', 'markRead', 'closeChat',
+      'getBuyer', 'findBuyerByExternalId', 'upsertBuyer', 'updateBuyer', 'setChatContext',
     ], ['close', 'ping']);
   }
 

@@ -6,7 +6,7 @@ import { FsyncJSONFile } from './fsync-json-file.js';
 import { Journal, listJournals, readJournal } from './journal.js';
 import { listSegmentFiles, readSegments, SegmentLog } from './segment-log.js';
 import { StoreState } from './store-state.js';
-import type { Buyer, Chat, Message, Side, Store } from './store.js';
+import type { Buyer, Chat, Message, PageContext, Side, Store } from './store.js';
 import { syncDirectorySync } from './sync-directory.js';
 
 export interface LowdbStoreOptions {
@@ -41,6 +41,7 @@ interface StoredChat {
   createdAt: number;
   readIds: Record<Side, number>;
   closedAt?: number;
+  context?: PageContext;
 }
 
 let warnedInProduction = false;
@@ -203,7 +204,13 @@ export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
     } else if (isObject(record) && 'b' in record) {
       const buyer = record.b;
       if (!isBuyer(buyer)) throw new Error(`invalid buyer record: ${JSON.stringify(buyer)}`);
-      if (buyer.id <= buyers.length) return;
+      if (buyer.id <= buyers.length) {
+        // A changed buyer (name, e-mail): the newer record wins, as for chats.
+        buyers[buyer.id - 1] = buyer;
+        buyersLog.change(buyer.id);
+        touched(buyersLog);
+        return;
+      }
       if (buyer.id !== buyers.length + 1) throw new Error(`expected buyer id ${buyers.length + 1}, found ${buyer.id}`);
       buyers.push(buyer);
       buyersLog.add();
@@ -314,6 +321,23 @@ export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
     return seq;
   };
 
+  /** Journal sequence numbers of each buyer's newest record. */
+  const buyerSeq = new Map<number, number>();
+  /** Journals a new or changed buyer record (the caller added a new one to buyersLog). */
+  const saveBuyer = async (buyer: Buyer, created: boolean): Promise<void> => {
+    if (!created) buyersLog.change(buyer.id);
+    touched(buyersLog);
+    const seq = journal.append(`{"b":${JSON.stringify(buyer)}}`);
+    buyerSeq.set(buyer.id, seq);
+    await commit(seq);
+  };
+  /** Journals a changed chat record. */
+  const saveChat = async (chat: Chat): Promise<void> => {
+    chatsLog.change(chat.id);
+    touched(chatsLog);
+    await commit(journalChat(chat));
+  };
+
   /** Journals a changed chat record (or waits for its pending one) and gives the chat back. */
   const savedChat = async (result: { chat: Chat; changed: boolean } | null): Promise<Chat | null> => {
     if (!result) return null;
@@ -332,14 +356,54 @@ export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
       use();
       const buyer = state.createBuyer(input, Date.now());
       buyersLog.add();
-      touched(buyersLog);
-      await commit(journal.append(`{"b":${JSON.stringify(buyer)}}`));
+      await saveBuyer(buyer, true);
       return buyer;
     },
 
     async findBuyerByTokenHash(tokenHash) {
       use();
       return state.findBuyerByTokenHash(tokenHash);
+    },
+
+    async getBuyer(buyerId) {
+      use();
+      const buyer = state.getBuyer(buyerId);
+      if (buyer) await written(buyerSeq.get(buyerId));
+      return buyer;
+    },
+
+    async findBuyerByExternalId(externalId) {
+      use();
+      const buyer = state.findBuyerByExternalId(externalId);
+      if (buyer) await written(buyerSeq.get(buyer.id));
+      return buyer;
+    },
+
+    async upsertBuyer(input) {
+      use();
+      // Synchronous up to the journal append, so concurrent calls for one externalId find the first's buyer.
+      const { buyer, created, changed, chats } = state.upsertBuyer(input, Date.now());
+      if (created) buyersLog.add();
+      if (changed) {
+        await Promise.all([saveBuyer(buyer, created), ...chats.map(saveChat)]);
+      } else {
+        await written(buyerSeq.get(buyer.id));
+      }
+      return { buyer, created };
+    },
+
+    async updateBuyer(buyerId, change) {
+      use();
+      const result = state.updateBuyer(buyerId, change);
+      if (!result) return null;
+      if (result.changed) await Promise.all([saveBuyer(result.buyer, false), ...result.chats.map(saveChat)]);
+      else await written(buyerSeq.get(buyerId));
+      return result.buyer;
+    },
+
+    async setChatContext(chatId, context) {
+      use();
+      return savedChat(state.setChatContext(chatId, context));
     },
 
     async openChat(input) {
@@ -451,6 +515,7 @@ function toStored(chat: Chat): StoredChat {
     readIds: { ...chat.readIds },
   };
   if (chat.closedAt !== undefined) stored.closedAt = chat.closedAt;
+  if (chat.context !== undefined) stored.context = chat.context;
   return stored;
 }
 
@@ -475,8 +540,20 @@ const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFi
 const isSide = (v: unknown): v is Side => v === 'buyer' || v === 'seller';
 
 function isBuyer(v: unknown): v is Buyer {
-  return isObject(v) && isId(v.id) && typeof v.name === 'string' && typeof v.tokenHash === 'string' && isTime(v.createdAt);
+  return (
+    isObject(v) &&
+    isId(v.id) &&
+    typeof v.name === 'string' &&
+    typeof v.tokenHash === 'string' &&
+    isTime(v.createdAt) &&
+    (v.externalId === undefined || typeof v.externalId === 'string') &&
+    (v.email === undefined || typeof v.email === 'string') &&
+    (v.guest === undefined || v.guest === true)
+  );
 }
+
+const isContext = (v: unknown): v is PageContext =>
+  v === undefined || (isObject(v) && typeof v.title === 'string' && typeof v.url === 'string');
 
 function isStoredChat(v: unknown): v is StoredChat {
   return (
@@ -489,7 +566,8 @@ function isStoredChat(v: unknown): v is StoredChat {
     isObject(v.readIds) &&
     isCount(v.readIds.buyer) &&
     isCount(v.readIds.seller) &&
-    (v.closedAt === undefined || isTime(v.closedAt))
+    (v.closedAt === undefined || isTime(v.closedAt)) &&
+    isContext(v.context)
   );
 }
 
@@ -502,6 +580,7 @@ function isMessage(v: unknown): v is Message {
     typeof v.text === 'string' &&
     isTime(v.createdAt) &&
     typeof v.clientDate === 'number' &&
-    (v.clientId === undefined || typeof v.clientId === 'string')
+    (v.clientId === undefined || typeof v.clientId === 'string') &&
+    isContext(v.context)
   );
 }

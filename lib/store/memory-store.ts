@@ -21,6 +21,27 @@ export function memoryStore(): Store {
       open();
       return state.findBuyerByTokenHash(tokenHash);
     },
+    async getBuyer(buyerId) {
+      open();
+      return state.getBuyer(buyerId);
+    },
+    async findBuyerByExternalId(externalId) {
+      open();
+      return state.findBuyerByExternalId(externalId);
+    },
+    async upsertBuyer(input) {
+      open();
+      const { buyer, created } = state.upsertBuyer(input, Date.now());
+      return { buyer, created };
+    },
+    async updateBuyer(buyerId, change) {
+      open();
+      return state.updateBuyer(buyerId, change)?.buyer ?? null;
+    },
+    async setChatContext(chatId, context) {
+      open();
+      return state.setChatContext(chatId, context)?.chat ?? null;
+    },
     async openChat(input) {
       open();
       return state.openChat(input, Date.now());

@@ -17,7 +17,7 @@
  * `pg` is an optional peer dependency: this module is reached only through `ah-chat/postgres`.
  */
 import pg from 'pg';
-import { ChatClosedError, type Buyer, type Chat, type Message, type Side, type Store } from './store.js';
+import { ChatClosedError, type Buyer, type Chat, type Message, type PageContext, type Side, type Store } from './store.js';
 
 export interface PostgresStoreOptions {
   /** A postgres:// URL; the store creates (and on close, ends) its own pool. */
@@ -82,6 +82,17 @@ const MIGRATIONS: { version: number; name: string; sql: (s: string) => string }[
         -- NULL client ids never conflict, so only messages that carry one are deduplicated.
         CONSTRAINT messages_client_id UNIQUE (chat_id, from_side, client_id)
       );`,
+  },
+  {
+    version: 2,
+    name: 'host identities, e-mail, guests, page context',
+    sql: (s) => `
+      ALTER TABLE ${s}.buyers
+        ADD COLUMN external_id text UNIQUE,
+        ADD COLUMN email text,
+        ADD COLUMN guest boolean NOT NULL DEFAULT false;
+      ALTER TABLE ${s}.chats ADD COLUMN context jsonb;
+      ALTER TABLE ${s}.messages ADD COLUMN context jsonb;`,
   },
 ];
 
@@ -192,10 +203,60 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
     async createBuyer(input) {
       const rows = await query<BuyerRow>(
-        `INSERT INTO ${buyers} (name, token_hash, created_at) VALUES ($1, $2, $3) RETURNING *`,
-        [input.name, input.tokenHash, Date.now()],
+        `INSERT INTO ${buyers} (name, token_hash, created_at, email, guest) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+        [input.name, input.tokenHash, Date.now(), input.email ?? null, input.guest === true],
       );
       return toBuyer(rows[0]!);
+    },
+
+    async getBuyer(buyerId) {
+      const rows = await query<BuyerRow>(`SELECT * FROM ${buyers} WHERE id = $1`, [buyerId]);
+      return rows[0] ? toBuyer(rows[0]) : null;
+    },
+
+    async findBuyerByExternalId(externalId) {
+      const rows = await query<BuyerRow>(`SELECT * FROM ${buyers} WHERE external_id = $1`, [externalId]);
+      return rows[0] ? toBuyer(rows[0]) : null;
+    },
+
+    async upsertBuyer(input) {
+      return transaction(async (client) => {
+        // The unique external_id makes concurrent first sign-ins one buyer; xmax = 0 tells an insert.
+        const { rows } = await client.query<BuyerRow & { inserted: boolean }>(
+          `INSERT INTO ${buyers} (name, token_hash, created_at, external_id, email)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (external_id) DO UPDATE
+             SET name = EXCLUDED.name, email = coalesce(EXCLUDED.email, ${buyers}.email), guest = false
+           RETURNING *, (xmax = 0) AS inserted`,
+          [input.name, input.tokenHash, Date.now(), input.externalId, input.email ?? null],
+        );
+        const row = rows[0]!;
+        if (!row.inserted) {
+          await client.query(`UPDATE ${chats} SET chatter = $2 WHERE buyer_id = $1 AND closed_at IS NULL AND chatter <> $2`, [row.id, input.name]);
+        }
+        return { value: { buyer: toBuyer(row), created: row.inserted } };
+      });
+    },
+
+    async updateBuyer(buyerId, change) {
+      return transaction(async (client) => {
+        const { rows } = await client.query<BuyerRow>(
+          `UPDATE ${buyers}
+           SET name = coalesce($2, name), email = coalesce($3, email), guest = guest AND $2::text IS NULL
+           WHERE id = $1 RETURNING *`,
+          [buyerId, change.name ?? null, change.email ?? null],
+        );
+        if (!rows[0]) return { value: null };
+        if (change.name !== undefined) {
+          await client.query(`UPDATE ${chats} SET chatter = $2 WHERE buyer_id = $1 AND closed_at IS NULL`, [buyerId, change.name]);
+        }
+        return { value: toBuyer(rows[0]) };
+      });
+    },
+
+    async setChatContext(chatId, context) {
+      const rows = await query<ChatRow>(`UPDATE ${chats} SET context = $2 WHERE id = $1 RETURNING *`, [chatId, JSON.stringify(context)]);
+      return rows[0] ? toChat(rows[0]) : null;
     },
 
     async findBuyerByTokenHash(tokenHash) {
@@ -262,11 +323,11 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         // Checked under the row lock, so a close that committed first is always seen.
         if (bump.closed_at !== null) return { value: CLOSED, rollback: true };
         const inserted = await client.query<MessageRow>(
-          `INSERT INTO ${messages} (chat_id, id, from_side, text, created_at, client_date, client_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
+          `INSERT INTO ${messages} (chat_id, id, from_side, text, created_at, client_date, client_id, context)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (chat_id, from_side, client_id) DO NOTHING
            RETURNING *`,
-          [input.chatId, bump.last_message_id, input.from, input.text, bump.last_activity, input.clientDate, clientId],
+          [input.chatId, bump.last_message_id, input.from, input.text, bump.last_activity, input.clientDate, clientId, input.context ? JSON.stringify(input.context) : null],
         );
         const row = inserted.rows[0];
         // No row: this clientId is stored already. Undo the bump; the original is read below.
@@ -354,6 +415,9 @@ interface BuyerRow {
   name: string;
   token_hash: string;
   created_at: string;
+  external_id: string | null;
+  email: string | null;
+  guest: boolean;
 }
 
 interface ChatRow {
@@ -369,6 +433,7 @@ interface ChatRow {
   unread_buyer: number;
   unread_seller: number;
   closed_at: string | null;
+  context: PageContext | null;
 }
 
 interface MessageRow {
@@ -379,11 +444,16 @@ interface MessageRow {
   created_at: string;
   client_date: number;
   client_id: string | null;
+  context: PageContext | null;
 }
 
 // pg returns bigint columns as strings; our ids and Unix-ms times stay far below 2^53.
 function toBuyer(row: BuyerRow): Buyer {
-  return { id: Number(row.id), name: row.name, tokenHash: row.token_hash, createdAt: Number(row.created_at) };
+  const buyer: Buyer = { id: Number(row.id), name: row.name, tokenHash: row.token_hash, createdAt: Number(row.created_at) };
+  if (row.external_id !== null) buyer.externalId = row.external_id;
+  if (row.email !== null) buyer.email = row.email;
+  if (row.guest) buyer.guest = true;
+  return buyer;
 }
 
 function toChat(row: ChatRow): Chat {
@@ -399,6 +469,7 @@ function toChat(row: ChatRow): Chat {
     unread: { buyer: row.unread_buyer, seller: row.unread_seller },
   };
   if (row.closed_at !== null) chat.closedAt = Number(row.closed_at);
+  if (row.context) chat.context = row.context;
   return chat;
 }
 
@@ -412,6 +483,7 @@ function toMessage(row: MessageRow): Message {
     clientDate: row.client_date,
   };
   if (row.client_id !== null) message.clientId = row.client_id;
+  if (row.context) message.context = row.context;
   return message;
 }
 

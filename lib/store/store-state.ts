@@ -6,7 +6,7 @@
  * Every method of the Store's rules returns copies: a caller can never reach (and mutate) what is
  * stored here. Only the loading and writing-out methods at the end share objects, with a persistent store.
  */
-import { ChatClosedError, type Buyer, type Chat, type ListMessagesOptions, type Message, type NewMessage, type SellerKey, type Side } from './store.js';
+import { ChatClosedError, type Buyer, type BuyerProfile, type Chat, type PageContext, type ListMessagesOptions, type Message, type NewMessage, type SellerKey, type Side } from './store.js';
 
 interface ChatRecord {
   chat: Chat;
@@ -17,11 +17,15 @@ interface ChatRecord {
 }
 
 export function copyChat(chat: Chat): Chat {
-  return { ...chat, readIds: { ...chat.readIds }, unread: { ...chat.unread } };
+  const copy = { ...chat, readIds: { ...chat.readIds }, unread: { ...chat.unread } };
+  if (chat.context) copy.context = { ...chat.context };
+  return copy;
 }
 
 export function copyMessage(message: Message): Message {
-  return { ...message };
+  const copy = { ...message };
+  if (message.context) copy.context = { ...message.context };
+  return copy;
 }
 
 function copyBuyer(buyer: Buyer): Buyer {
@@ -40,18 +44,24 @@ function byActivity(a: Chat, b: Chat): number {
 export class StoreState {
   #buyers: Buyer[] = [];
   #buyersByHash = new Map<string, Buyer>();
+  #buyersByExternalId = new Map<string, Buyer>();
+  /** buyer id → its chats (for renaming the chatter of its open ones). */
+  #chatsByBuyer = new Map<number, ChatRecord[]>();
   #chats = new Map<number, ChatRecord>();
   #chatsBySeller = new Map<SellerKey, ChatRecord[]>();
   /** buyer + seller → that pair's open chat. */
   #openChats = new Map<string, ChatRecord>();
   #nextChatId = 1;
 
-  createBuyer(input: { name: string; tokenHash: string }, now: number): Buyer {
+  createBuyer(input: BuyerProfile & { tokenHash: string; externalId?: string }, now: number): Buyer {
     if (this.#buyersByHash.has(input.tokenHash)) {
       // A collision of 128-bit random tokens means a caller bug, not bad luck.
       throw new Error('createBuyer: a buyer with this tokenHash already exists');
     }
     const buyer: Buyer = { id: this.#buyers.length + 1, name: input.name, tokenHash: input.tokenHash, createdAt: now };
+    if (input.externalId !== undefined) buyer.externalId = input.externalId;
+    if (input.email !== undefined) buyer.email = input.email;
+    if (input.guest) buyer.guest = true;
     this.restoreBuyer(buyer);
     return copyBuyer(buyer);
   }
@@ -59,6 +69,59 @@ export class StoreState {
   findBuyerByTokenHash(tokenHash: string): Buyer | null {
     const buyer = this.#buyersByHash.get(tokenHash);
     return buyer ? copyBuyer(buyer) : null;
+  }
+
+  getBuyer(buyerId: number): Buyer | null {
+    const buyer = this.#buyers[buyerId - 1];
+    return buyer ? copyBuyer(buyer) : null;
+  }
+
+  findBuyerByExternalId(externalId: string): Buyer | null {
+    const buyer = this.#buyersByExternalId.get(externalId);
+    return buyer ? copyBuyer(buyer) : null;
+  }
+
+  /** `changed`: the chats whose chatter changed (a persistent store writes them too). */
+  upsertBuyer(
+    input: BuyerProfile & { externalId: string; tokenHash: string },
+    now: number,
+  ): { buyer: Buyer; created: boolean; changed: boolean; chats: Chat[] } {
+    const found = this.#buyersByExternalId.get(input.externalId);
+    if (!found) return { buyer: this.createBuyer(input, now), created: true, changed: true, chats: [] };
+    const { buyer, changed, chats } = this.updateBuyer(found.id, { name: input.name, email: input.email })!;
+    return { buyer, created: false, changed, chats };
+  }
+
+  /** Null when there is no such buyer; `chats`: the open chats whose chatter changed. */
+  updateBuyer(buyerId: number, change: { name?: string; email?: string }): { buyer: Buyer; changed: boolean; chats: Chat[] } | null {
+    const buyer = this.#buyers[buyerId - 1];
+    if (!buyer) return null;
+    let changed = false;
+    const chats: Chat[] = [];
+    if (change.email !== undefined && change.email !== buyer.email) {
+      buyer.email = change.email;
+      changed = true;
+    }
+    if (change.name !== undefined && (change.name !== buyer.name || buyer.guest)) {
+      buyer.name = change.name;
+      delete buyer.guest;
+      changed = true;
+      for (const { chat } of this.#chatsByBuyer.get(buyerId) ?? []) {
+        if (chat.closedAt !== undefined || chat.chatter === change.name) continue;
+        chat.chatter = change.name;
+        chats.push(copyChat(chat));
+      }
+    }
+    return { buyer: copyBuyer(buyer), changed, chats };
+  }
+
+  /** Returns the chat and whether its context changed; null when there is no such chat. */
+  setChatContext(chatId: number, context: PageContext): { chat: Chat; changed: boolean } | null {
+    const record = this.#chats.get(chatId);
+    if (!record) return null;
+    if (sameContext(record.chat.context, context)) return { chat: copyChat(record.chat), changed: false };
+    record.chat.context = { ...context };
+    return { chat: copyChat(record.chat), changed: true };
   }
 
   openChat(input: { buyerId: number; sellerId: SellerKey; chatter: string }, now: number): { chat: Chat; created: boolean } {
@@ -111,6 +174,7 @@ export class StoreState {
       clientDate: input.clientDate,
     };
     if (input.clientId !== undefined) message.clientId = input.clientId;
+    if (input.context !== undefined) message.context = { ...input.context };
     this.#add(record, message);
     record.chat.unread[otherSide(input.from)] += 1;
     return { message: copyMessage(message), duplicate: false };
@@ -164,6 +228,7 @@ export class StoreState {
   restoreBuyer(buyer: Buyer): void {
     this.#buyers.push(buyer);
     this.#buyersByHash.set(buyer.tokenHash, buyer);
+    if (buyer.externalId !== undefined) this.#buyersByExternalId.set(buyer.externalId, buyer);
   }
 
   /**
@@ -184,6 +249,9 @@ export class StoreState {
     const bySeller = this.#chatsBySeller.get(chat.sellerId);
     if (bySeller) bySeller.push(record);
     else this.#chatsBySeller.set(chat.sellerId, [record]);
+    const byBuyer = this.#chatsByBuyer.get(chat.buyerId);
+    if (byBuyer) byBuyer.push(record);
+    else this.#chatsByBuyer.set(chat.buyerId, [record]);
     if (chat.closedAt === undefined) this.#openChats.set(openKey(chat.buyerId, chat.sellerId), record);
   }
 
@@ -219,6 +287,12 @@ export class StoreState {
     if (!record) throw new Error(`appendMessage: no chat with id ${chatId}`);
     return record;
   }
+}
+
+/** Whether two contexts are the same (fields compared; key order does not matter). */
+export function sameContext(a: PageContext | undefined, b: PageContext | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.title === b.title && a.url === b.url && a.image === b.image && a.price === b.price && a.ref === b.ref;
 }
 
 /** How many messages from `side` have an id above `afterId`. */

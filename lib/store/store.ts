@@ -27,6 +27,35 @@ export interface Buyer {
   tokenHash: string;
   /** Unix ms. */
   createdAt: number;
+  /**
+   * The host's own id for this person (its signed-in customer), when the host identified them. A
+   * field of its own, never compared with `id`: a host id can never name one of our anonymous buyers.
+   */
+  externalId?: string;
+  /** The buyer's e-mail address, for the host's onUnread notices. Never sent to anyone over the wire. */
+  email?: string;
+  /** Present (true) while the buyer writes under a generated "Guest ####" name. */
+  guest?: boolean;
+}
+
+/**
+ * The page or product a buyer is writing about, as validated (and possibly replaced by the host's
+ * resolveContext): URLs are http(s), images from allowed origins only, every field bounded.
+ */
+export interface PageContext {
+  title: string;
+  url: string;
+  image?: string;
+  price?: string | number;
+  /** The host's own reference (a product id), for its resolveContext. */
+  ref?: string | number;
+}
+
+/** What createBuyer and upsertBuyer take besides the token hash. */
+export interface BuyerProfile {
+  name: string;
+  email?: string;
+  guest?: boolean;
 }
 
 export interface Chat {
@@ -47,6 +76,8 @@ export interface Chat {
   unread: Record<Side, number>;
   /** Unix ms when the seller closed the chat; absent while open. */
   closedAt?: number;
+  /** The latest page context the buyer sent, if any. */
+  context?: PageContext;
 }
 
 export interface Message {
@@ -61,6 +92,8 @@ export interface Message {
   clientDate: number;
   /** The sender's idempotency key, unique per chat and side. */
   clientId?: string;
+  /** The page context in force for the sender when it was written (buyers' messages). */
+  context?: PageContext;
 }
 
 export interface NewMessage {
@@ -69,6 +102,7 @@ export interface NewMessage {
   text: string;
   clientDate: number;
   clientId?: string;
+  context?: PageContext;
 }
 
 export interface ListMessagesOptions {
@@ -81,9 +115,33 @@ export interface ListMessagesOptions {
 }
 
 export interface Store {
-  /** Creates a buyer. tokenHash is unique; the caller makes the token. */
-  createBuyer(input: { name: string; tokenHash: string }): Promise<Buyer>;
+  /** Creates a buyer. tokenHash is unique; the caller makes the token. email and guest are kept when given. */
+  createBuyer(input: BuyerProfile & { tokenHash: string }): Promise<Buyer>;
   findBuyerByTokenHash(tokenHash: string): Promise<Buyer | null>;
+  /*
+   * The methods below (marked optional) carry host identities, e-mail addresses and page context. The
+   * built-in stores have them all; a store without them still serves every other flow, and the plugin
+   * refuses at start-up the options that need them (identifyBuyer, identitySecret) or, for context,
+   * leaves it unstored.
+   */
+  /** The buyer with this id, or null. */
+  getBuyer?(buyerId: number): Promise<Buyer | null>;
+  /** The buyer the host knows by externalId, or null. Never finds a buyer without one. */
+  findBuyerByExternalId?(externalId: string): Promise<Buyer | null>;
+  /**
+   * The buyer with this externalId, created (with tokenHash, which nobody holds the token of) when
+   * absent; when present, its name, and email when given, become the given ones (the host's account
+   * is the truth), as does the chatter of its open chats. Atomic: concurrent calls for one externalId
+   * give one buyer.
+   */
+  upsertBuyer?(input: BuyerProfile & { externalId: string; tokenHash: string }): Promise<{ buyer: Buyer; created: boolean }>;
+  /**
+   * Changes a buyer's name and/or email (a given name also ends `guest` and becomes the chatter of
+   * the buyer's open chats). Returns the buyer, or null when there is none.
+   */
+  updateBuyer?(buyerId: number, change: { name?: string; email?: string }): Promise<Buyer | null>;
+  /** Sets the chat's latest page context; returns the chat, or null when there is none. */
+  setChatContext?(chatId: number, context: PageContext): Promise<Chat | null>;
   /**
    * The buyer's open chat with the seller, created when there is none (atomic: two concurrent calls
    * for the same buyer and seller return the same chat, one of them with created: true).

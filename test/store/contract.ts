@@ -451,6 +451,85 @@ export function storeContract(name: string, makeStore: MakeStore): void {
       });
     });
 
+    describe('host identities, e-mail and page context', () => {
+      const context = { title: 'Blue kettle', url: 'https://shop.example/kettle', price: '€12.50', ref: 'sku-1' };
+      const need = <K extends keyof Store>(name: K): NonNullable<Store[K]> => {
+        const method = store[name];
+        if (typeof method !== 'function') throw new Error(`the store has no ${String(name)}`);
+        return (method as (...args: unknown[]) => unknown).bind(store) as NonNullable<Store[K]>;
+      };
+
+      it('upsertBuyer creates a buyer once per externalId, also under concurrent calls', async () => {
+        const upsert = need('upsertBuyer');
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => upsert({ externalId: 'cust-7', name: 'Ann', tokenHash: `ext-${i}` })),
+        );
+        expect(new Set(results.map((r) => r.buyer.id)).size).toBe(1);
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        expect(results[0]!.buyer).toMatchObject({ name: 'Ann', externalId: 'cust-7' });
+        expect(await need('findBuyerByExternalId')('cust-7')).toEqual(results.find((r) => r.created)!.buyer);
+      });
+
+      it('findBuyerByExternalId never finds an anonymous buyer, whatever its id', async () => {
+        const anonymous = await newBuyer('Ann');
+        expect(await need('findBuyerByExternalId')(String(anonymous.id))).toBeNull();
+        const { buyer } = await need('upsertBuyer')({ externalId: String(anonymous.id), name: 'Host Ann', tokenHash: 'ext-x' });
+        expect(buyer.id).not.toBe(anonymous.id);
+        expect(await store.findBuyerByTokenHash(anonymous.tokenHash)).toMatchObject({ id: anonymous.id, name: 'Ann' });
+      });
+
+      it("upsertBuyer of a known externalId takes the host's name and e-mail, and renames its open chats", async () => {
+        const upsert = need('upsertBuyer');
+        const { buyer } = await upsert({ externalId: 'c1', name: 'Ann', email: 'ann@example.com', tokenHash: 'e1' });
+        const { chat } = await store.openChat({ buyerId: buyer.id, sellerId: '10', chatter: 'Ann' });
+        const again = await upsert({ externalId: 'c1', name: 'Ann Smith', tokenHash: 'e2' });
+        expect(again).toEqual({ buyer: { ...buyer, name: 'Ann Smith' }, created: false });
+        expect((await store.getChat(chat.id))?.chatter).toBe('Ann Smith');
+        const third = await upsert({ externalId: 'c1', name: 'Ann Smith', email: 'ann@work.example', tokenHash: 'e3' });
+        expect(third.buyer.email).toBe('ann@work.example');
+        expect(await need('getBuyer')(buyer.id)).toEqual(third.buyer);
+      });
+
+      it('createBuyer keeps an e-mail and the guest mark; updateBuyer names a guest and renames only open chats', async () => {
+        const buyer = await store.createBuyer({ name: 'Guest 1234', tokenHash: 'g1', guest: true, email: 'g@example.com' });
+        expect(buyer).toMatchObject({ name: 'Guest 1234', guest: true, email: 'g@example.com' });
+        const closed = (await store.openChat({ buyerId: buyer.id, sellerId: '20', chatter: buyer.name })).chat;
+        await store.closeChat(closed.id);
+        const open = (await store.openChat({ buyerId: buyer.id, sellerId: '10', chatter: buyer.name })).chat;
+        const named = await need('updateBuyer')(buyer.id, { name: 'Zoe' });
+        expect(named).toEqual({ id: buyer.id, name: 'Zoe', tokenHash: 'g1', createdAt: buyer.createdAt, email: 'g@example.com' });
+        expect((await store.getChat(open.id))?.chatter).toBe('Zoe');
+        expect((await store.getChat(closed.id))?.chatter).toBe('Guest 1234');
+        const mailed = await need('updateBuyer')(buyer.id, { email: 'zoe@example.com' });
+        expect(mailed).toMatchObject({ name: 'Zoe', email: 'zoe@example.com' });
+        expect(await store.findBuyerByTokenHash('g1')).toEqual(mailed);
+        expect(await need('updateBuyer')(buyer.id + 1000, { name: 'Nobody' })).toBeNull();
+        expect(await need('getBuyer')(buyer.id + 1000)).toBeNull();
+      });
+
+      it('setChatContext keeps the latest context on the chat; getChat and listChats show it', async () => {
+        const chat = await newChat();
+        expect((await store.getChat(chat.id))?.context).toBeUndefined();
+        const set = await need('setChatContext')(chat.id, context);
+        expect(set?.context).toEqual(context);
+        const next = { title: 'Red kettle', url: 'https://shop.example/red', image: 'https://cdn.example/red.png' };
+        await need('setChatContext')(chat.id, next);
+        expect((await store.getChat(chat.id))?.context).toEqual(next);
+        expect((await store.listChats('10', { limit: 5 }))[0]?.context).toEqual(next);
+        expect(await need('setChatContext')(chat.id + 1000, context)).toBeNull();
+      });
+
+      it('appendMessage keeps the context each message was written under', async () => {
+        const chat = await newChat();
+        await store.appendMessage({ chatId: chat.id, from: 'buyer', text: 'Is it in stock?', clientDate: 1, context });
+        await store.appendMessage({ chatId: chat.id, from: 'seller', text: 'Yes', clientDate: 2 });
+        const other = { title: 'Red kettle', url: 'https://shop.example/red', price: 15 };
+        await store.appendMessage({ chatId: chat.id, from: 'buyer', text: 'And this one?', clientDate: 3, context: other });
+        const listed = await store.listMessages(chat.id, { limit: 10 });
+        expect(listed.map((m) => m.context)).toEqual([context, undefined, other]);
+      });
+    });
+
     describe('close', () => {
       it('resolves, and the store refuses work afterwards', async () => {
         const chat = await newChat();

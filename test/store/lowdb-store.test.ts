@@ -459,3 +459,33 @@ describe('lowdbStore files', () => {
     }
   });
 });
+
+describe('lowdbStore: identities, e-mail and context across a restart', () => {
+  it('keeps changed buyers, chat contexts and message contexts, from the journal and from segments', async () => {
+    const dir = await tmpDir();
+    try {
+      const context = { title: 'Blue kettle', url: 'https://shop.example/kettle' };
+      const first = lowdbStore({ dir: dir.path });
+      const { buyer } = await first.upsertBuyer!({ externalId: 'cust-1', name: 'Ann', tokenHash: 'h1', email: 'ann@example.com' });
+      const guest = await first.createBuyer({ name: 'Guest 1000', tokenHash: 'h2', guest: true });
+      const { chat } = await first.openChat({ buyerId: guest.id, sellerId: '10', chatter: guest.name });
+      await first.updateBuyer!(guest.id, { name: 'Zoe', email: 'zoe@example.com' });
+      await first.setChatContext!(chat.id, context);
+      await first.appendMessage({ chatId: chat.id, from: 'buyer', text: 'hi', clientDate: 1, context });
+      // A copy taken before close holds only the journal (replayed at open); close compacts into segments.
+      await cp(dir.path, `${dir.path}-copy`, { recursive: true });
+      const replayed = lowdbStore({ dir: `${dir.path}-copy` });
+      await first.close();
+      for (const store of [replayed, lowdbStore({ dir: dir.path })]) {
+        expect(await store.findBuyerByExternalId!('cust-1')).toEqual(buyer);
+        expect(await store.getBuyer!(guest.id)).toEqual({ ...guest, name: 'Zoe', email: 'zoe@example.com', guest: undefined });
+        expect(await store.getChat(chat.id)).toMatchObject({ chatter: 'Zoe', context });
+        expect((await store.listMessages(chat.id, { limit: 5 }))[0]?.context).toEqual(context);
+        await store.close();
+      }
+      await rm(`${dir.path}-copy`, { recursive: true, force: true });
+    } finally {
+      await dir.remove();
+    }
+  });
+});
