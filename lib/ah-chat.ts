@@ -130,7 +130,7 @@ export function ahChat(input: AhChatOptions): AhChat {
     perIp.set(ip, count + 1);
     releaseOnClose(socket, ip);
     started.then(
-      () => wss.handleUpgrade(request, socket, head, (ws) => accept(ws, ip)),
+      () => wss.handleUpgrade(request, socket, head, (ws) => accept(ws, ip, identifies ? request : undefined)),
       () => rejectUpgrade(socket, 503, 'Service Unavailable'),
     );
   }
@@ -148,7 +148,10 @@ export function ahChat(input: AhChatOptions): AhChat {
     });
   }
 
-  function accept(ws: import('ws').WebSocket, ip: string): void {
+  /** Only then is the upgrade request kept past the handshake (until sign-in). */
+  const identifies = Boolean(options.identifyBuyer || options.identifySeller);
+
+  function accept(ws: import('ws').WebSocket, ip: string, upgrade?: IncomingMessage): void {
     if (closing) return ws.close(CLOSE_CODES.GOING_AWAY, 'server closing');
     const connection = new Connection(ws, ip, {
       options,
@@ -159,6 +162,7 @@ export function ahChat(input: AhChatOptions): AhChat {
       },
       ...(metrics ? { errored: (code) => metrics.error(code) } : {}),
     });
+    connection.upgrade = upgrade;
     connections.add(connection);
   }
 

@@ -1,19 +1,66 @@
-/** The auth command: seller sign-in, buyer sign-up and buyer sign-in. */
+/**
+ * The auth command: seller sign-in, buyer sign-up and buyer sign-in; and, when the host gives them,
+ * people the host identified (its session, or a signed identity) and the buyer's page context.
+ */
+import { randomInt } from 'node:crypto';
 import { buyerKey, sellerKey } from './bus/bus.js';
+import { updateContext } from './context-update.js';
+import { checkIdentity, IdentityRefused, verifyIdentity, type IdentitySide, type VerifiedIdentity } from './identity.js';
 import type { Connection } from './connection.js';
 import type { ChatContext } from './context.js';
-import { ChatError } from './errors.js';
+import { ChatError, type ErrorCode } from './errors.js';
 import type { AuthRequest, WireChat } from './protocol.js';
 import { protocolFor } from './protocol.js';
-import type { Chat, Side } from './store/store.js';
+import type { Buyer, Chat, SellerKey, Side } from './store/store.js';
 import { hashToken, newToken } from './tokens.js';
 import type { Session } from './session.js';
 import { toWireChat, wireChats } from './wire.js';
 
 export async function handleAuth(ctx: ChatContext, connection: Connection, request: AuthRequest): Promise<void> {
-  // A request naming its own `id` is a seller's (the original README's shape); anything else is a buyer's.
+  // A request naming its own `id` is a seller's (the original README's shape); anything else is a buyer's,
+  // unless it names no seller either and the host vouches for a seller (signed identity, or its session).
   if (request.id !== undefined) return sellerAuth(ctx, connection, request);
+  if (request.sellerId === undefined) {
+    const seller = await hostPerson(ctx, connection, request, 'seller');
+    if (seller) return signInSeller(ctx, connection, request, seller.id, seller.name);
+  }
   return buyerAuth(ctx, connection, request);
+}
+
+/**
+ * Who the host says this socket is, for `side`: the request's signed identity (refused with
+ * IDENTITY_INVALID, never ignored, when it does not check out), else the host's identify hook with
+ * the upgrade request; null when neither applies or the hook answers null.
+ */
+async function hostPerson(ctx: ChatContext, connection: Connection, request: AuthRequest, side: IdentitySide): Promise<VerifiedIdentity | null> {
+  const { options } = ctx;
+  if (request.identity !== undefined) {
+    if (!options.identitySecret) throw new ChatError('IDENTITY_INVALID', { reason: 'invalid' });
+    try {
+      return await verifyIdentity(request.identity, options.identitySecret, side);
+    } catch (error) {
+      if (error instanceof IdentityRefused) throw new ChatError('IDENTITY_INVALID', { reason: error.reason });
+      throw error;
+    }
+  }
+  const hook = side === 'buyer' ? options.identifyBuyer : options.identifySeller;
+  if (!hook || !connection.upgrade) return null;
+  const name = side === 'buyer' ? 'identifyBuyer' : 'identifySeller';
+  let answer;
+  try {
+    answer = await hook(connection.upgrade);
+  } catch (error) {
+    // A session store's error may quote the session (a customer's address): only its kind is logged.
+    ctx.options.logger.error(`${name} failed: ${error instanceof Error ? error.name : 'error'}`);
+    throw new ChatError('INTERNAL_ERROR');
+  }
+  if (answer === null || answer === undefined) return null;
+  try {
+    return checkIdentity(answer, side === 'buyer', name);
+  } catch (error) {
+    ctx.options.logger.error((error as Error).message);
+    throw new ChatError('INTERNAL_ERROR');
+  }
 }
 
 async function sellerAuth(ctx: ChatContext, connection: Connection, request: AuthRequest): Promise<void> {
@@ -31,18 +78,21 @@ async function sellerAuth(ctx: ChatContext, connection: Connection, request: Aut
     throw new ChatError('USER_IS_NOT_SELLER');
   }
   ctx.sellerSignIns.succeeded(connection.ip, sellerId);
-  ctx.sellerNames.set(sellerId, seller.name);
+  return signInSeller(ctx, connection, request, sellerId, seller.name);
+}
 
+async function signInSeller(ctx: ChatContext, connection: Connection, request: AuthRequest, sellerId: SellerKey, name: string): Promise<void> {
+  ctx.sellerNames.set(sellerId, name);
   // Join the hub before reading, so nothing that happens meanwhile is missed; pushes wait for the answer.
   const protocol = protocolFor(request.protocol);
-  await signIn(ctx, connection, { side: 'seller', sellerId, name: seller.name, protocol }, async () => {
+  await signIn(ctx, connection, { side: 'seller', sellerId, name, protocol }, async () => {
     const chats = await ctx.store.listChats(sellerId, { limit: ctx.options.chatListLimit });
     const online = await ctx.hub.isOnline(chats.map((chat) => buyerKey(chat.id)));
     const views = await Promise.all(
       chats.map((chat, i) => chatView(ctx, chat, 'seller', chat.chatter, online[i] ?? false, request.since)),
     );
     trimToBudget(views);
-    connection.send({ command: 'auth', data: answer(request, { name: seller.name }, views) });
+    connection.send({ command: 'auth', data: answer(request, { name }, views) });
   });
 }
 
@@ -77,23 +127,42 @@ async function buyerAuth(ctx: ChatContext, connection: Connection, request: Auth
   }
 
   let token: string | undefined;
-  let buyer;
-  if (request.token) {
+  let buyer: Buyer | null;
+  // The host's customer, when the host says who this is: the same buyer on every device, no token.
+  const host = await hostPerson(ctx, connection, request, 'buyer');
+  if (host) {
+    // The token of an identified buyer is never handed out: the host's session is their key.
+    ({ buyer } = await store.upsertBuyer!({
+      externalId: host.id,
+      name: host.name,
+      tokenHash: hashToken(newToken()),
+      ...(host.email !== undefined ? { email: host.email } : {}),
+    }));
+  } else if (request.token) {
     buyer = await store.findBuyerByTokenHash(hashToken(request.token));
     if (!buyer) throw new ChatError('USER_NOT_FOUND');
+    if (request.email !== undefined && request.email !== buyer.email && store.updateBuyer) {
+      buyer = (await store.updateBuyer(buyer.id, { email: request.email })) ?? buyer;
+    }
   } else {
     const name = request.name?.trim();
-    if (!name) throw new ChatError('NAME_IS_REQUIRED');
+    // A guest (nameRequired: false) writes first and may give a name later.
+    if (!name && options.nameRequired) throw new ChatError('NAME_IS_REQUIRED');
     if (!ctx.signUps.take(connection.ip)) throw new ChatError('RATE_LIMITED');
     token = newToken();
-    buyer = await store.createBuyer({ name, tokenHash: hashToken(token) });
+    buyer = await store.createBuyer({
+      name: name || guestName(),
+      tokenHash: hashToken(token),
+      ...(request.email !== undefined ? { email: request.email } : {}),
+      ...(name ? {} : { guest: true }),
+    });
   }
 
   // A sign-in with a token may open a chat with a seller this buyer never wrote to: that costs
   // storage and a place in the seller's list, so it counts like a sign-up, per address and per buyer.
   const pair = `${buyer.id}:${sellerId}`;
   // (A sign-up's first chat is counted as the sign-up.)
-  const reserved = !request.token || ctx.knownChats.get(pair) ? [] : reserveNewChat(ctx, connection.ip, buyer.id);
+  const reserved = token !== undefined || ctx.knownChats.get(pair) ? [] : reserveNewChat(ctx, connection.ip, buyer.id);
   let opened;
   try {
     opened = await store.openChat({ buyerId: buyer.id, sellerId, chatter: buyer.name });
@@ -111,23 +180,59 @@ async function buyerAuth(ctx: ChatContext, connection: Connection, request: Auth
 
   const protocol = protocolFor(request.protocol);
   const session: Session = { side: 'buyer', sellerId, chatId: chat.id, buyerId: buyer.id, name: buyer.name, protocol };
+  if (host) session.externalId = host.id;
+
+  // The page context takes effect before the answer (which then shows it); a bad one is refused on
+  // its own, after the answer: the sign-in goes on as if none had been sent.
+  let refusal: { code: ErrorCode; details?: Record<string, unknown> } | undefined;
+  if (request.context !== undefined) {
+    try {
+      const context = await updateContext(ctx, session, request.context, chat.context);
+      if (context) chat.context = context;
+    } catch (error) {
+      if (!(error instanceof ChatError)) ctx.options.logger.error(`context failed: ${error instanceof Error ? error.message : 'error'}`);
+      refusal = error instanceof ChatError ? { code: error.code, details: error.details } : { code: 'INTERNAL_ERROR' };
+    }
+  }
+
+  const signedBuyer = buyer;
   await signIn(ctx, connection, session, async () => {
     const [online = false] = await hub.isOnline([sellerKey(sellerId)]);
     const view = await chatView(ctx, chat, 'buyer', ctx.sellerNames.get(sellerId) ?? sellerId, online, request.since);
-    const fields = token ? { token, chatId: chat.id, name: buyer.name } : { chatId: chat.id, name: buyer.name };
+    const fields: AnswerFields = token ? { token, chatId: chat.id, name: signedBuyer.name } : { chatId: chat.id, name: signedBuyer.name };
+    if (signedBuyer.guest) fields.guest = true;
+    if (host) fields.identified = true;
     connection.send({ command: 'auth', data: answer(request, fields, [view]) });
     connection.send({ command: 'status', data: { chatId: chat.id, status: online } });
   });
+  if (refusal) connection.error('context', refusal.code, refusal.details);
+}
+
+/** A guest's name until they give one: "Guest 4821" (four digits, so the seller can tell guests apart). */
+function guestName(): string {
+  return `Guest ${randomInt(1000, 10000)}`;
+}
+
+interface AnswerFields {
+  token?: string;
+  chatId?: number;
+  name: string;
+  /** Protocol 2 only. */
+  guest?: boolean;
+  /** Protocol 2 only. */
+  identified?: boolean;
 }
 
 /**
  * The auth answer in the version the request asked for: `chats` shaped for it, and `protocol`
  * saying which version the server speaks when 2 or more was asked (protocol 1 stays as it was).
  */
-function answer(request: AuthRequest, fields: { token?: string; chatId?: number; name: string }, chats: WireChat[]) {
+function answer(request: AuthRequest, fields: AnswerFields, chats: WireChat[]) {
   const protocol = protocolFor(request.protocol);
-  const data = { ...fields, chats: wireChats(chats, protocol) };
-  return request.protocol === undefined || request.protocol < 2 ? data : { ...data, protocol };
+  const { guest, identified, ...original } = fields;
+  const data = { ...original, chats: wireChats(chats, protocol) };
+  if (request.protocol === undefined || request.protocol < 2) return data;
+  return { ...data, protocol, ...(guest ? { guest } : {}), ...(identified ? { identified } : {}) };
 }
 
 /** Takes a new chat's share of signUpRateLimit from the address and the buyer, or refuses it. */

@@ -9,6 +9,8 @@ import type { Session } from './session.js';
 import { handleAuth } from './auth.js';
 import { toWireMessage } from './wire.js';
 import { toWireSellerId } from './protocol.js';
+import { contextCommand } from './context-update.js';
+import { profileCommand } from './profile.js';
 
 /** Most messages one history page may carry, whatever the client asks. */
 const MAX_HISTORY_PAGE = 200;
@@ -27,6 +29,10 @@ export function handleRequest(ctx: ChatContext, connection: Connection, request:
       return read(ctx, session, request.data);
     case 'close':
       return closeChat(ctx, session, request.data);
+    case 'context':
+      return contextCommand(ctx, connection, session, request.data);
+    case 'profile':
+      return profileCommand(ctx, connection, session, request.data);
   }
 }
 
@@ -84,6 +90,8 @@ async function sendMessage(ctx: ChatContext, connection: Connection, session: Se
       text,
       clientDate: request.clientDate,
       clientId: request.clientId,
+      // The page the buyer wrote from, for the seller's log (set only when there is one).
+      ...(session.side === 'buyer' && session.context ? { context: session.context } : {}),
     });
   } catch (error) {
     // The seller closed the chat while this message was on its way (the check above came first).

@@ -2,6 +2,7 @@
  * One socket's life: parsing frames in order, rate limits, the auth deadline, heartbeat state,
  * and sending with a cap on unsent bytes. What a frame means is the handler's business.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
 import { heldBytes, holdForThisTurn } from './cork.js';
@@ -34,6 +35,11 @@ export class Connection {
   session: Session | null = null;
   /** Cleared on each ping, set by the pong; a socket still false at the next ping is dead. */
   alive = true;
+  /**
+   * The upgrade request, kept until the socket signs in only when the host identifies people from
+   * it (identifyBuyer/identifySeller): its cookies are the host's session.
+   */
+  upgrade: IncomingMessage | undefined;
   private queue: Promise<void> = Promise.resolve();
   /** Set by drained(): the server is closing and takes no new frames. */
   private draining = false;
@@ -72,6 +78,7 @@ export class Connection {
   /** Marks the socket signed in: stops the auth deadline. */
   signedIn(session: Session): void {
     this.session = session;
+    this.upgrade = undefined;
     clearTimeout(this.authTimer);
   }
 
@@ -207,7 +214,10 @@ const MIN_REDACTED = 3;
  */
 function loggable(error: unknown, request: ClientRequest): string {
   let line = error instanceof Error ? error.message : String(error);
+  // One level down too: a page context's title and URL, an e-mail, are the buyer's own data.
   const values = Object.values(request.data as unknown as Record<string, unknown>)
+    .flatMap((v) => (typeof v === 'object' && v !== null ? Object.values(v) : [v]))
+    .map((v) => (typeof v === 'number' ? String(v) : v))
     .filter((v): v is string => typeof v === 'string' && v.length >= MIN_REDACTED)
     .flatMap((v) => [v, JSON.stringify(v).slice(1, -1)])
     .sort((a, b) => b.length - a.length);

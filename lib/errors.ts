@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   CHAT_CLOSED: 'The seller closed this chat; sign in again to start a new one.',
   FORBIDDEN: 'Your side may not do this (for example a buyer closing a chat).',
   MESSAGE_REJECTED: 'The host refused the message (see the reason field).',
+  IDENTITY_INVALID: 'The signed identity is expired, tampered with, signed with another secret, for the other side, or not accepted by this server (data.reason: expired or invalid); nobody was signed in.',
   INTERNAL_ERROR: 'The server could not complete the request (for example the store failed); nothing was confirmed: resend with the same clientId.',
 } as const;
 

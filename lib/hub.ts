@@ -123,8 +123,9 @@ export class Hub {
           const sockets = this.sideSockets(side, sellerId, message.chatId);
           if (!sockets) continue;
           const frame: Frame = { command: 'message', data: toWireMessage(message, side) };
-          // The sender's other sockets: protocol 1 would take a clientDate for its own confirmation.
-          const legacy = side === message.from ? { command: 'message', data: toWireMessage(message, side, false) } : frame;
+          // The sender's other sockets: protocol 1 would take a clientDate for its own confirmation;
+          // and a seller's protocol-1 socket gets no page context.
+          const legacy = side === message.from || message.context ? { command: 'message', data: toWireMessage(message, side, false) } : frame;
           broadcast(sockets, frame, origin, legacy);
         }
         return;
@@ -159,6 +160,16 @@ export class Hub {
         if (writers) broadcast(writers, { command: 'read', data: { chatId, id } }, undefined, null);
         // The reader's other tabs and devices learn their new unread count.
         if (readers) broadcast(readers, { command: 'unread', data: { chatId, unread } }, undefined, null);
+        return;
+      }
+      case 'context': {
+        const sockets = this.sellers.get(event.sellerId);
+        if (sockets) broadcast(sockets, { command: 'context', data: { chatId: event.chatId, context: event.context } }, undefined, null);
+        return;
+      }
+      case 'chatter': {
+        const sockets = this.sellers.get(event.sellerId);
+        if (sockets) broadcast(sockets, { command: 'chatter', data: { chatId: event.chatId, chatter: event.chatter } }, undefined, null);
         return;
       }
       case 'closed': {

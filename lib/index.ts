@@ -10,3 +10,5 @@ export * from './store/index.js';
 export type { Bus, HubEvent, PresenceKey } from './bus/bus.js';
 export { localBus } from './bus/local-bus.js';
 export type { OnUnread, PresenceLookup, UnreadNotice } from './unread-notifier.js';
+export { signIdentity, type HostIdentity, type IdentifyBuyer, type IdentifySeller, type SignIdentityOptions } from './identity.js';
+export type { ContextFault, ResolveContext } from './page-context.js';

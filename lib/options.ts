@@ -9,6 +9,8 @@ import type { WireSellerId } from './protocol.js';
 import type { OnUnread } from './unread-notifier.js';
 import type { MetricsOptions } from './metrics.js';
 import { normalizeOrigin } from './origins.js';
+import { checkSecret, type IdentifyBuyer, type IdentifySeller } from './identity.js';
+import { imageOriginsOption, type ResolveContext } from './page-context.js';
 
 export interface Seller {
   id: WireSellerId;
@@ -114,9 +116,27 @@ export interface AhChatOptions {
    * them to the host's prom-client Registry. Default false (no metrics, no cost).
    */
   metrics?: boolean | MetricsOptions;
+  /**
+   * Signs buyers in as the host's own signed-in customers: called with the WebSocket upgrade request
+   * (its cookies) at each buyer auth; `{id, name, email?}` signs the socket in as that customer (one
+   * chat per seller on every device), null falls back to the other flows. Default: none.
+   */
+  identifyBuyer?: IdentifyBuyer;
+  /** The same for sellers: `{id, name}` lets `auth {}` sign the seller in without a token. Default: none. */
+  identifySeller?: IdentifySeller;
+  /** Secret (≥ 32 characters) that signed identities (signIdentity) are checked with. Default: none (refused). */
+  identitySecret?: string;
+  /** Lets the host replace a buyer's page context with its own truth, or refuse it (null). Default: none. */
+  resolveContext?: ResolveContext;
+  /** Origins page-context images may come from, e.g. ['https://cdn.shop.example']. Default [] (no images). */
+  contextImageOrigins?: readonly string[];
+  /** false: buyers may sign up without a name, as "Guest ####", and give one later. Default true. */
+  nameRequired?: boolean;
 }
 
-type OptionalKeys = 'findSeller' | 'store' | 'bus' | 'server' | 'beforeMessage' | 'onUnread' | 'metrics';
+type OptionalKeys =
+  | 'findSeller' | 'store' | 'bus' | 'server' | 'beforeMessage' | 'onUnread' | 'metrics'
+  | 'identifyBuyer' | 'identifySeller' | 'identitySecret' | 'resolveContext';
 export type ResolvedOptions = Required<Omit<AhChatOptions, OptionalKeys>> & Pick<AhChatOptions, OptionalKeys>;
 
 export const DEFAULTS = {
@@ -137,6 +157,8 @@ export const DEFAULTS = {
   historyLimit: 50,
   chatListLimit: 200,
   unreadQuietPeriod: 120_000,
+  nameRequired: true,
+  contextImageOrigins: [] as readonly string[],
 } as const;
 
 const consoleLogger: Logger = {
@@ -189,6 +211,9 @@ export const STORE_METHODS = [
   'appendMessage', 'listMessages', 'markRead', 'closeChat', 'close',
 ] as const;
 
+/** The optional Store methods that host-identified buyers need. */
+export const IDENTITY_STORE_METHODS = ['findBuyerByExternalId', 'upsertBuyer'] as const;
+
 /** Lists are normalised to what browsers send; an origin no browser could send is refused, naming it. */
 function resolveOrigins(value: unknown): OriginsOption {
   if (value === undefined) return 'same-origin';
@@ -227,6 +252,16 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
 
   const logger = boundLogger(input.logger ?? consoleLogger);
 
+  for (const name of ['identifyBuyer', 'identifySeller', 'resolveContext'] as const) {
+    if (input[name] !== undefined && typeof input[name] !== 'function') fail(name, 'a function', input[name]);
+  }
+  if (input.identitySecret !== undefined) checkSecret('ahChat: option "identitySecret"', input.identitySecret);
+  // Identified buyers need the store's identity methods; a store without them must not half-work.
+  if ((input.identifyBuyer || input.identitySecret) && input.store) {
+    const missing = IDENTITY_STORE_METHODS.filter((m) => typeof (input.store as unknown as Record<string, unknown>)[m] !== 'function');
+    if (missing.length) fail('store', `a store with ${IDENTITY_STORE_METHODS.join(', ')} (identifyBuyer/identitySecret need them)`, `one without ${missing.join(', ')}`);
+  }
+
   return {
     authSeller: input.authSeller,
     findSeller: input.findSeller,
@@ -255,6 +290,12 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
     chatListLimit: positiveInt('chatListLimit', input.chatListLimit, DEFAULTS.chatListLimit),
     logger,
     metrics: metricsOption(input.metrics),
+    identifyBuyer: input.identifyBuyer,
+    identifySeller: input.identifySeller,
+    identitySecret: input.identitySecret,
+    resolveContext: input.resolveContext,
+    contextImageOrigins: imageOriginsOption(input.contextImageOrigins),
+    nameRequired: bool('nameRequired', input.nameRequired, DEFAULTS.nameRequired),
   };
 }
 

@@ -3,6 +3,7 @@
  * Every frame is `{command, data?, error?}` (see docs/PROTOCOL.md).
  */
 import type { ErrorCode } from './errors.js';
+import type { PageContext } from './store/store.js';
 
 /** Seller ids travel as numbers (as in the original README) or strings. */
 export type WireSellerId = number | string;
@@ -41,6 +42,28 @@ export interface AuthRequest {
   since?: Record<string, number>;
   /** The protocol version the client speaks (an integer ≥ 1); absent means 1. */
   protocol?: number;
+  /** A signed identity minted by the host's server (signIdentity): the buyer, or with no sellerId the seller. */
+  identity?: string;
+  /** Buyer: an e-mail address for the host's onUnread notices. */
+  email?: string;
+  /**
+   * Buyer: the page or product in question, as the browser sent it (an object). Checked by
+   * lib/page-context.ts, not here: a bad context is refused on its own, the sign-in goes on.
+   */
+  context?: unknown;
+}
+
+/** `context` (ext): the buyer's page context changed (a single-page shop's setContext()). */
+export interface ContextRequest {
+  chatId: number;
+  /** As the browser sent it; checked by lib/page-context.ts. */
+  context: unknown;
+}
+
+/** `profile` (ext): a buyer gives a name (a guest) or an e-mail address later. */
+export interface ProfileRequest {
+  name?: string;
+  email?: string;
 }
 
 /**
@@ -79,7 +102,9 @@ export type ClientRequest =
   | { command: 'history'; data: HistoryRequest }
   | { command: 'typing'; data: ChatIdRequest }
   | { command: 'read'; data: ReadRequest }
-  | { command: 'close'; data: ChatIdRequest };
+  | { command: 'close'; data: ChatIdRequest }
+  | { command: 'context'; data: ContextRequest }
+  | { command: 'profile'; data: ProfileRequest };
 
 // ---- responses and pushes (server → client) ----
 
@@ -93,6 +118,8 @@ export interface WireMessage {
   my: boolean;
   clientDate?: number;
   clientId?: string;
+  /** Protocol 2, to the seller: the page context the buyer wrote it under. */
+  context?: PageContext;
 }
 
 export interface WireChat {
@@ -112,6 +139,8 @@ export interface WireChat {
   readId: number;
   /** Present when the seller closed the chat. */
   closed?: boolean;
+  /** Protocol 2: the buyer's latest page context, when there is one. */
+  context?: PageContext;
 }
 
 /** The auth answer in protocol 2. */
@@ -126,10 +155,14 @@ export interface AuthResponse {
   chats: WireChat[];
   /** The version the server speaks on this socket: present when the client asked for 2 or more. */
   protocol?: ProtocolVersion;
+  /** Protocol 2, buyer: present (true) while the buyer writes as a guest ("Guest ####"). */
+  guest?: boolean;
+  /** Protocol 2, buyer: present (true) when the host identified the buyer (no token is given then). */
+  identified?: boolean;
 }
 
 /** The auth answer in protocol 1: `chats` keyed by chat id, as in the original README. */
-export interface LegacyAuthResponse extends Omit<AuthResponse, 'chats' | 'protocol'> {
+export interface LegacyAuthResponse extends Omit<AuthResponse, 'chats' | 'protocol' | 'guest' | 'identified'> {
   chats: Record<string, WireChat>;
 }
 
@@ -152,8 +185,12 @@ export type ParseResult =
   | { ok: false; command: string; error: ErrorCode; clientId?: string };
 
 const MAX_CLIENT_ID = 64;
-const MAX_NAME = 100;
+export const MAX_NAME = 100;
 const MAX_TOKEN = 256;
+/** A signed identity is a JWT of a few hundred characters; this leaves room for long names. */
+const MAX_IDENTITY = 4096;
+/** RFC 5321's longest forward path. */
+export const MAX_EMAIL = 254;
 
 /** Raised inside the validators; turned into a ParseResult by parseFrame. */
 class Invalid extends Error {
@@ -212,6 +249,16 @@ function chatId(value: unknown): number {
 
 const isProtocol = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1;
 
+/**
+ * An e-mail address as a person types it: one @, something on each side, a dot in the domain, no
+ * white space, controls, quotes or angle brackets (nothing that could start markup or a header).
+ */
+const EMAIL = /^[^\s@<>"'`()\[\]\\,;:\p{Cc}\p{Cf}]+@[^\s@<>"'`()\[\]\\,;:\p{Cc}\p{Cf}]+\.[^\s@<>"'`()\[\]\\,;:\p{Cc}\p{Cf}.]+$/u;
+export const isEmail = (v: unknown): v is string => isString(v) && v.length <= MAX_EMAIL && EMAIL.test(v);
+
+/** A name people read: readable, with something visible, at most MAX_NAME characters. */
+export const isName = (v: unknown): v is string => isReadable(v) && v.length <= MAX_NAME && hasVisible(v);
+
 function required<T>(value: unknown, check: (v: unknown) => v is T, missing: ErrorCode): T {
   if (value === undefined || value === null || value === '') throw new Invalid(missing);
   if (!check(value)) throw new Invalid('BAD_REQUEST');
@@ -237,7 +284,7 @@ function parseAuth(d: Record<string, unknown>): AuthRequest {
   if ((token && token.length > MAX_TOKEN) || (given && given.length > MAX_NAME)) throw new Invalid('BAD_REQUEST');
   // A name nobody could see is no name: a buyer signing up without one gets NAME_IS_REQUIRED.
   const name = given !== undefined && hasVisible(given) ? given : undefined;
-  return {
+  const request: AuthRequest = {
     token,
     name,
     sellerId: optional(d.sellerId, isSellerId),
@@ -245,6 +292,30 @@ function parseAuth(d: Record<string, unknown>): AuthRequest {
     since: parseSince(d.since),
     protocol: optional(d.protocol, isProtocol),
   };
+  // The extension fields are set only when sent, so a request without them is exactly what it was.
+  const identity = optional(d.identity, (v): v is string => isString(v) && v.length > 0 && v.length <= MAX_IDENTITY);
+  if (identity !== undefined) request.identity = identity;
+  const email = optional(d.email, isEmail);
+  if (email !== undefined) request.email = email;
+  if (d.context !== undefined && d.context !== null) request.context = d.context;
+  return request;
+}
+
+function parseContext(d: Record<string, unknown>): ContextRequest {
+  return { chatId: chatId(d.chatId), context: d.context ?? null };
+}
+
+function parseProfile(d: Record<string, unknown>): ProfileRequest {
+  const request: ProfileRequest = {};
+  if (d.name !== undefined && d.name !== null) {
+    if (!isReadable(d.name) || d.name.length > MAX_NAME) throw new Invalid('BAD_REQUEST');
+    if (!hasVisible(d.name)) throw new Invalid('NAME_IS_REQUIRED');
+    request.name = d.name.trim();
+  }
+  const email = optional(d.email, isEmail);
+  if (email !== undefined) request.email = email;
+  if (request.name === undefined && request.email === undefined) throw new Invalid('BAD_REQUEST');
+  return request;
 }
 
 function parseMessage(d: Record<string, unknown>): MessageRequest {
@@ -279,6 +350,8 @@ const PARSERS: Record<ClientRequest['command'], (d: Record<string, unknown>) => 
   typing: parseChatId,
   read: parseRead,
   close: parseChatId,
+  context: parseContext,
+  profile: parseProfile,
 };
 
 /** Parses one text frame. Never throws: bad input becomes an error code to answer with. */

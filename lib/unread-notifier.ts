@@ -6,7 +6,7 @@ import { buyerKey, sellerKey, type PresenceKey } from './bus/bus.js';
 import type { Logger } from './options.js';
 import { toWireSellerId, type WireSellerId } from './protocol.js';
 import { otherSide } from './session.js';
-import type { Message, Side, Store } from './store/store.js';
+import type { Message, PageContext, Side, Store } from './store/store.js';
 
 export interface UnreadNotice {
   /** Who has not read: the seller (all their chats) or one chat's buyer. */
@@ -14,8 +14,14 @@ export interface UnreadNotice {
   sellerId: WireSellerId;
   /** Set when side is 'buyer'. */
   chatId?: number;
-  /** The unread messages, oldest first, at most 50 per chat. */
+  /** The unread messages, oldest first, at most 50 per chat. A buyer's carry the page context they were written under. */
   messages: Message[];
+  /** side 'buyer': the buyer's e-mail address, when they gave one (or the host's identity did). Never logged. */
+  email?: string;
+  /** side 'buyer': the buyer's name, for the greeting. */
+  name?: string;
+  /** side 'buyer': the chat's latest page context, for a link back to the page (its url). */
+  context?: PageContext;
 }
 
 export type OnUnread = (notice: UnreadNotice) => void | Promise<void>;
@@ -80,7 +86,16 @@ export class UnreadNotifier {
     }
     if (messages.length === 0) return;
     const notice: UnreadNotice = { side: entry.side, sellerId: toWireSellerId(entry.sellerId), messages };
-    if (entry.side === 'buyer') notice.chatId = messages[0]!.chatId;
+    if (entry.side === 'buyer') {
+      notice.chatId = messages[0]!.chatId;
+      const chat = await this.store.getChat(notice.chatId);
+      const buyer = chat && this.store.getBuyer ? await this.store.getBuyer(chat.buyerId) : null;
+      if (buyer) {
+        notice.name = buyer.name;
+        if (buyer.email !== undefined) notice.email = buyer.email;
+      }
+      if (chat?.context) notice.context = chat.context;
+    }
     await this.hook(notice);
   }
 

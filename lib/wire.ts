@@ -4,9 +4,10 @@ import type { ProtocolVersion, WireChat, WireMessage } from './protocol.js';
 import { toWireSellerId } from './protocol.js';
 
 /**
- * `echo`: whether the receiver's own message carries its `clientDate` and `clientId`. The
- * confirmation to the sending socket always does; anywhere else only protocol 2 does, because a
- * protocol-1 client takes every `message` with a `clientDate` for the confirmation of its own.
+ * `echo`: whether the receiver's own message carries its `clientDate` and `clientId`, and a buyer's
+ * message to the seller its page `context`. The confirmation to the sending socket always does;
+ * anywhere else only protocol 2 does, because a protocol-1 client takes every `message` with a
+ * `clientDate` for the confirmation of its own (and the original README has no context).
  */
 export function toWireMessage(message: Message, receiver: Side, echo = true): WireMessage {
   const wire: WireMessage = {
@@ -21,6 +22,8 @@ export function toWireMessage(message: Message, receiver: Side, echo = true): Wi
     wire.clientDate = message.clientDate;
     if (message.clientId !== undefined) wire.clientId = message.clientId;
   }
+  // The buyer's page is for the seller; the buyer knows its own.
+  if (echo && receiver === 'seller' && message.context) wire.context = message.context;
   return wire;
 }
 
@@ -47,6 +50,7 @@ export function toWireChat({ chat, receiver, chatter, online, messages, more }: 
     readId: chat.readIds[other],
   };
   if (chat.closedAt !== undefined) wire.closed = true;
+  if (chat.context) wire.context = chat.context;
   return wire;
 }
 
@@ -59,7 +63,8 @@ export function wireChats(chats: WireChat[], protocol: ProtocolVersion): WireCha
   if (protocol >= 2) return chats;
   const keyed: Record<string, WireChat> = {};
   for (const chat of chats) {
-    keyed[chat.id] = { ...chat, messages: chat.messages.map(({ clientDate: _date, clientId: _id, ...m }) => m) };
+    const { context: _context, ...legacy } = chat;
+    keyed[chat.id] = { ...legacy, messages: chat.messages.map(({ clientDate: _date, clientId: _id, context: _c, ...m }) => m) };
   }
   return keyed;
 }

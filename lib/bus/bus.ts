@@ -3,7 +3,7 @@
  * The default, localBus(), keeps both in this process. A multi-instance bus (Redis) delivers every
  * published event to every instance, this one included, and aggregates presence across instances.
  */
-import type { Message, SellerKey, Side } from '../store/store.js';
+import type { Message, PageContext, SellerKey, Side } from '../store/store.js';
 
 /** Presence keys: `seller:<sellerId>` or `buyer:<chatId>`. */
 export type PresenceKey = string;
@@ -26,7 +26,11 @@ export type HubEvent =
   /** `side` read everything up to `id`; `unread` is that side's new unread count. */
   | { type: 'read'; sellerId: SellerKey; chatId: number; side: Side; id: number; unread: number }
   /** The seller closed the chat. */
-  | { type: 'closed'; sellerId: SellerKey; chatId: number };
+  | { type: 'closed'; sellerId: SellerKey; chatId: number }
+  /** The buyer's page context changed (to the seller). */
+  | { type: 'context'; sellerId: SellerKey; chatId: number; context: PageContext }
+  /** The buyer's name changed (a guest named themselves): the chat's new chatter (to the seller). */
+  | { type: 'chatter'; sellerId: SellerKey; chatId: number; chatter: string };
 
 /** A presence change: what join/leave callers publish, and what a bus announces for a dead instance. */
 export type PresenceEvent = Extract<HubEvent, { type: 'buyer-presence' | 'seller-presence' }>;

@@ -1,0 +1,22 @@
+/** The `profile` command: a buyer gives a name (a guest becomes someone) or an e-mail address later. */
+import type { Connection } from './connection.js';
+import type { ChatContext } from './context.js';
+import { ChatError } from './errors.js';
+import type { ProfileRequest } from './protocol.js';
+import type { Session } from './session.js';
+
+export async function profileCommand(ctx: ChatContext, connection: Connection, session: Session, request: ProfileRequest): Promise<void> {
+  if (session.side !== 'buyer') throw new ChatError('FORBIDDEN');
+  // A host-identified buyer's name is the host's account's: it comes back at every sign-in.
+  if (session.externalId !== undefined && request.name !== undefined) throw new ChatError('FORBIDDEN');
+  const { store } = ctx;
+  if (!store.updateBuyer) throw new Error('the store has no updateBuyer');
+  const buyer = await store.updateBuyer(session.buyerId, request);
+  if (!buyer) throw new ChatError('USER_NOT_FOUND');
+  if (request.name !== undefined && session.name !== buyer.name) {
+    session.name = buyer.name;
+    await ctx.hub.publish({ type: 'chatter', sellerId: session.sellerId, chatId: session.chatId, chatter: buyer.name });
+  }
+  // The address is the buyer's own and never goes back over the wire: only whether one is kept.
+  connection.send({ command: 'profile', data: { name: buyer.name, email: buyer.email !== undefined } });
+}
