@@ -222,5 +222,6 @@ function loggable(error: unknown, request: ClientRequest): string {
     .flatMap((v) => [v, JSON.stringify(v).slice(1, -1)])
     .sort((a, b) => b.length - a.length);
   for (const value of values) line = line.split(value).join('[redacted]');
-  return line;
+  // A store's error may quote an address it holds (the buyer's earlier one): none is ever logged.
+  return line.replace(/[^\s@<>"'`]+@[^\s@<>"'`]+/g, '[redacted]');
 }
