@@ -8,6 +8,7 @@ import { TestClient } from './helpers/client.js';
 import { runServerExpectingFailure, SERVER_JS, SELLERS_ENV, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { tmpDir } from './helpers/tmp-dir.js';
 import { VARIABLES } from '../lib/server/variables.js';
+import { signIdentity } from '../lib/identity.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
@@ -78,7 +79,21 @@ describe('operator variables', () => {
     expect((await fetch(`http://127.0.0.1:${off.port}/ahchat/metrics`)).status).toBe(404);
   });
 
+  it('checks signed identities with AHCHAT_IDENTITY_SECRET, and refuses them without', async () => {
+    const secret = 'an-identity-secret-of-32-characters!!';
+    const identity = await signIdentity({ id: 'cust-1', name: 'Ann' }, secret);
+    const on = await start({ AHCHAT_HOST: '127.0.0.1', AHCHAT_IDENTITY_SECRET: secret });
+    const buyer = await TestClient.connect(`ws://127.0.0.1:${on.port}/ahchat`);
+    expect((await buyer.request('auth', { sellerId: 10, identity, protocol: 2 })).data).toMatchObject({ name: 'Ann', identified: true });
+    buyer.close();
+    const off = await start({ AHCHAT_HOST: '127.0.0.1' });
+    const refused = await TestClient.connect(`ws://127.0.0.1:${off.port}/ahchat`);
+    expect((await refused.request('auth', { sellerId: 10, identity })).error).toBe('IDENTITY_INVALID');
+    refused.close();
+  });
+
   it.each([
+    [{ AHCHAT_IDENTITY_SECRET: 'short' }, /^ahchat: AHCHAT_IDENTITY_SECRET must be at least 32 characters/m],
     [{ AHCHAT_RATE_LIMIT_FRAMES: '0' }, /^ahchat: AHCHAT_RATE_LIMIT_FRAMES must be a positive integer, got "0"$/m],
     [{ AHCHAT_JOURNAL_LIMIT: 'big' }, /^ahchat: AHCHAT_JOURNAL_LIMIT must be a positive integer, got "big"$/m],
     [{ AHCHAT_HOST: 'http://x/' }, /^ahchat: AHCHAT_HOST must be an address/m],

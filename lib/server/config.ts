@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { AhChatOptions } from '../options.js';
 import { LIMIT_VARIABLES } from './variables.js';
 import { normalizeOrigin } from '../origins.js';
+import { MIN_SECRET_LENGTH } from '../identity.js';
 
 export interface SellerRecord {
   id: number | string;
@@ -126,10 +127,18 @@ export interface OperatorConfig {
   host: string;
   /** AHCHAT_METRICS=1: Prometheus metrics at /ahchat/metrics. */
   metrics: boolean;
+  /** AHCHAT_IDENTITY_SECRET: the secret signed identities (signIdentity) are checked with; unset, they are refused. */
+  identitySecret: string | undefined;
   /** Plugin options from the AHCHAT_* limit variables (each defaulting as the plugin does). */
   plugin: Pick<AhChatOptions, 'rateLimit' | 'signUpRateLimit' | 'maxConnectionsPerIp' | 'maxTextLength' | 'maxPayload' | 'historyLimit' | 'chatListLimit' | 'authTimeout' | 'heartbeatInterval'>;
   /** AHCHAT_JOURNAL_LIMIT: lowdb journal bytes before compaction. */
   journalLimit: number;
+}
+
+function parseSecret(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < MIN_SECRET_LENGTH) throw new ConfigError(`AHCHAT_IDENTITY_SECRET must be at least ${MIN_SECRET_LENGTH} characters (openssl rand -base64 32)`);
+  return raw;
 }
 
 export function readOperatorConfig(env: NodeJS.ProcessEnv): OperatorConfig {
@@ -140,6 +149,7 @@ export function readOperatorConfig(env: NodeJS.ProcessEnv): OperatorConfig {
   return {
     host,
     metrics: isOn(env.AHCHAT_METRICS),
+    identitySecret: parseSecret(env.AHCHAT_IDENTITY_SECRET),
     plugin: {
       rateLimit: { frames: read(v.rateLimitFrames), intervalMs: read(v.rateLimitIntervalMs) },
       signUpRateLimit: { count: read(v.signUpCount), intervalMs: read(v.signUpIntervalMs) },

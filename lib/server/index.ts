@@ -54,6 +54,7 @@ async function main(): Promise<void> {
   const chat = ahChat({
     ...operator.plugin,
     metrics: operator.metrics,
+    ...(operator.identitySecret ? { identitySecret: operator.identitySecret } : {}),
     ...sellersFromList(config.sellers),
     store,
     ...(bus ? { bus } : {}),

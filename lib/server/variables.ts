@@ -52,6 +52,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: 'AHCHAT_CONNECT_TIMEOUT_MS', default: '10000', meaning: 'how long to wait for Redis at start before exiting 1' },
   { name: 'AHCHAT_TRUST_PROXY', default: 'off', meaning: '1: take client IPs from X-Forwarded-For (behind your own proxy only)' },
   { name: 'AHCHAT_METRICS', default: 'off', meaning: '1: Prometheus metrics at /ahchat/metrics (keep it off the public proxy)' },
+  { name: 'AHCHAT_IDENTITY_SECRET', default: 'none (signed identities refused)', meaning: "secret (32+ characters) the shop's server signs identities with (signIdentity)" },
   ...Object.values(LIMIT_VARIABLES),
 ];
 
