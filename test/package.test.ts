@@ -44,6 +44,10 @@ declare const mailer: { send(to: string, text: string): Promise<void> };
 declare function sellerEmail(sellerId: number | string): Promise<string>;
 declare const app: import('express').Express;
 declare const authSeller: import('ah-chat').AuthSeller;
+declare module 'nodemailer' {
+  const nodemailer: { createTransport(options: object): { sendMail(message: object): Promise<unknown> } };
+  export default nodemailer;
+}
 `;
 
 const TSCONFIGS = {
