@@ -103,6 +103,26 @@ describe('two instances on one PostgreSQL and one Redis', () => {
     expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
   });
 
+  it("a buyer's page context, its messages' context and a guest's new name cross instances, stored in PostgreSQL", async () => {
+    const [a, b] = servers as [ServerProcess, ServerProcess];
+    const shop = await seller(b);
+    const kettle = { title: 'Blue kettle', url: 'https://shop.example/kettle', price: 12.5 };
+    const client = await connect(a);
+    const auth = await client.request('auth', { name: 'Cat', sellerId: SELLER.id, protocol: 2, context: kettle });
+    const chatId = auth.data.chatId as number;
+    expect((await nextWhere(shop, 'context', (d: any) => d.chatId === chatId)).data).toEqual({ chatId, context: kettle });
+    send(client, chatId, 'Still there?', 'k1');
+    expect((await nextWhere(shop, 'message', (d: any) => d.chatId === chatId)).data).toMatchObject({ text: 'Still there?', context: kettle });
+    await client.request('profile', { name: 'Catherine' });
+    expect((await nextWhere(shop, 'chatter', (d: any) => d.chatId === chatId)).data).toEqual({ chatId, chatter: 'Catherine' });
+    const relist = await connect(b);
+    const listed = await relist.request('auth', SELLER);
+    expect(listed.data.chats.find((c: any) => c.id === chatId)).toMatchObject({ chatter: 'Catherine', context: kettle });
+    // Leave the seller offline again, as the next test expects to find it.
+    for (const socket of [shop, relist, client]) socket.close();
+    await Promise.all([shop.closed, relist.closed, client.closed]);
+  });
+
   it('a buyer on A and a seller on B converse in real time; chat and status cross instances', async () => {
     const [a, b] = servers as [ServerProcess, ServerProcess];
     const shop = await seller(b);
