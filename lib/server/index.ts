@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   }
   if (!config.origins) console.warn('ahchat: AHCHAT_ORIGINS is not set: pages from any origin may connect');
 
-  const store = config.databaseUrl ? await postgres(config.databaseUrl, config.databaseSchema) : lowdbStore({ dir: config.dataDir, fsync: config.fsync });
+  const store = config.databaseUrl ? await postgres(config.databaseUrl, config.databaseSchema) : lowdb(config.dataDir, config.fsync);
   if (config.redisUrl && !config.databaseUrl) console.warn('ahchat: AHCHAT_REDIS_URL without AHCHAT_DATABASE_URL: each instance keeps its own lowdb files');
   // Loaded only when asked for: pg and ioredis are optional.
   const bus = config.redisUrl
@@ -82,6 +82,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** The lowdb store, opened before we listen: a directory in use by another process or not writable stops us here. */
+function lowdb(dir: string, fsync: boolean): Store {
+  try {
+    return lowdbStore({ dir, fsync });
+  } catch (error) {
+    console.error(`ahchat: AHCHAT_DB: ${(error as Error).message}`);
+    process.exit(1);
+  }
 }
 
 /** The PostgreSQL store, migrated before we listen: a wrong URL fails at start, not at the first chat. */

@@ -103,7 +103,7 @@ function lockedError(dir: string, path: string, owner: LockOwner, describe: stri
   const who = owner.pid === process.pid && owner.host === hostname() ? 'this process' : `process ${owner.pid} on host ${owner.host}`;
   return new DirectoryLockedError(
     `${describe}: data directory ${dir} is in use by ${who} since ${new Date(owner.since).toISOString()} ` +
-      `(lock file ${path}); one process per directory — stop the other one, or delete the lock file if that process is gone`,
+      `(lock file ${path}); one process per directory: stop the other one, or delete the lock file if that process is gone`,
     owner,
   );
 }
