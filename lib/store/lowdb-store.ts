@@ -385,6 +385,8 @@ function load(
 
   /** Chats whose first record (the chat's creation) is not on disk yet → its sequence number. */
   const unwrittenChats = new Map<number, number>();
+  /** Chats whose creating openChat failed: the first openChat that gets one on disk reports it created. */
+  const unreportedChats = new Set<number>();
   /** Per chat, its messages not on disk yet, ascending ids. */
   const unwrittenMessages = new Map<number, UnwrittenMessage[]>();
   const isWritten = (seq: number): boolean => seq <= journal.written;
@@ -464,13 +466,20 @@ function load(
         touched(chatsLog);
         const seq = journalChat(result.chat);
         unwrittenChats.set(result.chat.id, seq);
-        await commit(seq);
+        try {
+          await commit(seq);
+        } catch (error) {
+          unreportedChats.add(result.chat.id);
+          throw error;
+        }
       } else if (!chatOnDisk(result.chat.id)) {
         // Handed out only once it is on disk (a retry after a failed write writes it again).
         await written(unwrittenChats.get(result.chat.id));
       }
       chatOnDisk(result.chat.id);
       onDisk(result.chat);
+      // Nobody was told of it yet (so the seller hears of the new chat now).
+      if (!result.created && unreportedChats.delete(result.chat.id)) return { chat: result.chat, created: true };
       return result;
     },
 
