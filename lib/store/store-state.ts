@@ -117,19 +117,21 @@ export class StoreState {
     if (!(limit > 0) || !seller) return [];
     const chats: Chat[] = [];
     const open = seller.open.values();
-    const closed = options.includeClosed && seller.closed ? seller.closed.entries() : null;
+    const closed = options.includeClosed && seller.closed ? seller.closed.values() : null;
     let nextOpen = open.next();
     let nextClosed = closed?.next();
     // A merge of the two ordered lists, stopping at `limit`.
     while (chats.length < limit) {
+      const openFirst = !nextOpen.done && (!nextClosed || nextClosed.done || byActivity(nextOpen.value.key!, nextClosed.value.key!) < 0);
       let record: ChatRecord;
-      if (nextOpen.done && (!nextClosed || nextClosed.done)) break;
-      if (!nextOpen.done && (!nextClosed || nextClosed.done || byActivity(nextOpen.value.key!, nextClosed.value[0]) < 0)) {
-        record = nextOpen.value;
+      if (openFirst) {
+        record = nextOpen.value!;
         nextOpen = open.next();
-      } else {
-        record = nextClosed!.value![1];
+      } else if (nextClosed && !nextClosed.done) {
+        record = nextClosed.value;
         nextClosed = closed!.next();
+      } else {
+        break;
       }
       if (!include || include(record.chat)) chats.push(copyChat(record.chat));
     }
