@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const store = config.databaseUrl ? await postgres(config.databaseUrl, config.databaseSchema) : lowdbStore({ dir: config.dataDir, fsync: config.fsync, journalLimit: operator.journalLimit });
+  const store = config.databaseUrl ? await postgres(config.databaseUrl, config.databaseSchema) : lowdb(config.dataDir, config.fsync, operator.journalLimit);
   if (config.redisUrl && !config.databaseUrl) console.warn('ahchat: AHCHAT_REDIS_URL without AHCHAT_DATABASE_URL: each instance keeps its own lowdb files');
   // Loaded only when asked for: pg and ioredis are optional.
   const bus = config.redisUrl
@@ -127,6 +127,16 @@ function refusedLog(cap: number): (ip: string) => void {
     logged.set(ip, now);
     console.warn(`ahchat: ${ip} holds ${cap} connections (the per-address cap): closing its further ones at once`);
   };
+}
+
+/** The lowdb store, opened before we listen: a directory in use by another process or not writable stops us here. */
+function lowdb(dir: string, fsync: boolean, journalLimit: number): Store {
+  try {
+    return lowdbStore({ dir, fsync, journalLimit });
+  } catch (error) {
+    console.error(`ahchat: AHCHAT_DB: ${(error as Error).message}`);
+    process.exit(1);
+  }
 }
 
 /** The PostgreSQL store, migrated before we listen: a wrong URL fails at start, not at the first chat. */
