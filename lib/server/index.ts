@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   }
   if (!config.origins) console.warn('ahchat: AHCHAT_ORIGINS is not set: pages from any origin may connect');
 
-  const store = config.databaseUrl ? await postgres(config.databaseUrl, config.databaseSchema) : lowdbStore({ dir: config.dataDir, fsync: config.fsync });
+  const store = config.databaseUrl ? await postgres(config) : lowdbStore({ dir: config.dataDir, fsync: config.fsync });
   if (config.redisUrl && !config.databaseUrl) console.warn('ahchat: AHCHAT_REDIS_URL without AHCHAT_DATABASE_URL: each instance keeps its own lowdb files');
   // Loaded only when asked for: pg and ioredis are optional.
   const bus = config.redisUrl
@@ -85,8 +85,13 @@ async function main(): Promise<void> {
 }
 
 /** The PostgreSQL store, migrated before we listen: a wrong URL fails at start, not at the first chat. */
-async function postgres(url: string, schema: string): Promise<Store> {
-  const store = (await import('../postgres.js')).postgresStore({ connectionString: url, schema });
+async function postgres(config: ServerConfig): Promise<Store> {
+  const store = (await import('../postgres.js')).postgresStore({
+    connectionString: config.databaseUrl,
+    schema: config.databaseSchema,
+    connectionTimeoutMs: config.databaseConnectTimeoutMs,
+    queryTimeoutMs: config.databaseQueryTimeoutMs,
+  });
   try {
     await store.migrate();
   } catch (error) {
