@@ -177,9 +177,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   pool.on('error', onPoolError);
 
   /** A failure of the database itself becomes StoreUnavailableError (logged once per outage); others pass. */
-  function unavailable(error: unknown): unknown {
+  function unavailable(error: unknown, log = true): unknown {
     if (error instanceof StoreUnavailableError || !isUnavailable(error)) return error;
-    outage.failed(describe(error));
+    if (log) outage.failed(describe(error));
     return new StoreUnavailableError(`postgresStore: database unavailable: ${describe(error)}`, { cause: error });
   }
 
@@ -193,12 +193,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
    * unheard 'error' (the backend killed, the socket reset) would crash the process: we listen, and
    * a client that failed is destroyed on release instead of going back to the pool.
    */
-  async function checkOut(): Promise<{ client: pg.PoolClient; release(error?: Error): void }> {
+  async function checkOut(log = true): Promise<{ client: pg.PoolClient; release(error?: Error): void }> {
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
     } catch (error) {
-      throw unavailable(error);
+      throw unavailable(error, log);
     }
     let failure: Error | undefined;
     const onError = (error: Error) => {
@@ -224,8 +224,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   let closed = false;
   let ready: Promise<void> | null = null;
 
-  async function migrate(): Promise<void> {
-    const { client, release } = await checkOut();
+  /** `log`: false when the caller reports the failure itself (an explicit migrate() at start). */
+  async function migrate(log = true): Promise<void> {
+    const { client, release } = await checkOut(log);
     let broken: Error | undefined;
     try {
       await run(client, 'BEGIN');
@@ -256,7 +257,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       await run(client, 'ROLLBACK').catch((rollbackError: Error) => {
         broken = rollbackError;
       });
-      throw unavailable(error);
+      throw unavailable(error, log);
     } finally {
       release(broken);
     }
@@ -315,7 +316,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   return {
     migrate: async () => {
       if (closed) throw new Error('postgresStore: the store is closed');
-      await migrate();
+      await migrate(false);
       ready = Promise.resolve();
     },
 
