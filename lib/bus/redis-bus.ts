@@ -200,7 +200,8 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
   const blockMs = Math.min(heartbeatMs, 1000);
   // No offline queue and no retried commands on our own connections: a command either reaches
   // Redis now or fails now (and the bus degrades), it never waits for a reconnect.
-  const ours = { enableOfflineQueue: false, maxRetriesPerRequest: 0 };
+  // Reconnect attempts at most a second apart, so that the bus is back within about a second of Redis.
+  const ours = { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (times: number) => Math.min(times * 100, 1000) };
   const commands = client ?? new Redis(url ?? 'redis://127.0.0.1:6379', { ...ours, lazyConnect: true });
   const reader = commands.duplicate({ ...ours, lazyConnect: true });
   const outage = new OutageLog(logger, 'redisBus: Redis', 'pushes and presence stay on this instance until it is back', 0);
@@ -254,7 +255,8 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
         }),
       ]);
     } catch (error) {
-      wentAway(describe(error));
+      // A reply error (NOSCRIPT, a script's error) is Redis answering: not an outage.
+      if (!(error instanceof Error && error.name === 'ReplyError')) wentAway(describe(error));
       throw error;
     } finally {
       clearTimeout(timeout);
