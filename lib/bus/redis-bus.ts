@@ -350,7 +350,9 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
     try {
       await run<number>('heartbeat', [id, lifeMs]);
       for (const [key, offline] of [...leftWhileAway]) {
-        if ((await run<number>('leave', [id, key])) === 1 && offline) await write(offline);
+        // Offline everywhere now, or unknown to a Redis that restarted empty: say so.
+        const gone = (await run<number>('leave', [id, key])) === 1 || (await run<number[]>('isOnline', [key]))[0] === 0;
+        if (gone && offline) await write(offline);
         leftWhileAway.delete(key);
       }
       for (const [key, offline] of [...held]) {
