@@ -220,6 +220,8 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
   let up = false;
   let started = false;
   let recovering = false;
+  /** While recover() runs: keys joined or left from memory meanwhile, which it must settle too. */
+  let changedWhileAway: Set<PresenceKey> | null = null;
   let ticking = false;
   let closed = false;
   /** The last stream entry delivered (or skipped as ours); reading goes on after it. */
@@ -340,6 +342,42 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
   }
 
   /**
+   * Leaves in Redis what left while it was away (announcing it if now offline), joins and
+   * re-announces what we hold; `only`: just these keys.
+   */
+  async function settlePresence(only: Set<PresenceKey> | null): Promise<void> {
+    for (const [key, offline] of [...leftWhileAway]) {
+      if (only && !only.has(key)) continue;
+      // Offline everywhere now, or unknown to a Redis that restarted empty: say so.
+      const gone = (await run<number>('leave', [id, key])) === 1 || (await run<number[]>('isOnline', [key]))[0] === 0;
+      if (gone && offline) await write(offline);
+      if (leftWhileAway.get(key) === offline) leftWhileAway.delete(key);
+    }
+    for (const [key, offline] of [...held]) {
+      if (only && !only.has(key)) continue;
+      await join(key, offline);
+      // Others may have shown this key offline (or never heard of it): tell them it is here.
+      if (offline) await write({ ...offline, online: true });
+    }
+  }
+
+  /** Writes the kept events in order, in batches; returns how many. */
+  async function writeKept(): Promise<number> {
+    let written = 0;
+    while (kept.length > 0) {
+      const batch = kept.slice(0, 500);
+      const pipeline = commands.pipeline();
+      for (const event of batch) pipeline.xadd(stream, 'MAXLEN', backlog, '*', 'e', entry(event));
+      const results = (await bounded(pipeline.exec())) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed) throw failed[0];
+      kept.splice(0, batch.length);
+      written += batch.length;
+    }
+    return written;
+  }
+
+  /**
    * Redis is reachable again: renew our entry, settle presence (leave what left meanwhile, join and
    * re-announce what we hold), write the kept events in order, and only then count it as up.
    */
@@ -349,37 +387,28 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
     recovering = true;
     try {
       await run<number>('heartbeat', [id, lifeMs]);
-      for (const [key, offline] of [...leftWhileAway]) {
-        // Offline everywhere now, or unknown to a Redis that restarted empty: say so.
-        const gone = (await run<number>('leave', [id, key])) === 1 || (await run<number[]>('isOnline', [key]))[0] === 0;
-        if (gone && offline) await write(offline);
-        leftWhileAway.delete(key);
-      }
-      for (const [key, offline] of [...held]) {
-        await join(key, offline);
-        // Others may have shown this key offline (or never heard of it): tell them it is here.
-        if (offline) await write({ ...offline, online: true });
-      }
       let replayed = 0;
-      while (kept.length > 0) {
-        const batch = kept.slice(0, 500);
-        const pipeline = commands.pipeline();
-        for (const event of batch) pipeline.xadd(stream, 'MAXLEN', backlog, '*', 'e', entry(event));
-        const results = (await bounded(pipeline.exec())) ?? [];
-        const failed = results.find(([error]) => error);
-        if (failed) throw failed[0];
-        kept.splice(0, batch.length);
-        replayed += batch.length;
-      }
-      const resync = overflowed;
-      if (resync) {
-        // More happened than we kept: the other instances' clients must fetch what they missed.
-        await write({ type: 'resync' });
-        overflowed = false;
-      }
+      let resynced = false;
+      let only: Set<PresenceKey> | null = null;
+      // Sockets come and go meanwhile (answered from memory): settle those keys too, until none is left.
+      do {
+        const round = only;
+        only = changedWhileAway = new Set();
+        await settlePresence(round);
+        replayed += await writeKept();
+        if (overflowed) {
+          // More happened than we kept: the other instances' clients must fetch what they missed.
+          await write({ type: 'resync' });
+          overflowed = false;
+          resynced = true;
+        }
+      } while (changedWhileAway.size > 0 || kept.length > 0 || overflowed);
+      // Nothing awaited since the check above: from here on, events go to Redis directly.
+      changedWhileAway = null;
       up = true;
-      outage.recovered(`; ${held.size} presence keys announced again, ${replayed} kept events written${resync ? ', resync sent' : ''}`, true);
+      outage.recovered(`; ${held.size} presence keys announced again, ${replayed} kept events written${resynced ? ', resync sent' : ''}`, true);
     } catch {
+      changedWhileAway = null;
       // Still away: the next reconnect or heartbeat tries again.
     } finally {
       recovering = false;
@@ -440,7 +469,7 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
         await Promise.all([whenReady(commands), whenReady(reader)]);
         if (closed) return;
         // Read on from the newest entry now: earlier ones are not for us.
-        const [newest] = (await commands.xrevrange(stream, '+', '-', 'COUNT', 1)) as [string, string[]][];
+        const [newest] = (await bounded(commands.xrevrange(stream, '+', '-', 'COUNT', 1))) as [string, string[]][];
         if (newest) lastId = newest[0];
         await run<number>('heartbeat', [id, lifeMs]);
         await run<number>('sweep', [stream, '', backlog]);
@@ -472,7 +501,10 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
         held.set(key, offline);
         leftWhileAway.delete(key);
         // Away: as far as we can tell, the key was offline (only this instance's sockets count).
-        if (!up) return true;
+        if (!up) {
+          changedWhileAway?.add(key);
+          return true;
+        }
         try {
           return await join(key, offline);
         } catch {
@@ -491,6 +523,7 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
           } catch {}
         }
         leftWhileAway.set(key, offline);
+        changedWhileAway?.add(key);
         return true;
       });
     },

@@ -3,6 +3,7 @@
  * (killed and restarted; never the machine's shared one): nothing waits, presence answers from
  * this instance, kept events are written in order on return, an overflow ends in a resync.
  */
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus, HubEvent, PresenceEvent } from '../../lib/bus/bus.js';
 import { redisBus, type RedisBusOptions } from '../../lib/bus/redis-bus.js';
@@ -98,6 +99,33 @@ describe('redisBus while Redis is away', () => {
     await until(() => a.lines.length === 2, 'the end-of-outage line');
     expect(a.lines[0]).toMatch(/^redisBus: Redis unavailable \(.+\): pushes and presence stay on this instance until it is back$/);
     expect(a.lines[1]).toMatch(/^redisBus: Redis available again after \d+ ms .*; 2 presence keys announced again, 3 kept events written$/);
+  });
+
+  it('an instance cut off while the stream was trimmed past its last entry delivers a resync', async () => {
+    // B signs in as a user of its own, so that the test can shut B (and only B) out for a while.
+    const admin = new Redis(redis.url);
+    try {
+      await admin.call('ACL', 'SETUSER', 'bus-b', 'on', '>pw', '~*', '&*', '+@all');
+      const a = await startBus({ backlog: 3 });
+      const b = await startBus({ backlog: 3, url: `redis://bus-b:pw@127.0.0.1:${redis.port}` });
+      await a.bus.publish(message(9, 1));
+      await b.log.wait((e) => e.type === 'message' && e.message.id === 1);
+
+      await admin.call('ACL', 'SETUSER', 'bus-b', 'off');
+      await admin.call('CLIENT', 'KILL', 'USER', 'bus-b');
+      await until(() => b.lines.length === 1, 'B’s outage line');
+      for (let id = 2; id <= 7; id++) await a.bus.publish(message(9, id));
+      expect(await admin.xlen('outage:stream')).toBe(3);
+      await admin.call('ACL', 'SETUSER', 'bus-b', 'on');
+
+      await b.log.wait((e) => e.type === 'resync');
+      // What is still in the stream comes too; what was trimmed away is what the resync covers.
+      await b.log.wait((e) => e.type === 'message' && e.message.id === 7);
+      expect(b.log.events.filter((e) => e.type === 'message').map((e) => (e as any).message.id)).toEqual([1, 5, 6, 7]);
+    } finally {
+      await admin.call('ACL', 'DELUSER', 'bus-b');
+      admin.disconnect();
+    }
   });
 
   it('keeps at most `backlog` events, and follows them with a resync when more came', async () => {
