@@ -5,8 +5,10 @@
  * read by every instance on a second connection (a blocking XREAD can share it with nothing else).
  * Each entry names the instance that wrote it, which skips its own: the hub delivers to its own
  * sockets directly, so local pushes never wait on Redis. An instance that was cut off reads on
- * from the last entry it saw, so it misses nothing still in the stream; if the stream was trimmed
- * past that entry meanwhile, it delivers a `resync` event (the hub makes its clients resume).
+ * from the last entry it saw, so it misses nothing still in the stream; if entries it never read
+ * were trimmed away (it was cut off, or lagged, while more than `backlog` were written: entries are
+ * numbered per writer, so a reader sees the hole), it delivers a `resync` event (the hub makes its
+ * clients resume).
  *
  * Redis away (a lost connection, no answer within commandTimeoutMs): nothing waits on it. The bus
  * logs one line, answers presence from this instance's own sockets (join/leave "changed", isOnline
@@ -170,6 +172,9 @@ function compareIds(a: string, b: string): number {
   return am === bm ? (as === bs ? 0 : as < bs ? -1 : 1) : am < bm ? -1 : 1;
 }
 
+/** Most entries one XREAD returns: a reader that fell behind catches up in few round trips. */
+const READ_BATCH = 5000;
+
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 type StreamReply = [key: string, entries: [id: string, fields: string[]][]][] | null;
@@ -303,7 +308,17 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
     });
   }
 
-  const entry = (event: HubEvent): string => JSON.stringify({ ...event, instance: id });
+  /**
+   * Each entry carries its writer, an epoch (one per connected spell: a new one after each
+   * recovery) and a number within it, so that a reader notices entries it never got (trimmed away
+   * while it lagged) without asking Redis. Numbered as written, so kept events replayed after an
+   * outage start a new epoch rather than look like a gap.
+   */
+  let epoch = 0;
+  let seq = 0;
+  const entry = (event: HubEvent): string => JSON.stringify({ ...event, instance: id, epoch, seq: ++seq });
+  /** Per writer, the epoch and number of the last entry read. */
+  const lastRead = new Map<string, { epoch: number; seq: number }>();
 
   async function write(event: HubEvent): Promise<void> {
     await bounded(commands.xadd(stream, 'MAXLEN', backlog, '*', 'e', entry(event)));
@@ -387,6 +402,9 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
     recovering = true;
     try {
       await run<number>('heartbeat', [id, lifeMs]);
+      // Entries lost in flight when Redis went away are kept and written again: not a gap.
+      epoch++;
+      seq = 0;
       let replayed = 0;
       let resynced = false;
       let only: Set<PresenceKey> | null = null;
@@ -432,9 +450,10 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
           if (first && compareIds(first[0], lastId) > 0 && length >= backlog && lastId !== '0-0') deliver?.({ type: 'resync' });
         }
         const reply = (await bounded(
-          reader.xread('COUNT', 1000, 'BLOCK', blockMs, 'STREAMS', stream, lastId),
+          reader.xread('COUNT', READ_BATCH, 'BLOCK', blockMs, 'STREAMS', stream, lastId),
           blockMs + commandTimeoutMs,
         )) as StreamReply;
+        let gap = false;
         for (const [, entries] of reply ?? []) {
           for (const [entryId, fields] of entries) {
             lastId = entryId;
@@ -446,11 +465,21 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
             } catch {
               continue; // Not ours: someone else wrote to our stream.
             }
-            if (event.instance === id) continue;
+            const { instance, epoch: writerEpoch, seq: writerSeq } = event as { instance?: string; epoch?: number; seq?: number };
+            if (instance === id) continue;
+            if (instance !== undefined && typeof writerEpoch === 'number' && typeof writerSeq === 'number') {
+              const last = lastRead.get(instance);
+              if (last && last.epoch === writerEpoch && writerSeq > last.seq + 1) gap = true;
+              lastRead.set(instance, { epoch: writerEpoch, seq: writerSeq });
+            }
             delete event.instance;
+            delete (event as { epoch?: number }).epoch;
+            delete (event as { seq?: number }).seq;
             deliver?.(event);
           }
         }
+        // Entries of a writer went missing (trimmed before we read them): clients must fetch.
+        if (gap) deliver?.({ type: 'resync' });
       } catch {
         if (closed) return;
         // A connection that answers nothing is dropped, so that it reconnects; otherwise ioredis

@@ -128,6 +128,24 @@ describe('redisBus while Redis is away', () => {
     }
   });
 
+  it('a reader that finds entries of a writer missing (trimmed while it lagged) delivers a resync', async () => {
+    const b = await startBus();
+    const admin = new Redis(redis.url);
+    try {
+      const write = (seq: number) =>
+        admin.xadd('outage:stream', '*', 'e', JSON.stringify({ ...message(4, seq), instance: 'writer', epoch: 1, seq }));
+      await write(1);
+      await write(2);
+      await write(4);
+      await b.log.wait((e) => e.type === 'resync');
+      expect(b.log.events.map((e) => (e.type === 'message' ? e.message.id : e.type))).toEqual([1, 2, 4, 'resync']);
+      // Delivered events carry nothing of the stream's bookkeeping.
+      expect(b.log.events[0]).toEqual(message(4, 1));
+    } finally {
+      admin.disconnect();
+    }
+  });
+
   it('keeps at most `backlog` events, and follows them with a resync when more came', async () => {
     const a = await startBus({ backlog: 3 });
     const b = await startBus({ backlog: 3 });
