@@ -519,8 +519,10 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
         if (!up) return keep(event);
         try {
           await write(event);
-        } catch {
+        } catch (error) {
+          // Kept, and written again (in a new epoch) by the recovery this starts.
           keep(event);
+          wentAway(describe(error));
         }
       });
     },
