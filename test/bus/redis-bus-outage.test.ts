@@ -146,6 +146,30 @@ describe('redisBus while Redis is away', () => {
     }
   });
 
+  it('a Redis that is connected but answers nothing costs one commandTimeoutMs, then answers from memory', async () => {
+    const a = await startBus({ commandTimeoutMs: 200 });
+    const b = await startBus({ commandTimeoutMs: 200 });
+    await a.bus.join('buyer:5', offline(5));
+    const admin = new Redis(redis.url);
+    try {
+      // Every client's commands wait until the pause ends (the sockets stay open).
+      await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
+      let started = Date.now();
+      expect(await a.bus.isOnline(['buyer:5', 'buyer:6'])).toEqual([true, false]);
+      expect(Date.now() - started).toBeLessThan(600);
+      started = Date.now();
+      expect(await a.bus.join('buyer:6', offline(6))).toBe(true);
+      await a.bus.publish(message(6, 1));
+      expect(Date.now() - started).toBeLessThan(100);
+      expect(a.lines[0]).toMatch(/^redisBus: Redis unavailable \(no answer within 200 ms\)/);
+      // When Redis answers again, the next heartbeat recovers: the kept message and buyer:6 reach B.
+      await b.log.wait((e) => e.type === 'message' && e.message.chatId === 6, 5000);
+      await b.log.wait((e) => e.type === 'buyer-presence' && e.chatId === 6 && e.online, 5000);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
   it('keeps at most `backlog` events, and follows them with a resync when more came', async () => {
     const a = await startBus({ backlog: 3 });
     const b = await startBus({ backlog: 3 });
