@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const store = config.databaseUrl ? await postgres(config.databaseUrl, config.databaseSchema) : lowdb(config.dataDir, config.fsync, operator.journalLimit);
+  const store = config.databaseUrl ? await postgres(config) : lowdb(config.dataDir, config.fsync, operator.journalLimit);
   if (config.redisUrl && !config.databaseUrl) console.warn('ahchat: AHCHAT_REDIS_URL without AHCHAT_DATABASE_URL: each instance keeps its own lowdb files');
   // Loaded only when asked for: pg and ioredis are optional.
   const bus = config.redisUrl
@@ -140,8 +140,13 @@ function lowdb(dir: string, fsync: boolean, journalLimit: number): Store {
 }
 
 /** The PostgreSQL store, migrated before we listen: a wrong URL fails at start, not at the first chat. */
-async function postgres(url: string, schema: string): Promise<Store> {
-  const store = (await import('../postgres.js')).postgresStore({ connectionString: url, schema });
+async function postgres(config: ServerConfig): Promise<Store> {
+  const store = (await import('../postgres.js')).postgresStore({
+    connectionString: config.databaseUrl,
+    schema: config.databaseSchema,
+    connectionTimeoutMs: config.databaseConnectTimeoutMs,
+    queryTimeoutMs: config.databaseQueryTimeoutMs,
+  });
   try {
     await store.migrate();
   } catch (error) {
