@@ -55,7 +55,7 @@ async function until<T>(fn: () => Promise<T>, what: string, timeoutMs = 5000): P
 async function buyer(name: string): Promise<{ client: TestClient; chatId: number }> {
   const client = await TestClient.connect(`ws://127.0.0.1:${server.port}/ahchat`, { origin: 'http://shop.example' });
   clients.push(client);
-  const auth = await client.request('auth', { name, sellerId: 10 });
+  const auth = await client.request('auth', { protocol: 2, name, sellerId: 10 });
   expect(auth.error).toBeUndefined();
   return { client, chatId: auth.data.chatId };
 }

@@ -21,10 +21,12 @@ beforeAll(async () => {
   // The store on a pool that records what it is asked.
   pool = new pg.Pool({ connectionString: process.env.AHCHAT_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test' });
   pool.on('error', () => {});
-  const query = pool.query.bind(pool) as (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
-  (pool as unknown as { query: typeof query }).query = (text: string, values?: unknown[]) => {
-    sent.push({ text, values: values ?? [] });
-    return query(text, values);
+  // The store sends either (text, values) or a query config ({ text, values, query_timeout }).
+  type Sent = string | { text: string; values?: unknown[] };
+  const query = pool.query.bind(pool) as (q: Sent, values?: unknown[]) => Promise<pg.QueryResult>;
+  (pool as unknown as { query: typeof query }).query = (q: Sent, values?: unknown[]) => {
+    sent.push(typeof q === 'string' ? { text: q, values: values ?? [] } : { text: q.text, values: q.values ?? [] });
+    return query(q, values);
   };
   store = postgresStore({ pool, schema });
   await store.migrate();
