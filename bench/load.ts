@@ -257,6 +257,71 @@ async function signIn({ url, token, sellerId, times }: { url: string; token: str
   return { latency: summarize(samples), messagesInAnswer: messages };
 }
 
+/**
+ * Five (`concurrent`) sign-ins of one seller at a time over fresh sockets, `rounds` times after a
+ * warm-up round, while a buyer of another seller sends messages in a closed loop: the auth answer's
+ * latency (auth frame → answer), and that buyer's message latency (send → confirmation) during the
+ * sign-ins against its own before them (the stall the sign-ins cause to everyone else).
+ */
+async function sellerSignIns({ url, sellerId, concurrent, rounds, bystanderSellerId }: { url: string; sellerId: number; concurrent: number; rounds: number; bystanderSellerId: number }) {
+  const bystander = await connectSocket(url);
+  bystander.on('error', () => {});
+  const { chatId } = await authenticate(bystander, { name: 'Bystander', sellerId: bystanderSellerId });
+  let waiting: (() => void) | null = null;
+  bystander.on('message', (raw) => {
+    const frame = JSON.parse(raw.toString());
+    if (frame.command !== 'message') return;
+    if (frame.error) {
+      errors++;
+      lastError = frame.error;
+    }
+    waiting?.();
+  });
+  const samples: { before: number[]; during: number[] } = { before: [], during: [] };
+  type Phase = 'before' | 'warm-up' | 'during' | 'done';
+  const now: { phase: Phase } = { phase: 'before' };
+  let k = 0;
+  const loop = (async () => {
+    while (now.phase !== 'done') {
+      const t = performance.now();
+      const confirmed = new Promise<void>((resolve) => (waiting = resolve));
+      bystander.send(JSON.stringify({ command: 'message', data: { text: TEXT, clientDate: Date.now(), chatId, clientId: `by-${k++}` } }));
+      await confirmed;
+      const at = now.phase as Phase;
+      if (at === 'before' || at === 'during') samples[at].push(performance.now() - t);
+    }
+  })();
+  // The bystander's own latency first, with nothing else going on.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+
+  const auth: number[] = [];
+  let chats = 0;
+  let answerBytes = 0;
+  for (let round = -1; round < rounds; round++) {
+    const sockets = await Promise.all(Array.from({ length: concurrent }, () => connectSocket(url)));
+    for (const ws of sockets) ws.on('error', () => {});
+    now.phase = round < 0 ? 'warm-up' : 'during';
+    const times = await Promise.all(
+      sockets.map(async (ws) => {
+        let bytes = 0;
+        ws.on('message', (raw: Buffer) => (bytes ||= raw.length));
+        const t = performance.now();
+        const answer = await authenticate(ws, { id: sellerId, token: SELLER_TOKEN(sellerId) });
+        chats = answer.chats.length;
+        answerBytes = bytes;
+        return performance.now() - t;
+      }),
+    );
+    // The warm-up round (-1) is left out.
+    if (round >= 0) auth.push(...times);
+    for (const ws of sockets) ws.terminate();
+  }
+  now.phase = 'done';
+  await loop;
+  bystander.terminate();
+  return { auth: summarize(auth), bystanderBefore: summarize(samples.before), bystanderDuring: summarize(samples.during), chatsInAnswer: chats, answerBytes, errors, lastError };
+}
+
 function disconnect(): void {
   for (const b of buyers.splice(0)) b.ws.terminate();
   for (const s of sellers.splice(0)) s.terminate();
@@ -271,6 +336,7 @@ serveIpc({
   closed,
   open: openLoop,
   signIn,
+  sellerSignIns,
   disconnect,
   stop: () => {
     disconnect();

@@ -5,7 +5,7 @@
  *
  * --quick    smaller load and sizes, under a minute, for CI: prints the table, never fails on a target.
  * --profile  runs the server children with --cpu-prof (profiles in .tmp/bench-profiles/).
- * --only=throughput,storage,memory,widget  runs only these sections.
+ * --only=throughput,storage,memory,widget,manychats  runs only these sections.
  * Exit code: 0 done, 1 something crashed, 2 (full mode only) a target was missed.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -454,7 +454,48 @@ function widgetSection(): void {
   );
 }
 
-const SECTIONS = { throughput: throughputSection, storage: storageSection, memory: memorySection, widget: widgetSection };
+/** A seller with many chats signing in (issue 13): sizes of its own, so the other sections' CONFIG is untouched. */
+const MANY_CHATS = quick ? { chats: 10_000, messageEvery: 10, concurrent: 5, rounds: 5 } : { chats: 100_000, messageEvery: 10, concurrent: 5, rounds: 20 };
+
+async function manyChatsSection(): Promise<void> {
+  const dir = tempDir('manychats');
+  const seeder = new Child('seed-manychats', join(here, 'seller-sign-in.mjs'));
+  let seedMs: number;
+  try {
+    await seeder.whenReady();
+    ({ seedMs } = await seeder.call('seed', { dir, chats: MANY_CHATS.chats, sellerId: '1', messageEvery: MANY_CHATS.messageEvery }, 600_000));
+  } finally {
+    await seeder.stop();
+  }
+  const server = new Child('ahchat-manychats', join(here, 'chat-server.mjs'), ['lowdb', dir], serverNodeArgs('manychats'));
+  const load = new Child('load-manychats', join(here, 'load.mjs'));
+  try {
+    server.link(load);
+    const { url, startMs } = await server.whenReady(300_000);
+    await load.whenReady();
+    const run = await load.call('sellerSignIns', { url, sellerId: 1, concurrent: MANY_CHATS.concurrent, rounds: MANY_CHATS.rounds, bystanderSellerId: 2 }, 300_000);
+    results.manyChats = { ...MANY_CHATS, seedMs, startMs, ...run };
+  } finally {
+    await Promise.all([load.stop(), server.stop()]);
+  }
+  const r = results.manyChats;
+  rows.push({ section: `A seller with ${int(MANY_CHATS.chats)} chats (one message in every ${MANY_CHATS.messageEvery}th), lowdbStore: ${MANY_CHATS.concurrent} sign-ins at once × ${MANY_CHATS.rounds} rounds` });
+  rows.push({
+    name: 'seller sign-in (auth answer)',
+    figure: `p50/p99/max ${ms(r.auth.p50)}/${ms(r.auth.p99)}/${ms(r.auth.max)} ms (${r.chatsInAnswer} chats, ${int(r.answerBytes)} B)${r.errors ? `; ${r.errors} errors (${r.lastError})` : ''}`,
+    target: '',
+    result: '',
+  });
+  rows.push({
+    name: "another buyer's message meanwhile",
+    figure: `worst ${ms(r.bystanderDuring.max)} ms, p50 ${ms(r.bystanderDuring.p50)} ms (alone: p50 ${ms(r.bystanderBefore.p50)}, worst ${ms(r.bystanderBefore.max)} ms)`,
+    target: '',
+    result: '',
+  });
+  sectionNotes.push(`Many chats: seeded in ${ms(seedMs / 1000)} s; the server started on them in ${ms(r.startMs)} ms.`);
+}
+
+const SECTIONS = { throughput: throughputSection, storage: storageSection, memory: memorySection, widget: widgetSection, manychats: manyChatsSection };
 
 async function main(): Promise<void> {
   if (profile) mkdirSync(profileDir, { recursive: true });

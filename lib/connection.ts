@@ -12,6 +12,7 @@ import { clientIdOf, parseFrame } from './protocol.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { Session } from './session.js';
 import type { ResolvedOptions } from './options.js';
+import { StoreUnavailableError } from './store/store.js';
 
 /** How many times the message budget the budget for all frames is (typing, read, history…). */
 const FRAME_BUDGET_FACTOR = 5;
@@ -198,7 +199,8 @@ export class Connection {
       await this.deps.handle(this, request);
     } catch (error) {
       if (error instanceof ChatError) return this.error(request.command, error.code, error.details, clientId);
-      this.deps.options.logger.error(`${request.command} failed: ${loggable(error, request)}`);
+      // The store logged its outage once; a line per request would bury it.
+      if (!(error instanceof StoreUnavailableError)) this.deps.options.logger.error(`${request.command} failed: ${loggable(error, request)}`);
       this.error(request.command, 'INTERNAL_ERROR', undefined, clientId);
     }
   }

@@ -39,6 +39,8 @@ export const CLOSE_CODES = {
   MESSAGE_TOO_BIG: 1009,
   /** Invalid UTF-8 in a text frame (required by RFC 6455; sent by ws). */
   INVALID_PAYLOAD: 1007,
+  /** Pushes may have been lost across instances (the bus could not keep them all): reconnect and resume with `since`. */
+  SERVICE_RESTART: 1012,
 } as const;
 
 /** An error the server answers with: carries its wire code. */

@@ -1,12 +1,15 @@
 /**
- * Who is online here, and fan-out: turns bus events into frames for this process's sockets.
+ * Who is online here, and fan-out: turns events into frames for this process's sockets.
  * Presence is counted per key locally; the bus hears only of a key's first and last local socket,
  * so several tabs of one person are one presence. No storage code here.
+ * Events of this instance go to its own sockets directly and to the bus for the others, so local
+ * pushes never depend on (or wait for) the bus.
  */
 import type { EventEmitter } from 'node:events';
 import type { Bus, HubEvent, PresenceEvent, PresenceKey } from './bus/bus.js';
 import { buyerKey, sellerKey } from './bus/bus.js';
 import type { Connection } from './connection.js';
+import { CLOSE_CODES } from './errors.js';
 import type { Frame } from './protocol.js';
 import type { SellerKey, Side } from './store/store.js';
 import type { Session } from './session.js';
@@ -35,11 +38,22 @@ export class Hub {
   ) {}
 
   start(): Promise<void> {
-    return this.bus.start((event) => this.deliver(event));
+    return this.bus.start((event) => this.fromBus(event));
   }
 
+  /** Delivers to this instance's sockets now, and hands the event to the bus for the others (not awaited). */
   publish(event: HubEvent): Promise<void> {
-    return this.bus.publish(event);
+    this.deliver(event);
+    // The bus logs its own outages and keeps what it must; a sender never waits on it.
+    this.bus.publish(event).catch(() => {});
+    return Promise.resolve();
+  }
+
+  /** Another instance's event. A socket here proves its person online, whatever a late announcement says. */
+  private fromBus(event: HubEvent): void {
+    if (event.type === 'buyer-presence' && !event.online && this.buyers.has(event.chatId)) return;
+    if (event.type === 'seller-presence' && !event.online && this.sellers.has(event.sellerId)) return;
+    this.deliver(event);
   }
 
   isOnline(keys: readonly PresenceKey[]): Promise<boolean[]> {
@@ -89,7 +103,7 @@ export class Hub {
       const changed = online ? await this.bus.join(key, offline) : await this.bus.leave(key);
       if (!changed) return;
       const event: PresenceEvent = { ...offline, online };
-      await this.bus.publish(event);
+      await this.publish(event);
       const { type: _type, sellerId, ...rest } = event;
       this.events.emit('status', { side: session.side, sellerId: toWireSellerId(sellerId), ...rest });
     };
@@ -176,6 +190,13 @@ export class Hub {
         for (const side of ['buyer', 'seller'] as const) {
           const sockets = this.sideSockets(side, event.sellerId, event.chatId);
           if (sockets) broadcast(sockets, { command: 'close', data: { chatId: event.chatId } }, undefined, null);
+        }
+        return;
+      }
+      case 'resync': {
+        // Pushes were lost: the widget reconnects at once and resumes with `since`.
+        for (const sockets of [...this.sellers.values(), ...this.buyers.values()]) {
+          for (const socket of sockets) socket.close(CLOSE_CODES.SERVICE_RESTART, 'resync');
         }
         return;
       }

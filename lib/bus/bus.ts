@@ -1,7 +1,10 @@
 /**
  * The Bus contract: how hub instances share pushes and presence.
- * The default, localBus(), keeps both in this process. A multi-instance bus (Redis) delivers every
- * published event to every instance, this one included, and aggregates presence across instances.
+ * The hub delivers its own events to its own sockets itself; a bus carries them to the *other*
+ * instances (never back to the publisher) and aggregates presence across instances. The default,
+ * localBus(), has no other instances: it only counts presence in this process.
+ * A bus must never make a caller wait without bound: when its backing system is away it answers
+ * from what this instance knows (its own sockets) and says so in one log line.
  */
 import type { Message, PageContext, SellerKey, Side } from '../store/store.js';
 
@@ -30,14 +33,20 @@ export type HubEvent =
   /** The buyer's page context changed (to the seller). */
   | { type: 'context'; sellerId: SellerKey; chatId: number; context: PageContext }
   /** The buyer's name changed (a guest named themselves): the chat's new chatter (to the seller). */
-  | { type: 'chatter'; sellerId: SellerKey; chatId: number; chatter: string };
+  | { type: 'chatter'; sellerId: SellerKey; chatId: number; chatter: string }
+  /**
+   * Events may have been lost (a bus that could not keep all of them through an outage): sockets
+   * here must fetch what they missed. The hub closes them with 1012, and clients resume with `since`.
+   */
+  | { type: 'resync' };
 
 /** A presence change: what join/leave callers publish, and what a bus announces for a dead instance. */
 export type PresenceEvent = Extract<HubEvent, { type: 'buyer-presence' | 'seller-presence' }>;
 
 export interface Bus {
-  /** Begins delivering every event published by any instance (this one included) to onEvent. */
+  /** Begins delivering events published by other instances (and the bus's own announcements) to onEvent. */
   start(onEvent: (event: HubEvent) => void): Promise<void>;
+  /** Carries an event to the other instances; resolves without waiting on a backing system that is away. */
   publish(event: HubEvent): Promise<void>;
   /**
    * This instance opened its first socket for key. Resolves true when the key was offline everywhere.

@@ -1,16 +1,11 @@
-import type { Bus, HubEvent, PresenceKey } from './bus.js';
+import type { Bus, PresenceKey } from './bus.js';
 
-/** The single-process bus: events are delivered synchronously-after-a-tick to this process's hub. */
+/** The single-process bus: no other instance to carry events to (the hub delivers its own); presence in memory. */
 export function localBus(): Bus {
   const online = new Set<PresenceKey>();
-  let deliver: ((event: HubEvent) => void) | null = null;
   return {
-    async start(onEvent) {
-      deliver = onEvent;
-    },
-    async publish(event) {
-      deliver?.(event);
-    },
+    async start() {},
+    async publish() {},
     async join(key) {
       if (online.has(key)) return false;
       online.add(key);
@@ -23,7 +18,6 @@ export function localBus(): Bus {
       return keys.map((k) => online.has(k));
     },
     async close() {
-      deliver = null;
       online.clear();
     },
   };

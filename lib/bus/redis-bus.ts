@@ -1,10 +1,22 @@
 /**
  * A Bus on Redis, for running several AH Chat instances (see docs/SCALE-OUT.md).
  *
- * Events: JSON on one pub/sub channel, `<prefix>events`, heard on a second connection (a subscribed
- * connection can do nothing else). Every instance hears every event, its own included, in the
- * order each publisher sent them. Events published while an instance is disconnected from Redis
- * are lost to it (pub/sub does not queue); the widget catches up with `since` when it reconnects.
+ * Events: JSON entries of one Redis stream, `<prefix>stream` (XADD, capped at `backlog` entries),
+ * read by every instance on a second connection (a blocking XREAD can share it with nothing else).
+ * Each entry names the instance that wrote it, which skips its own: the hub delivers to its own
+ * sockets directly, so local pushes never wait on Redis. An instance that was cut off reads on
+ * from the last entry it saw, so it misses nothing still in the stream; if entries it never read
+ * were trimmed away (it was cut off, or lagged, while more than `backlog` were written: entries are
+ * numbered per writer, so a reader sees the hole), it delivers a `resync` event (the hub makes its
+ * clients resume).
+ *
+ * Redis away (a lost connection, no answer within commandTimeoutMs): nothing waits on it. The bus
+ * logs one line, answers presence from this instance's own sockets (join/leave "changed", isOnline
+ * true only for keys held here), keeps events to publish in memory (at most `backlog`; typing and
+ * presence are not kept), and tries again on every reconnect and heartbeat. When Redis is back it
+ * renews this instance's entry, lets go of keys that left meanwhile (announcing those now offline
+ * everywhere), joins and re-announces every key it holds, writes the kept events in order (or, if
+ * more came than it could keep, a `resync` event after them), and logs one line.
  *
  * Presence, shared by all instances:
  *   <prefix>instances        sorted set: instance id → expiry (ms, Redis clock), moved on by a heartbeat
@@ -12,7 +24,7 @@
  *   <prefix>held:<id>        set of keys instance <id> holds (what to let go when it dies)
  *   <prefix>offline          hash: key → the event announcing it went offline (given to join)
  * A key is online while some holder's expiry lies ahead. Each instance sweeps every heartbeat:
- * one Lua script drops instances whose expiry passed and publishes the offline event of every key
+ * one Lua script drops instances whose expiry passed and writes the offline event of every key
  * that thereby lost its last live holder. The script is atomic, so a key is announced once, however
  * many instances sweep. Redis's own clock (TIME) is the only clock, so instances' clocks may differ.
  *
@@ -21,25 +33,37 @@
  * survives a heartbeat that comes up to ttlMs - 2 * heartbeatMs late. An instance that was swept
  * anyway (paused too long, Redis unreachable) notices on its next heartbeat and joins its keys again.
  *
- * Needs Redis ≥ 5 (scripts that read TIME and then write); a single Redis or Sentinel, not Cluster
- * (the scripts touch keys they compute). `ioredis` is an optional peer dependency: this module is
- * reached only through `ah-chat/redis`.
+ * Needs Redis ≥ 5 (streams; scripts that read TIME and then write); a single Redis or Sentinel, not
+ * Cluster (the scripts touch keys they compute). `ioredis` is an optional peer dependency: this
+ * module is reached only through `ah-chat/redis`.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import type { Logger } from '../options.js';
+import { consoleLogger, OutageLog } from '../outage-log.js';
 import type { Bus, HubEvent, PresenceEvent, PresenceKey } from './bus.js';
 
 export interface RedisBusOptions {
   /** redis:// or rediss:// URL; the bus opens (and on close, quits) its connections. Default redis://127.0.0.1:6379. */
   url?: string;
-  /** A client the host owns: used for commands and duplicated for the subscription; never quit by the bus. */
+  /** A client the host owns: used for commands and duplicated for reading events; never quit by the bus. */
   client?: Redis;
-  /** Prefix of every key and of the channel, so several apps can share one Redis. Default 'ahchat:'. */
+  /** Prefix of every key and of the stream, so several apps can share one Redis. Default 'ahchat:'. */
   prefix?: string;
   /** Longest time a dead instance's presence outlives its last heartbeat. Default 15000. */
   ttlMs?: number;
   /** How often each instance renews its presence and sweeps dead instances. Default ttlMs / 3; at most that. */
   heartbeatMs?: number;
+  /** Longest wait for one Redis command before the bus counts Redis as away. Default 2000. */
+  commandTimeoutMs?: number;
+  /**
+   * Events kept for replay: the stream's length in Redis (for instances that were cut off), and the
+   * most this instance keeps in memory while Redis is away. Default 10000.
+   */
+  backlog?: number;
+  /** Where the one line per outage goes. Default console. */
+  logger?: Logger;
 }
 
 /** Shared head of every script: the key names, Redis's clock and "is this instance alive". */
@@ -100,9 +124,9 @@ redis.call('ZADD', instances, now + tonumber(ARGV[3]), ARGV[2])
 return alive and 0 or 1`,
 
   /**
-   * ARGV: prefix, channel, id or ''. With an id, drops that instance (our goodbye on close); without,
-   * drops every instance whose expiry passed. Publishes the offline event of each key left with no
-   * live holder; returns how many it published.
+   * ARGV: prefix, stream, id or '', backlog. With an id, drops that instance (our goodbye on close);
+   * without, drops every instance whose expiry passed. Writes the offline event of each key left with
+   * no live holder to the stream; returns how many it wrote.
    */
   sweep: `${PRELUDE}
 local function drop(id)
@@ -115,7 +139,7 @@ local function drop(id)
       local event = redis.call('HGET', p .. 'offline', key)
       redis.call('HDEL', p .. 'offline', key)
       if event then
-        redis.call('PUBLISH', ARGV[2], event)
+        redis.call('XADD', ARGV[2], 'MAXLEN', ARGV[4], '*', 'e', event)
         announced = announced + 1
       end
     end
@@ -137,9 +161,27 @@ const SHAS = Object.fromEntries(
   Object.entries(SCRIPTS).map(([name, lua]) => [name, createHash('sha1').update(lua).digest('hex')]),
 ) as Record<ScriptName, string>;
 
+
+/** Events kept while Redis is away: what a client would otherwise see only in history. */
+const KEPT: ReadonlySet<HubEvent['type']> = new Set(['message', 'chat', 'read', 'closed', 'resync']);
+
+/** Stream entry ids ("ms-seq") in order. */
+function compareIds(a: string, b: string): number {
+  const [am = 0n, as = 0n] = a.split('-').map(BigInt);
+  const [bm = 0n, bs = 0n] = b.split('-').map(BigInt);
+  return am === bm ? (as === bs ? 0 : as < bs ? -1 : 1) : am < bm ? -1 : 1;
+}
+
+/** Most entries one XREAD returns: a reader that fell behind catches up in few round trips. */
+const READ_BATCH = 5000;
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+type StreamReply = [key: string, entries: [id: string, fields: string[]][]][] | null;
+
 export function redisBus(options: RedisBusOptions = {}): Bus {
   if (options === null || typeof options !== 'object') throw new TypeError('redisBus: options must be an object');
-  const { url, client, prefix = 'ahchat:', ttlMs = 15_000 } = options;
+  const { url, client, prefix = 'ahchat:', ttlMs = 15_000, commandTimeoutMs = 2000, backlog = 10_000 } = options;
   if (url !== undefined && client !== undefined) throw new TypeError('redisBus: give options.url or options.client, not both');
   if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) {
     throw new TypeError('redisBus: options.url must start with redis:// or rediss://');
@@ -150,30 +192,92 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
   if (!Number.isInteger(heartbeatMs) || heartbeatMs < 10 || heartbeatMs * 3 > ttlMs) {
     throw new RangeError(`redisBus: options.heartbeatMs must be an integer from 10 to ttlMs / 3 (${Math.floor(ttlMs / 3)}), got ${heartbeatMs}`);
   }
+  if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1) {
+    throw new RangeError(`redisBus: options.commandTimeoutMs must be a positive integer, got ${commandTimeoutMs}`);
+  }
+  if (!Number.isInteger(backlog) || backlog < 1) throw new RangeError(`redisBus: options.backlog must be a positive integer, got ${backlog}`);
+  const logger = options.logger ?? consoleLogger;
 
   const id = randomUUID();
-  const channel = `${prefix}events`;
+  const stream = `${prefix}stream`;
   const lifeMs = ttlMs - heartbeatMs;
-  const commands = client ?? new Redis(url ?? 'redis://127.0.0.1:6379');
-  // Ours in any case, so ours to quit. lazyConnect: nothing is opened before start().
-  const subscriber = commands.duplicate({ lazyConnect: true });
+  /** How long one XREAD blocks: short enough to notice a connection that went silent. */
+  const blockMs = Math.min(heartbeatMs, 1000);
+  // No offline queue and no retried commands on our own connections: a command either reaches
+  // Redis now or fails now (and the bus degrades), it never waits for a reconnect.
+  // Reconnect attempts at most a second apart, so that the bus is back within about a second of Redis.
+  const ours = { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (times: number) => Math.min(times * 100, 1000) };
+  const commands = client ?? new Redis(url ?? 'redis://127.0.0.1:6379', { ...ours, lazyConnect: true });
+  const reader = commands.duplicate({ ...ours, lazyConnect: true });
+  const outage = new OutageLog(logger, 'redisBus: Redis', 'pushes and presence stay on this instance until it is back', 0);
 
   /** Keys this instance holds, with their offline events: joined again if a sweep dropped us. */
   const held = new Map<PresenceKey, PresenceEvent | undefined>();
+  /** Keys let go of while Redis was away: left there when it is back. */
+  const leftWhileAway = new Map<PresenceKey, PresenceEvent | undefined>();
+  /** Events to write when Redis is back, oldest first; `overflowed` once more came than fit. */
+  const kept: HubEvent[] = [];
+  let overflowed = false;
   const pending = new Set<Promise<unknown>>();
+  const wakers = new Set<() => void>();
   let deliver: ((event: HubEvent) => void) | null = null;
   let timer: NodeJS.Timeout | undefined;
+  let up = false;
+  let started = false;
+  let recovering = false;
+  /** While recover() runs: keys joined or left from memory meanwhile, which it must settle too. */
+  let changedWhileAway: Set<PresenceKey> | null = null;
   let ticking = false;
   let closed = false;
+  /** The last stream entry delivered (or skipped as ours); reading goes on after it. */
+  let lastId = '0-0';
+  /** Set when the reader lost its connection: check that the stream still reaches back to lastId. */
+  let checkGap = false;
+
+  for (const connection of client ? [reader] : [commands, reader]) {
+    // Failures reach us as failed commands and 'close'; the outage line says it once.
+    connection.on('error', () => {});
+  }
+  const onClose = () => wentAway('connection closed');
+  const onReady = () => void recover();
+  for (const connection of [commands, reader]) {
+    connection.on('close', onClose);
+    connection.on('ready', onReady);
+  }
+
+  function wentAway(reason: string): void {
+    if (closed || !started) return;
+    up = false;
+    outage.failed(reason);
+  }
+
+  /** A Redis call that answers within commandTimeoutMs or counts as Redis being away. */
+  async function bounded<T>(call: Promise<T>, ms = commandTimeoutMs): Promise<T> {
+    let timeout: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        call,
+        new Promise<never>((_, reject) => {
+          timeout = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+        }),
+      ]);
+    } catch (error) {
+      // A reply error (NOSCRIPT, a script's error) is Redis answering: not an outage.
+      if (!(error instanceof Error && error.name === 'ReplyError')) wentAway(describe(error));
+      throw error;
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
 
   async function run<T>(name: ScriptName, args: (string | number)[]): Promise<T> {
     const argv = [prefix, ...args];
     try {
-      return (await commands.evalsha(SHAS[name], 0, ...argv)) as T;
+      return (await bounded(commands.evalsha(SHAS[name], 0, ...argv))) as T;
     } catch (error) {
       // First use on this Redis (or after SCRIPT FLUSH / a restart): send the script itself once.
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return (await commands.eval(SCRIPTS[name], 0, ...argv)) as T;
+      return (await bounded(commands.eval(SCRIPTS[name], 0, ...argv))) as T;
     }
   }
 
@@ -189,6 +293,44 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
     return promise;
   }
 
+  /** Resolves when connection is ready, or when the bus closes. */
+  function whenReady(connection: Redis): Promise<void> {
+    if (connection.status === 'ready' || closed) return Promise.resolve();
+    if (connection.status === 'wait') connection.connect().catch(() => {});
+    return new Promise((resolve) => {
+      const done = () => {
+        connection.removeListener('ready', done);
+        wakers.delete(done);
+        resolve();
+      };
+      connection.once('ready', done);
+      wakers.add(done);
+    });
+  }
+
+  /**
+   * Each entry carries its writer, an epoch (one per connected spell: a new one after each
+   * recovery) and a number within it, so that a reader notices entries it never got (trimmed away
+   * while it lagged) without asking Redis. Numbered as written, so kept events replayed after an
+   * outage start a new epoch rather than look like a gap.
+   */
+  let epoch = 0;
+  let seq = 0;
+  const entry = (event: HubEvent): string => JSON.stringify({ ...event, instance: id, epoch, seq: ++seq });
+  /** Per writer, the epoch and number of the last entry read. */
+  const lastRead = new Map<string, { epoch: number; seq: number }>();
+
+  async function write(event: HubEvent): Promise<void> {
+    await bounded(commands.xadd(stream, 'MAXLEN', backlog, '*', 'e', entry(event)));
+  }
+
+  /** Keeps an event for when Redis is back; typing and presence are not worth keeping. */
+  function keep(event: HubEvent): void {
+    if (!KEPT.has(event.type)) return;
+    if (kept.length < backlog) kept.push(event);
+    else overflowed = true;
+  }
+
   async function join(key: PresenceKey, offline: PresenceEvent | undefined): Promise<boolean> {
     const [wasOffline, registered] = await run<[number, number]>('join', [id, key, offline ? JSON.stringify(offline) : '']);
     // Joined while swept: renew now rather than look offline until the next heartbeat.
@@ -198,42 +340,171 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
 
   /** Renews this instance's entry (joining our keys again if a sweep dropped it), then sweeps. */
   async function tick(): Promise<void> {
+    if (!up) return recover();
     if (ticking || closed) return;
     ticking = true;
     try {
       const lost = await run<number>('heartbeat', [id, lifeMs]);
       if (lost) {
         for (const [key, offline] of held) {
-          if ((await join(key, offline)) && offline) await publish({ ...offline, online: true });
+          if ((await join(key, offline)) && offline) await write({ ...offline, online: true });
         }
       }
-      await run<number>('sweep', [channel, '']);
+      await run<number>('sweep', [stream, '', backlog]);
     } finally {
       ticking = false;
     }
   }
 
-  async function publish(event: HubEvent): Promise<void> {
-    await commands.publish(channel, JSON.stringify(event));
+  /**
+   * Leaves in Redis what left while it was away (announcing it if now offline), joins and
+   * re-announces what we hold; `only`: just these keys.
+   */
+  async function settlePresence(only: Set<PresenceKey> | null): Promise<void> {
+    for (const [key, offline] of [...leftWhileAway]) {
+      if (only && !only.has(key)) continue;
+      // Offline everywhere now, or unknown to a Redis that restarted empty: say so.
+      const gone = (await run<number>('leave', [id, key])) === 1 || (await run<number[]>('isOnline', [key]))[0] === 0;
+      if (gone && offline) await write(offline);
+      if (leftWhileAway.get(key) === offline) leftWhileAway.delete(key);
+    }
+    for (const [key, offline] of [...held]) {
+      if (only && !only.has(key)) continue;
+      await join(key, offline);
+      // Others may have shown this key offline (or never heard of it): tell them it is here.
+      if (offline) await write({ ...offline, online: true });
+    }
   }
 
-  subscriber.on('message', (from: string, text: string) => {
-    if (from !== channel || !deliver) return;
-    let event: HubEvent;
-    try {
-      event = JSON.parse(text) as HubEvent;
-    } catch {
-      return; // Not ours: someone else published on our channel.
+  /** Writes the kept events in order, in batches; returns how many. */
+  async function writeKept(): Promise<number> {
+    let written = 0;
+    while (kept.length > 0) {
+      const batch = kept.slice(0, 500);
+      const pipeline = commands.pipeline();
+      for (const event of batch) pipeline.xadd(stream, 'MAXLEN', backlog, '*', 'e', entry(event));
+      const results = (await bounded(pipeline.exec())) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed) throw failed[0];
+      kept.splice(0, batch.length);
+      written += batch.length;
     }
-    deliver(event);
-  });
+    return written;
+  }
+
+  /**
+   * Redis is reachable again: renew our entry, settle presence (leave what left meanwhile, join and
+   * re-announce what we hold), write the kept events in order, and only then count it as up.
+   */
+  async function recover(): Promise<void> {
+    if (closed || !started || up || recovering) return;
+    if (commands.status !== 'ready' || reader.status !== 'ready') return;
+    recovering = true;
+    try {
+      await run<number>('heartbeat', [id, lifeMs]);
+      // Entries lost in flight when Redis went away are kept and written again: not a gap.
+      epoch++;
+      seq = 0;
+      let replayed = 0;
+      let resynced = false;
+      let only: Set<PresenceKey> | null = null;
+      // Sockets come and go meanwhile (answered from memory): settle those keys too, until none is left.
+      do {
+        const round = only;
+        only = changedWhileAway = new Set();
+        await settlePresence(round);
+        replayed += await writeKept();
+        if (overflowed) {
+          // More happened than we kept: the other instances' clients must fetch what they missed.
+          await write({ type: 'resync' });
+          overflowed = false;
+          resynced = true;
+        }
+      } while (changedWhileAway.size > 0 || kept.length > 0 || overflowed);
+      // Nothing awaited since the check above: from here on, events go to Redis directly.
+      changedWhileAway = null;
+      up = true;
+      outage.recovered(`; ${held.size} presence keys announced again, ${replayed} kept events written${resynced ? ', resync sent' : ''}`, true);
+    } catch {
+      changedWhileAway = null;
+      // Still away: the next reconnect or heartbeat tries again.
+    } finally {
+      recovering = false;
+    }
+  }
+
+  /** Delivers other instances' events, in stream order, for as long as the bus runs. */
+  async function read(): Promise<void> {
+    while (!closed) {
+      if (reader.status !== 'ready') {
+        checkGap = true;
+        await whenReady(reader);
+        continue;
+      }
+      try {
+        if (checkGap) {
+          checkGap = false;
+          // Trimmed past the last entry we saw: what we missed is gone from Redis.
+          const [first] = (await bounded(reader.xrange(stream, '-', '+', 'COUNT', 1))) as [string, string[]][];
+          const length = await bounded(reader.xlen(stream));
+          if (first && compareIds(first[0], lastId) > 0 && length >= backlog && lastId !== '0-0') deliver?.({ type: 'resync' });
+        }
+        const reply = (await bounded(
+          reader.xread('COUNT', READ_BATCH, 'BLOCK', blockMs, 'STREAMS', stream, lastId),
+          blockMs + commandTimeoutMs,
+        )) as StreamReply;
+        let gap = false;
+        for (const [, entries] of reply ?? []) {
+          for (const [entryId, fields] of entries) {
+            lastId = entryId;
+            const text = fields[1];
+            if (text === undefined) continue;
+            let event: HubEvent & { instance?: string };
+            try {
+              event = JSON.parse(text) as HubEvent & { instance?: string };
+            } catch {
+              continue; // Not ours: someone else wrote to our stream.
+            }
+            const { instance, epoch: writerEpoch, seq: writerSeq } = event as { instance?: string; epoch?: number; seq?: number };
+            if (instance === id) continue;
+            if (instance !== undefined && typeof writerEpoch === 'number' && typeof writerSeq === 'number') {
+              const last = lastRead.get(instance);
+              if (last && last.epoch === writerEpoch && writerSeq > last.seq + 1) gap = true;
+              lastRead.set(instance, { epoch: writerEpoch, seq: writerSeq });
+            }
+            delete event.instance;
+            delete (event as { epoch?: number }).epoch;
+            delete (event as { seq?: number }).seq;
+            deliver?.(event);
+          }
+        }
+        // Entries of a writer went missing (trimmed before we read them): clients must fetch.
+        if (gap) deliver?.({ type: 'resync' });
+      } catch {
+        if (closed) return;
+        // A connection that answers nothing is dropped, so that it reconnects; otherwise ioredis
+        // is reconnecting already. Either way, pause a little rather than spin.
+        if (reader.status === 'ready') reader.disconnect(true);
+        checkGap = true;
+        await delay(50);
+      }
+    }
+  }
 
   return {
     start(onEvent) {
       return track(async () => {
         deliver = onEvent;
-        await subscriber.subscribe(channel);
-        await tick();
+        await Promise.all([whenReady(commands), whenReady(reader)]);
+        if (closed) return;
+        // Read on from the newest entry now: earlier ones are not for us.
+        const [newest] = (await bounded(commands.xrevrange(stream, '+', '-', 'COUNT', 1))) as [string, string[]][];
+        if (newest) lastId = newest[0];
+        await run<number>('heartbeat', [id, lifeMs]);
+        await run<number>('sweep', [stream, '', backlog]);
+        started = true;
+        up = true;
+        void read();
         timer = setInterval(() => {
           // A failed tick is retried by the next one; Redis being away long enough costs our entry,
           // which the next successful heartbeat restores.
@@ -244,28 +515,61 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
     },
 
     publish(event) {
-      return track(() => publish(event));
+      return track(async () => {
+        if (!up) return keep(event);
+        try {
+          await write(event);
+        } catch (error) {
+          // Kept, and written again (in a new epoch) by the recovery this starts.
+          keep(event);
+          wentAway(describe(error));
+        }
+      });
     },
 
     join(key, offline) {
       return track(async () => {
         held.set(key, offline);
-        return join(key, offline);
+        leftWhileAway.delete(key);
+        // Away: as far as we can tell, the key was offline (only this instance's sockets count).
+        if (!up) {
+          changedWhileAway?.add(key);
+          return true;
+        }
+        try {
+          return await join(key, offline);
+        } catch {
+          return true;
+        }
       });
     },
 
     leave(key) {
       return track(async () => {
+        const offline = held.get(key);
         held.delete(key);
-        return (await run<number>('leave', [id, key])) === 1;
+        if (up) {
+          try {
+            return (await run<number>('leave', [id, key])) === 1;
+          } catch {}
+        }
+        leftWhileAway.set(key, offline);
+        changedWhileAway?.add(key);
+        return true;
       });
     },
 
     isOnline(keys) {
       return track(async () => {
         if (keys.length === 0) return [];
-        const flags = await run<number[]>('isOnline', [...keys]);
-        return flags.map((flag) => flag === 1);
+        const local = () => keys.map((key) => held.has(key));
+        if (!up) return local();
+        try {
+          const flags = await run<number[]>('isOnline', [...keys]);
+          return flags.map((flag) => flag === 1);
+        } catch {
+          return local();
+        }
       });
     },
 
@@ -273,14 +577,21 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
       if (closed) return;
       closed = true;
       clearInterval(timer);
+      for (const wake of [...wakers]) wake();
       await Promise.allSettled([...pending]);
       deliver = null;
       held.clear();
-      try {
-        // Goodbye: our keys go now rather than after the TTL. If Redis is unreachable, the TTL does it.
-        await run<number>('sweep', [channel, id]);
-      } catch {}
-      subscriber.disconnect();
+      for (const connection of [commands, reader]) {
+        connection.removeListener('close', onClose);
+        connection.removeListener('ready', onReady);
+      }
+      if (up) {
+        try {
+          // Goodbye: our keys go now rather than after the TTL. If Redis is unreachable, the TTL does it.
+          await run<number>('sweep', [stream, id, backlog]);
+        } catch {}
+      }
+      reader.disconnect();
       if (!client) await commands.quit().catch(() => commands.disconnect());
     },
 

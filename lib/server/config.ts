@@ -23,6 +23,10 @@ export interface ServerConfig {
   databaseUrl: string | undefined;
   /** AHCHAT_DATABASE_SCHEMA: the PostgreSQL schema for AH Chat's tables. Default 'ahchat'. */
   databaseSchema: string;
+  /** AHCHAT_DATABASE_CONNECT_TIMEOUT_MS: longest wait for a PostgreSQL connection. Default 5000. */
+  databaseConnectTimeoutMs: number;
+  /** AHCHAT_DATABASE_QUERY_TIMEOUT_MS: longest a PostgreSQL statement may run (lock waits included). Default 10000. */
+  databaseQueryTimeoutMs: number;
   /** AHCHAT_REDIS_URL: redis://… selects the Redis bus, so several instances share pushes and presence. */
   redisUrl: string | undefined;
   /** AHCHAT_REDIS_PREFIX: prefix of AH Chat's Redis keys and channel. Default 'ahchat:'. */
@@ -113,6 +117,8 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     fsync: isOn(env.AHCHAT_FSYNC),
     databaseUrl: parseUrl('AHCHAT_DATABASE_URL', env.AHCHAT_DATABASE_URL, ['postgres', 'postgresql']),
     databaseSchema: parseSchema(env.AHCHAT_DATABASE_SCHEMA),
+    databaseConnectTimeoutMs: parseInteger('AHCHAT_DATABASE_CONNECT_TIMEOUT_MS', env.AHCHAT_DATABASE_CONNECT_TIMEOUT_MS, 5000, 1),
+    databaseQueryTimeoutMs: parseInteger('AHCHAT_DATABASE_QUERY_TIMEOUT_MS', env.AHCHAT_DATABASE_QUERY_TIMEOUT_MS, 10_000, 1),
     redisUrl: parseUrl('AHCHAT_REDIS_URL', env.AHCHAT_REDIS_URL, ['redis', 'rediss']),
     redisPrefix: env.AHCHAT_REDIS_PREFIX || 'ahchat:',
     presenceTtlMs: parseInteger('AHCHAT_PRESENCE_TTL_MS', env.AHCHAT_PRESENCE_TTL_MS, 15_000, 300),

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const store = config.databaseUrl ? await postgres(config.databaseUrl, config.databaseSchema) : lowdbStore({ dir: config.dataDir, fsync: config.fsync, journalLimit: operator.journalLimit });
+  const store = config.databaseUrl ? await postgres(config) : lowdb(config.dataDir, config.fsync, operator.journalLimit);
   if (config.redisUrl && !config.databaseUrl) console.warn('ahchat: AHCHAT_REDIS_URL without AHCHAT_DATABASE_URL: each instance keeps its own lowdb files');
   // Loaded only when asked for: pg and ioredis are optional.
   const bus = config.redisUrl
@@ -87,7 +87,8 @@ async function main(): Promise<void> {
 
   // Facing clients directly: half-sent requests are bounded in number per address and in time.
   const server = createServer({ ...DIRECT_TIMEOUTS }, app);
-  const perIpCap = operator.plugin.maxConnectionsPerIp ?? DEFAULTS.maxConnectionsPerIp;
+  // The TCP cap is never below the socket cap: a lower socket cap must still answer HTTP 429.
+  const perIpCap = Math.max(operator.plugin.maxConnectionsPerIp ?? 0, DEFAULTS.maxConnectionsPerIp);
   if (!config.trustProxy) limitConnectionsPerIp(server, perIpCap, refusedLog(perIpCap));
   chat.attach(server);
   server.listen(config.port, operator.host, () => {
@@ -130,9 +131,24 @@ function refusedLog(cap: number): (ip: string) => void {
   };
 }
 
+/** The lowdb store, opened before we listen: a directory in use by another process or not writable stops us here. */
+function lowdb(dir: string, fsync: boolean, journalLimit: number): Store {
+  try {
+    return lowdbStore({ dir, fsync, journalLimit });
+  } catch (error) {
+    console.error(`ahchat: AHCHAT_DB: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
+
 /** The PostgreSQL store, migrated before we listen: a wrong URL fails at start, not at the first chat. */
-async function postgres(url: string, schema: string): Promise<Store> {
-  const store = (await import('../postgres.js')).postgresStore({ connectionString: url, schema });
+async function postgres(config: ServerConfig): Promise<Store> {
+  const store = (await import('../postgres.js')).postgresStore({
+    connectionString: config.databaseUrl,
+    schema: config.databaseSchema,
+    connectionTimeoutMs: config.databaseConnectTimeoutMs,
+    queryTimeoutMs: config.databaseQueryTimeoutMs,
+  });
   try {
     await store.migrate();
   } catch (error) {

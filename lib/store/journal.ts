@@ -94,6 +94,11 @@ export class Journal {
     return this.#file.size;
   }
 
+  /** Every record with a sequence number up to this one is on disk (0: none yet). */
+  get written(): number {
+    return this.#written;
+  }
+
   /** Whether this journal has written anything (a journal that only loaded never touches a file). */
   get wroteAny(): boolean {
     return this.#wroteAny;

@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
+import { DirectoryLock, DirectoryLockedError } from './directory-lock.js';
 import { FsyncJSONFile } from './fsync-json-file.js';
 import { Journal, listJournals, readJournal } from './journal.js';
 import { listSegmentFiles, readSegments, SegmentLog } from './segment-log.js';
@@ -72,20 +73,36 @@ const noop = (): void => {};
  * Durability: a writing method resolves only once the journal write that contains its change
  * completed; that survives a crash of the process (even SIGKILL). With `fsync: true` each journal
  * write is also datasynced (and segment files and directories fsynced at compaction), so it survives a
- * power loss or an OS crash. A restart keeps every change whose promise resolved. Reads give only what
- * is durable: listMessages waits for the messages it lists, and a duplicate clientId for its original.
+ * power loss or an OS crash. A restart keeps every change whose promise resolved.
+ *
+ * Reads answer at once with what is on disk, and never wait for a write: a message (or a new chat)
+ * whose journal line is not written yet, or whose write failed, is left out of listMessages,
+ * listChats and getChat, and a chat's lastMessageId, lastActivity and unread counts are those of its
+ * messages on disk. So while the disk is full (ENOSPC) or failing (EIO), writes reject as soon as
+ * their write fails, and reads (a sign-in) keep working with everything confirmed so far. A failed
+ * change is not undone: it stays queued and goes to disk with the next write that succeeds, so a
+ * message whose append rejected may still be stored later (the client's resend with the same
+ * clientId then gets it back as a duplicate); it is shown to nobody before. Read markers and
+ * closing count in memory from the moment they are made.
  *
  * Load: the segment files (strictly), then the journals in order. Replaying a record that a segment
  * already holds changes nothing (messages and buyers by id, chats overwritten by their newer record),
  * so a crash during a compaction loses nothing. A torn last line of the last journal (a crash in the
  * middle of a write) is dropped, and cut off before the next write.
  *
- * Single process only: two processes (or cluster workers) on one directory overwrite each other's
- * files. (A second instance that only reads, e.g. a backup check, touches no file.) To run more than
- * one, use a database-backed store. In production (NODE_ENV=production) it says so once on the
- * console, as express-session's MemoryStore does.
+ * One process per directory: it takes a lock file `<dir>/lock` (pid and host) at start and deletes it
+ * at close(). A second store on the directory, in this or another process, throws a one-line Error
+ * naming the directory and the holder; a lock left by a process that is gone (killed, crashed, the
+ * machine rebooted) is taken over at once. A lock of another host is never taken over (delete it by
+ * hand once that host's server is stopped). To run more than one process, use a database-backed
+ * store. In production (NODE_ENV=production) it says so once on the console, as express-session's
+ * MemoryStore does.
  *
- * @throws TypeError/RangeError for a bad option; Error naming the file (and the line, for a journal)
+ * A directory that cannot be created or written (read-only, no permission, a file in the way) throws
+ * at start, a one-line Error naming it, not at the first write.
+ *
+ * @throws TypeError/RangeError for a bad option; DirectoryLockedError when another live process
+ *   holds the directory; Error naming the directory when it cannot be written; Error naming the file (and the line, for a journal)
  *   when a data file cannot be read, is not valid JSON, or does not fit with the others (never starts
  *   on part of the data).
  */
@@ -100,12 +117,60 @@ export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
   }
 
   const dirs = { buyers: join(dir, 'buyers'), chats: join(dir, 'chats'), messages: join(dir, 'messages'), journal: join(dir, 'journal') };
-  for (const path of Object.values(dirs)) mkdirSync(path, { recursive: true });
-  if (fsync) {
-    // Make the directories themselves durable once, before any file in them is.
-    syncDirectorySync(dirname(dir));
-    syncDirectorySync(dir);
+  const lock = openDirectory(dir, Object.values(dirs));
+  try {
+    if (fsync) {
+      // Make the directories themselves durable once, before any file in them is.
+      syncDirectorySync(dirname(dir));
+      syncDirectorySync(dir);
+    }
+    return load(dirs, lock, { fsync, segmentSize, journalLimit });
+  } catch (error) {
+    lock.release();
+    throw error;
   }
+}
+
+/**
+ * Creates the data directory and its subdirectories, takes the directory's lock, and checks that
+ * every one of them takes a new file, so that a directory we could read but never write fails here,
+ * before anything listens, and not at the first sign-up.
+ */
+function openDirectory(dir: string, subdirs: string[]): DirectoryLock {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new Error(`lowdbStore: data directory ${dir} cannot be created: ${oneLine(error)}`, { cause: error });
+  }
+  let lock: DirectoryLock;
+  try {
+    lock = DirectoryLock.acquire(dir);
+  } catch (error) {
+    if (error instanceof DirectoryLockedError) throw error;
+    throw new Error(`lowdbStore: data directory ${dir} is not writable: ${oneLine(error)}`, { cause: error });
+  }
+  try {
+    for (const path of subdirs) {
+      mkdirSync(path, { recursive: true });
+      // A temp-file name, which no loader takes for data should it stay behind.
+      const probe = join(path, `.probe.${process.pid}.tmp`);
+      writeFileSync(probe, '');
+      unlinkSync(probe);
+    }
+  } catch (error) {
+    lock.release();
+    throw new Error(`lowdbStore: data directory ${dir} is not writable: ${oneLine(error)}`, { cause: error });
+  }
+  return lock;
+}
+
+const oneLine = (error: unknown): string => String((error as Error)?.message ?? error).replace(/\s*\n\s*/g, ' ');
+
+function load(
+  dirs: Record<'buyers' | 'chats' | 'messages' | 'journal', string>,
+  lock: DirectoryLock,
+  { fsync, segmentSize, journalLimit }: { fsync: boolean; segmentSize: number; journalLimit: number },
+): LowdbStore {
 
   const state = new StoreState();
   const adapter = <T>(file: string): Adapter<T> => (fsync ? new FsyncJSONFile<T>(file) : new JSONFile<T>(file));
@@ -304,9 +369,6 @@ export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
   const use = (): void => {
     if (closing) throw new Error('lowdbStore: the store is closed');
   };
-  /** Journal sequence numbers of each chat's newest chat record and newest message record. */
-  const chatSeq = new Map<number, number>();
-  const messageSeq = new Map<number, number>();
   const written = async (seq: number | undefined): Promise<void> => {
     const wait = seq === undefined ? null : journal.whenWritten(seq);
     if (wait) await wait;
@@ -315,21 +377,69 @@ export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
     await written(seq);
     compactWhenFull();
   };
+  /** Journal sequence number of each chat's newest chat record (a later change waits for an earlier one's write). */
+  const chatSeq = new Map<number, number>();
   const journalChat = (chat: Chat): number => {
     const seq = journal.append(`{"c":${JSON.stringify(toStored(chat))}}`);
     chatSeq.set(chat.id, seq);
     return seq;
   };
 
-  /** Journal sequence numbers of each buyer's newest record. */
-  const buyerSeq = new Map<number, number>();
+  // ---- what is on disk: reads answer with that, and never wait for a write ----
+  // A change is in memory (and gives ids) before its journal line is written; until then, or when
+  // that write failed (ENOSPC, EIO: its line stays queued and goes with the next write), nobody is
+  // shown it. These remember what is not on disk yet, per chat, and forget it once it is.
+
+  /** Chats whose first record (the chat's creation) is not on disk yet → its sequence number. */
+  const unwrittenChats = new Map<number, number>();
+  /** Chats whose creating openChat failed: the first openChat that gets one on disk reports it created. */
+  const unreportedChats = new Set<number>();
+  /** Per chat, its messages not on disk yet, ascending ids. */
+  const unwrittenMessages = new Map<number, UnwrittenMessage[]>();
+  const isWritten = (seq: number): boolean => seq <= journal.written;
+  const chatOnDisk = (chatId: number): boolean => {
+    const seq = unwrittenChats.get(chatId);
+    if (seq === undefined) return true;
+    if (!isWritten(seq)) return false;
+    unwrittenChats.delete(chatId);
+    return true;
+  };
+  /** The chat's messages that are not on disk, after forgetting those that are now. */
+  const unwritten = (chatId: number): UnwrittenMessage[] | undefined => {
+    const list = unwrittenMessages.get(chatId);
+    if (!list) return undefined;
+    let done = 0;
+    while (done < list.length && isWritten(list[done]!.seq)) done++;
+    if (done === list.length) {
+      unwrittenMessages.delete(chatId);
+      return undefined;
+    }
+    if (done > 0) list.splice(0, done);
+    return list;
+  };
+  /** The chat (a copy, changed in place) as its messages on disk make it: last id, activity, unread. */
+  const onDisk = (chat: Chat): Chat => {
+    const list = unwritten(chat.id);
+    if (!list) return chat;
+    const last = list[0]!.id - 1;
+    chat.lastMessageId = last;
+    chat.lastActivity = list[0]!.activityBefore;
+    for (const side of ['buyer', 'seller'] as const) {
+      if (chat.readIds[side] >= last) {
+        chat.readIds[side] = last;
+        chat.unread[side] = 0;
+      } else {
+        chat.unread[side] -= list.filter((m) => m.from !== side).length;
+      }
+    }
+    return chat;
+  };
+
   /** Journals a new or changed buyer record (the caller added a new one to buyersLog). */
   const saveBuyer = async (buyer: Buyer, created: boolean): Promise<void> => {
     if (!created) buyersLog.change(buyer.id);
     touched(buyersLog);
-    const seq = journal.append(`{"b":${JSON.stringify(buyer)}}`);
-    buyerSeq.set(buyer.id, seq);
-    await commit(seq);
+    await commit(journal.append(`{"b":${JSON.stringify(buyer)}}`));
   };
   /** Journals a changed chat record. */
   const saveChat = async (chat: Chat): Promise<void> => {
@@ -348,7 +458,7 @@ export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
     } else {
       await written(chatSeq.get(result.chat.id));
     }
-    return result.chat;
+    return onDisk(result.chat);
   };
 
   return {
@@ -362,21 +472,21 @@ export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
 
     async findBuyerByTokenHash(tokenHash) {
       use();
+      // A buyer whose record is not on disk yet has no token out there: its sign-up has not answered.
       return state.findBuyerByTokenHash(tokenHash);
     },
 
+    // Reads answer from memory without waiting for a write, as findBuyerByTokenHash does: a buyer's
+    // record precedes in the journal anything that refers to it (its chats), so nothing on disk can
+    // name a buyer that is not.
     async getBuyer(buyerId) {
       use();
-      const buyer = state.getBuyer(buyerId);
-      if (buyer) await written(buyerSeq.get(buyerId));
-      return buyer;
+      return state.getBuyer(buyerId);
     },
 
     async findBuyerByExternalId(externalId) {
       use();
-      const buyer = state.findBuyerByExternalId(externalId);
-      if (buyer) await written(buyerSeq.get(buyer.id));
-      return buyer;
+      return state.findBuyerByExternalId(externalId);
     },
 
     async upsertBuyer(input) {
@@ -384,11 +494,7 @@ export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
       // Synchronous up to the journal append, so concurrent calls for one externalId find the first's buyer.
       const { buyer, created, changed, chats } = state.upsertBuyer(input, Date.now());
       if (created) buyersLog.add();
-      if (changed) {
-        await Promise.all([saveBuyer(buyer, created), ...chats.map(saveChat)]);
-      } else {
-        await written(buyerSeq.get(buyer.id));
-      }
+      if (changed) await Promise.all([saveBuyer(buyer, created), ...chats.map(saveChat)]);
       return { buyer, created };
     },
 
@@ -397,7 +503,6 @@ export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
       const result = state.updateBuyer(buyerId, change);
       if (!result) return null;
       if (result.changed) await Promise.all([saveBuyer(result.buyer, false), ...result.chats.map(saveChat)]);
-      else await written(buyerSeq.get(buyerId));
       return result.buyer;
     },
 
@@ -413,48 +518,70 @@ export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
       if (result.created) {
         chatsLog.add();
         touched(chatsLog);
-        await commit(journalChat(result.chat));
-      } else {
-        await written(chatSeq.get(result.chat.id));
+        const seq = journalChat(result.chat);
+        unwrittenChats.set(result.chat.id, seq);
+        try {
+          await commit(seq);
+        } catch (error) {
+          unreportedChats.add(result.chat.id);
+          throw error;
+        }
+      } else if (!chatOnDisk(result.chat.id)) {
+        // Handed out only once it is on disk (a retry after a failed write writes it again).
+        await written(unwrittenChats.get(result.chat.id));
       }
+      chatOnDisk(result.chat.id);
+      onDisk(result.chat);
+      // Nobody was told of it yet (so the seller hears of the new chat now).
+      if (!result.created && unreportedChats.delete(result.chat.id)) return { chat: result.chat, created: true };
       return result;
     },
 
     async getChat(chatId) {
       use();
-      return state.getChat(chatId);
+      if (!chatOnDisk(chatId)) return null;
+      const chat = state.getChat(chatId);
+      return chat && onDisk(chat);
     },
 
     async listChats(sellerId, listOptions) {
       use();
-      return state.listChats(sellerId, listOptions);
+      return state.listChats(sellerId, listOptions, (chat) => chatOnDisk(chat.id)).map(onDisk);
     },
 
     async appendMessage(input) {
       use();
+      const activityBefore = state.storedChat(input.chatId)?.lastActivity ?? 0;
       // Synchronous up to the journal append: ids are given, and journaled, in call order. The chat's
       // own record is earlier in the journal, so it is on disk before its message is.
       const result = state.appendMessage(input, Date.now());
       if (result.duplicate) {
-        // Confirmed only once the original is on disk: its own write may still be in flight.
-        await written(messageSeq.get(input.chatId));
+        // Confirmed only once the original is on disk: its own write may have failed or be in flight.
+        const list = unwritten(input.chatId);
+        const original = list?.[result.message.id - list[0]!.id];
+        if (original) await written(original.seq);
         return result;
       }
       const log = messageLog(input.chatId);
       log.add();
       touched(log);
       const seq = journal.append(`{"m":${JSON.stringify(result.message)}}`);
-      messageSeq.set(input.chatId, seq);
+      let list = unwrittenMessages.get(input.chatId);
+      if (!list) unwrittenMessages.set(input.chatId, (list = []));
+      list.push({ id: result.message.id, from: result.message.from, seq, activityBefore });
       await commit(seq);
+      unwritten(input.chatId);
       return result;
     },
 
     async listMessages(chatId, listOptions) {
       use();
-      const messages = state.listMessages(chatId, listOptions);
-      // Never show a message before it is on disk: after a crash its id could return with other text.
-      if (messages.length > 0) await written(messageSeq.get(chatId));
-      return messages;
+      // Only what is on disk, without waiting: after a crash an unwritten id could return with other
+      // text, and a write that fails (a full disk) must not hold up a sign-in.
+      const list = unwritten(chatId);
+      if (!list) return state.listMessages(chatId, listOptions);
+      const before = Math.min(listOptions.before ?? Infinity, list[0]!.id);
+      return state.listMessages(chatId, { ...listOptions, before });
     },
 
     async markRead(chatId, side, messageId) {
@@ -480,12 +607,27 @@ export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
           // An instance that only read (never wrote) leaves the files as they are.
           if (journal.wroteAny) await compact();
         } finally {
-          await journal.close();
+          try {
+            await journal.close();
+          } finally {
+            // The store is unusable from here on, written out or not: the next process may start.
+            lock.release();
+          }
         }
       })();
       return closing;
     },
   };
+}
+
+/** A message whose journal line is not on disk yet. */
+interface UnwrittenMessage {
+  id: number;
+  from: Side;
+  /** Its journal sequence number. */
+  seq: number;
+  /** The chat's lastActivity before it. */
+  activityBefore: number;
 }
 
 function validate(options: LowdbStoreOptions): { dir: string; fsync: boolean; segmentSize: number; journalLimit: number } {

@@ -13,11 +13,21 @@
  *   "one open chat per buyer and seller" the database's job, not a read-then-write race.
  * - Durability: a promise resolves after COMMIT, i.e. as durable as the server's synchronous_commit.
  *
+ * - Faults: no error of a pooled or checked-out client can crash the process (listeners on the pool
+ *   and on every client while we hold it). A lost connection, a refused one or a timeout rejects the
+ *   request with StoreUnavailableError (the client gets INTERNAL_ERROR); a broken client is
+ *   destroyed, not reused, so the pool opens a new connection for the next request. Every wait is
+ *   bounded: connectionTimeoutMs for a connection, queryTimeoutMs per statement (on the server, and
+ *   on the client so that a silent network is bounded too). One log line per outage, one when the
+ *   database answers again.
+ *
  * Times are stored as bigint Unix milliseconds, exactly as the contract carries them.
  * `pg` is an optional peer dependency: this module is reached only through `ah-chat/postgres`.
  */
 import pg from 'pg';
-import { ChatClosedError, type Buyer, type Chat, type Message, type PageContext, type Side, type Store } from './store.js';
+import type { Logger } from '../options.js';
+import { consoleLogger, OutageLog } from '../outage-log.js';
+import { ChatClosedError, StoreUnavailableError, type Buyer, type Chat, type Message, type PageContext, type Side, type Store } from './store.js';
 
 export interface PostgresStoreOptions {
   /** A postgres:// URL; the store creates (and on close, ends) its own pool. */
@@ -26,6 +36,19 @@ export interface PostgresStoreOptions {
   pool?: pg.Pool;
   /** The schema holding AH Chat's tables (created if missing). Default 'ahchat'. */
   schema?: string;
+  /**
+   * Longest wait for a connection (a new one, or a free one from a busy pool), ms. Default 5000.
+   * Applies to the pool made from connectionString; a host's pool keeps its own connectionTimeoutMillis.
+   */
+  connectionTimeoutMs?: number;
+  /**
+   * Longest a statement may run, waiting on a row lock included, ms. Default 10000. With
+   * connectionString it is also the server's statement_timeout and idle_in_transaction_session_timeout;
+   * on any pool the client gives up 1 s after it (a database that stopped answering).
+   */
+  queryTimeoutMs?: number;
+  /** Where the one line per outage goes. Default console. Never receives message text. */
+  logger?: Logger;
 }
 
 export type PostgresStore = Store & {
@@ -98,6 +121,37 @@ const MIGRATIONS: { version: number; name: string; sql: (s: string) => string }[
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** How much longer than queryTimeoutMs the client waits: the server's own timeout should answer first. */
+const CLIENT_TIMEOUT_SLACK_MS = 1000;
+
+/** SQLSTATEs of a database that is away or gave up, not of a wrong query. */
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', '57014', '25P03']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const UNAVAILABLE_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed)/;
+
+/** Whether error means "the database did not answer" (retry later) rather than a bug in a query. */
+function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_CODES.has(code) || NETWORK_CODES.has(code))) return true;
+  return UNAVAILABLE_MESSAGES.test(error.message);
+}
+
+/** A short, text-free description of a failure for the outage line: the code and pg's message. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code} ${error.message}` : error.message;
+}
+
+function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    throw new RangeError(`postgresStore: options.${name} must be a positive integer (ms), got ${JSON.stringify(value)}`);
+  }
+  return value as number;
+}
+
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   if (options === null || typeof options !== 'object') throw new TypeError('postgresStore: options must be an object');
   const { connectionString, schema = 'ahchat' } = options;
@@ -107,11 +161,70 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
     throw new TypeError(`postgresStore: options.schema must be a lower-case SQL identifier, got ${JSON.stringify(schema)}`);
   }
+  const connectionTimeoutMs = positiveInteger('connectionTimeoutMs', options.connectionTimeoutMs, 5000);
+  const queryTimeoutMs = positiveInteger('queryTimeoutMs', options.queryTimeoutMs, 10_000);
+  const logger = options.logger ?? consoleLogger;
+  const outage = new OutageLog(logger, 'postgresStore: PostgreSQL', 'requests answer INTERNAL_ERROR until it is back');
   const ownPool = options.pool === undefined;
-  const pool = options.pool ?? new pg.Pool({ connectionString });
+  const pool =
+    options.pool ??
+    new pg.Pool({
+      connectionString,
+      connectionTimeoutMillis: connectionTimeoutMs,
+      statement_timeout: queryTimeoutMs,
+      // A paused instance must not hold a chat's row lock (every writer of that chat waits on it).
+      idle_in_transaction_session_timeout: queryTimeoutMs,
+      // Notices a dead peer on an idle connection; pg_stat_activity shows who we are (the URL may override).
+      keepAlive: true,
+      application_name: 'ahchat',
+    });
+  if (!ownPool && !((pool.options.connectionTimeoutMillis ?? 0) > 0)) {
+    logger.warn('postgresStore: the given pool has no connectionTimeoutMillis: while the database is away, requests wait for a connection without bound');
+  }
+  const clientTimeoutMs = queryTimeoutMs + CLIENT_TIMEOUT_SLACK_MS;
   // An idle client that loses its connection emits 'error' on the pool; unheard, that kills the
   // process. The pool already dropped the client, and the next query opens a new one.
-  if (ownPool) pool.on('error', () => {});
+  const onPoolError = (error: Error) => outage.failed(describe(error));
+  pool.on('error', onPoolError);
+
+  /** A failure of the database itself becomes StoreUnavailableError (logged once per outage); others pass. */
+  function unavailable(error: unknown, log = true): unknown {
+    if (error instanceof StoreUnavailableError || !isUnavailable(error)) return error;
+    if (log) outage.failed(describe(error));
+    return new StoreUnavailableError(`postgresStore: database unavailable: ${describe(error)}`, { cause: error });
+  }
+
+  /** Runs one statement on a client we hold (or the pool), bounded by the client-side timeout. */
+  async function run<R extends pg.QueryResultRow>(on: pg.Pool | pg.PoolClient, text: string, values: unknown[] = []): Promise<R[]> {
+    return (await on.query<R>({ text, values, query_timeout: clientTimeoutMs } as pg.QueryConfig)).rows;
+  }
+
+  /**
+   * A client of our own for a transaction. While we hold it the pool does not listen to it, and an
+   * unheard 'error' (the backend killed, the socket reset) would crash the process: we listen, and
+   * a client that failed is destroyed on release instead of going back to the pool.
+   */
+  async function checkOut(log = true): Promise<{ client: pg.PoolClient; release(error?: Error): void }> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw unavailable(error, log);
+    }
+    let failure: Error | undefined;
+    const onError = (error: Error) => {
+      failure ??= error;
+      outage.failed(describe(error));
+    };
+    client.on('error', onError);
+    return {
+      client,
+      release(error) {
+        client.removeListener('error', onError);
+        client.release(error ?? failure);
+      },
+    };
+  }
 
   const s = `"${schema}"`;
   const buyers = `${s}.buyers`;
@@ -122,20 +235,23 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   let closed = false;
   let ready: Promise<void> | null = null;
 
-  async function migrate(): Promise<void> {
-    const client = await pool.connect();
+  /** `log`: false when the caller reports the failure itself (an explicit migrate() at start). */
+  async function migrate(log = true): Promise<void> {
+    const { client, release } = await checkOut(log);
+    let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, lockKey]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-      await client.query(
+      await run(client, 'BEGIN');
+      await run(client, 'SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, lockKey]);
+      await run(client, `CREATE SCHEMA IF NOT EXISTS ${s}`);
+      await run(
+        client,
         `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (
            version integer PRIMARY KEY,
            name text NOT NULL,
            applied_at timestamptz NOT NULL DEFAULT now()
          )`,
       );
-      const { rows } = await client.query<{ version: number }>(`SELECT coalesce(max(version), 0) AS version FROM ${s}.schema_migrations`);
+      const rows = await run<{ version: number }>(client, `SELECT coalesce(max(version), 0) AS version FROM ${s}.schema_migrations`);
       const current = rows[0]!.version;
       const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
       if (current > latest) {
@@ -143,15 +259,18 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       }
       for (const migration of MIGRATIONS) {
         if (migration.version <= current) continue;
-        await client.query(migration.sql(s));
-        await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+        await run(client, migration.sql(s));
+        await run(client, `INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
       }
-      await client.query('COMMIT');
+      await run(client, 'COMMIT');
+      outage.recovered();
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
+      await run(client, 'ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw unavailable(error, log);
     } finally {
-      client.release();
+      release(broken);
     }
   }
 
@@ -167,37 +286,48 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
   async function query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
     await ensureReady();
-    return (await pool.query<R>(text, values)).rows;
+    try {
+      // pool.query destroys the client when the query fails with a connection error.
+      const rows = await run<R>(pool, text, values);
+      outage.recovered();
+      return rows;
+    } catch (error) {
+      throw unavailable(error);
+    }
   }
 
   /**
    * Runs fn in a transaction on one client. fn returns 'rollback' to undo its writes and give back
    * its value anyway (appendMessage's duplicate path); a throw rolls back and rethrows.
    */
-  async function transaction<T>(fn: (client: pg.PoolClient) => Promise<{ value: T; rollback?: boolean }>): Promise<T> {
+  async function transaction<T>(
+    fn: (sql: <R extends pg.QueryResultRow>(text: string, values: unknown[]) => Promise<R[]>) => Promise<{ value: T; rollback?: boolean }>,
+  ): Promise<T> {
     await ensureReady();
-    const client = await pool.connect();
+    const { client, release } = await checkOut();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const { value, rollback } = await fn(client);
-      await client.query(rollback ? 'ROLLBACK' : 'COMMIT');
+      await run(client, 'BEGIN');
+      const { value, rollback } = await fn((text, values) => run(client, text, values));
+      await run(client, rollback ? 'ROLLBACK' : 'COMMIT');
+      outage.recovered();
       return value;
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+      // A killed backend (e.g. while this waited on a chat's row lock) fails the ROLLBACK too.
+      await run(client, 'ROLLBACK').catch((rollbackError: Error) => {
         broken = rollbackError;
       });
-      throw error;
+      throw unavailable(error);
     } finally {
       // A client whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
-      client.release(broken);
+      release(broken);
     }
   }
 
   return {
     migrate: async () => {
       if (closed) throw new Error('postgresStore: the store is closed');
-      await migrate();
+      await migrate(false);
       ready = Promise.resolve();
     },
 
@@ -220,9 +350,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async upsertBuyer(input) {
-      return transaction(async (client) => {
+      return transaction(async (sql) => {
         // The unique external_id makes concurrent first sign-ins one buyer; xmax = 0 tells an insert.
-        const { rows } = await client.query<BuyerRow & { inserted: boolean }>(
+        const rows = await sql<BuyerRow & { inserted: boolean }>(
           `INSERT INTO ${buyers} (name, token_hash, created_at, external_id, email)
            VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (external_id) DO UPDATE
@@ -232,15 +362,15 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         );
         const row = rows[0]!;
         if (!row.inserted) {
-          await client.query(`UPDATE ${chats} SET chatter = $2 WHERE buyer_id = $1 AND closed_at IS NULL AND chatter <> $2`, [row.id, input.name]);
+          await sql(`UPDATE ${chats} SET chatter = $2 WHERE buyer_id = $1 AND closed_at IS NULL AND chatter <> $2`, [row.id, input.name]);
         }
         return { value: { buyer: toBuyer(row), created: row.inserted } };
       });
     },
 
     async updateBuyer(buyerId, change) {
-      return transaction(async (client) => {
-        const { rows } = await client.query<BuyerRow>(
+      return transaction(async (sql) => {
+        const rows = await sql<BuyerRow>(
           `UPDATE ${buyers}
            SET name = coalesce($2, name), email = coalesce($3, email), guest = guest AND $2::text IS NULL
            WHERE id = $1 RETURNING *`,
@@ -248,7 +378,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         );
         if (!rows[0]) return { value: null };
         if (change.name !== undefined) {
-          await client.query(`UPDATE ${chats} SET chatter = $2 WHERE buyer_id = $1 AND closed_at IS NULL`, [buyerId, change.name]);
+          await sql(`UPDATE ${chats} SET chatter = $2 WHERE buyer_id = $1 AND closed_at IS NULL`, [buyerId, change.name]);
         }
         return { value: toBuyer(rows[0]) };
       });
@@ -305,11 +435,11 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async appendMessage(input) {
       const unread = input.from === 'buyer' ? 'unread_seller' : 'unread_buyer';
       const clientId = input.clientId ?? null;
-      const result = await transaction<Message | null | typeof CLOSED>(async (client) => {
+      const result = await transaction<Message | null | typeof CLOSED>(async (sql) => {
         // Row-locks the chat until COMMIT: the next writer to this chat waits here, then sees our id.
         // The message's time is the new lastActivity, so createdAt never goes back as ids go up,
         // even when instances' clocks disagree or a writer waited for the lock.
-        const bumped = await client.query<{ last_message_id: number; last_activity: string; closed_at: string | null }>(
+        const bumped = await sql<{ last_message_id: number; last_activity: string; closed_at: string | null }>(
           `UPDATE ${chats}
            SET last_message_id = last_message_id + 1,
                last_activity = greatest(last_activity, $2),
@@ -318,18 +448,18 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
            RETURNING last_message_id, last_activity, closed_at`,
           [input.chatId, Date.now()],
         );
-        const bump = bumped.rows[0];
+        const bump = bumped[0];
         if (!bump) throw new Error(`appendMessage: no chat with id ${input.chatId}`);
         // Checked under the row lock, so a close that committed first is always seen.
         if (bump.closed_at !== null) return { value: CLOSED, rollback: true };
-        const inserted = await client.query<MessageRow>(
+        const inserted = await sql<MessageRow>(
           `INSERT INTO ${messages} (chat_id, id, from_side, text, created_at, client_date, client_id, context)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (chat_id, from_side, client_id) DO NOTHING
            RETURNING *`,
           [input.chatId, bump.last_message_id, input.from, input.text, bump.last_activity, input.clientDate, clientId, input.context ? JSON.stringify(input.context) : null],
         );
-        const row = inserted.rows[0];
+        const row = inserted[0];
         // No row: this clientId is stored already. Undo the bump; the original is read below.
         return row ? { value: toMessage(row) } : { value: null, rollback: true };
       });
@@ -365,15 +495,15 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async markRead(chatId, side, messageId) {
       const read = side === 'buyer' ? 'read_buyer' : 'read_seller';
       const unread = side === 'buyer' ? 'unread_buyer' : 'unread_seller';
-      return transaction(async (client) => {
+      return transaction(async (sql) => {
         // Lock first: the count below must see every message committed before the marker moves,
         // including one whose append was holding the chat row when we arrived.
-        const locked = await client.query<ChatRow>(`SELECT * FROM ${chats} WHERE id = $1 FOR UPDATE`, [chatId]);
-        const row = locked.rows[0];
+        const locked = await sql<ChatRow>(`SELECT * FROM ${chats} WHERE id = $1 FOR UPDATE`, [chatId]);
+        const row = locked[0];
         if (!row) return { value: null };
         const readId = Math.min(Math.floor(messageId), row.last_message_id);
         if (!(readId > row[read])) return { value: toChat(row) };
-        const updated = await client.query<ChatRow>(
+        const updated = await sql<ChatRow>(
           `UPDATE ${chats}
            SET ${read} = $2,
                ${unread} = (SELECT count(*) FROM ${messages} WHERE chat_id = $1 AND from_side = $3 AND id > $2)
@@ -381,7 +511,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
            RETURNING *`,
           [chatId, readId, otherSide(side)],
         );
-        return { value: toChat(updated.rows[0]!) };
+        return { value: toChat(updated[0]!) };
       });
     },
 
@@ -401,6 +531,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       closed = true;
       // Queries already running finish first: pool.end() waits for checked-out clients.
       if (ownPool) await pool.end();
+      else pool.removeListener('error', onPoolError);
     },
 
     /** Readiness: one round trip on the pool. */

@@ -6,10 +6,13 @@
  * Every method of the Store's rules returns copies: a caller can never reach (and mutate) what is
  * stored here. Only the loading and writing-out methods at the end share objects, with a persistent store.
  */
+import btree from 'sorted-btree';
 import { ChatClosedError, type Buyer, type BuyerProfile, type Chat, type PageContext, type ListMessagesOptions, type Message, type NewMessage, type SellerKey, type Side } from './store.js';
 
 interface ChatRecord {
   chat: Chat;
+  /** Its place in its seller's ordered index (see SellerChats); null until it is in there. */
+  key: ActivityKey | null;
   /** messages[i].id === i + 1: ids are consecutive, so paging is index arithmetic. */
   messages: Message[];
   /** `${side}\n${clientId}` → message, for appendMessage's idempotence. */
@@ -36,9 +39,29 @@ const otherSide = (side: Side): Side => (side === 'buyer' ? 'seller' : 'buyer');
 const clientKey = (side: Side, clientId: string): string => `${side}\n${clientId}`;
 const openKey = (buyerId: number, sellerId: SellerKey): string => `${buyerId}\n${sellerId}`;
 
+// A CommonJS module: Node's ESM loader hands over module.exports, a bundler or test runner may hand over its default.
+const BTree = (btree as { default?: typeof btree.default }).default ?? (btree as unknown as typeof btree.default);
+type BTree<K, V> = InstanceType<typeof btree.default<K, V>>;
+
+/** A chat's place in its seller's list: activity as of its last (re)insertion, and its id. */
+interface ActivityKey {
+  activity: number;
+  id: number;
+}
+
 /** Newest activity first; equal activity (same millisecond) puts the newer chat first. */
-function byActivity(a: Chat, b: Chat): number {
-  return b.lastActivity - a.lastActivity || b.id - a.id;
+function byActivity(a: ActivityKey, b: ActivityKey): number {
+  return b.activity - a.activity || b.id - a.id;
+}
+
+/**
+ * One seller's chats, ordered newest activity first, open and closed apart: a sign-in reads the
+ * first `limit` in O(limit · log n) instead of sorting all of them (a B+ tree; a chat that gets a
+ * message moves in O(log n)). Closed chats never move again (they take no messages).
+ */
+interface SellerChats {
+  open: BTree<ActivityKey, ChatRecord>;
+  closed: BTree<ActivityKey, ChatRecord> | null;
 }
 
 export class StoreState {
@@ -48,7 +71,7 @@ export class StoreState {
   /** buyer id → its chats (for renaming the chatter of its open ones). */
   #chatsByBuyer = new Map<number, ChatRecord[]>();
   #chats = new Map<number, ChatRecord>();
-  #chatsBySeller = new Map<SellerKey, ChatRecord[]>();
+  #chatsBySeller = new Map<SellerKey, SellerChats>();
   /** buyer + seller → that pair's open chat. */
   #openChats = new Map<string, ChatRecord>();
   #nextChatId = 1;
@@ -147,14 +170,35 @@ export class StoreState {
     return record ? copyChat(record.chat) : null;
   }
 
-  listChats(sellerId: SellerKey, options: { limit: number; includeClosed?: boolean }): Chat[] {
+  /**
+   * The seller's chats, newest activity first. `include` (for a persistent store: "is it on disk
+   * yet?") leaves chats out without costing a sort; it is asked only until `limit` are found.
+   */
+  listChats(sellerId: SellerKey, options: { limit: number; includeClosed?: boolean }, include?: (chat: Readonly<Chat>) => boolean): Chat[] {
     const limit = Math.floor(options.limit);
-    if (!(limit > 0)) return [];
+    const seller = this.#chatsBySeller.get(sellerId);
+    if (!(limit > 0) || !seller) return [];
     const chats: Chat[] = [];
-    for (const { chat } of this.#chatsBySeller.get(sellerId) ?? []) {
-      if (options.includeClosed || chat.closedAt === undefined) chats.push(chat);
+    const open = seller.open.values();
+    const closed = options.includeClosed && seller.closed ? seller.closed.values() : null;
+    let nextOpen = open.next();
+    let nextClosed = closed?.next();
+    // A merge of the two ordered lists, stopping at `limit`.
+    while (chats.length < limit) {
+      const openFirst = !nextOpen.done && (!nextClosed || nextClosed.done || byActivity(nextOpen.value.key!, nextClosed.value.key!) < 0);
+      let record: ChatRecord;
+      if (openFirst) {
+        record = nextOpen.value!;
+        nextOpen = open.next();
+      } else if (nextClosed && !nextClosed.done) {
+        record = nextClosed.value;
+        nextClosed = closed!.next();
+      } else {
+        break;
+      }
+      if (!include || include(record.chat)) chats.push(copyChat(record.chat));
     }
-    return chats.sort(byActivity).slice(0, limit).map(copyChat);
+    return chats;
   }
 
   /** Throws when the chat does not exist: the caller checked it before (it must, for isolation). */
@@ -214,7 +258,9 @@ export class StoreState {
     const record = this.#chats.get(chatId);
     if (!record) return null;
     if (record.chat.closedAt !== undefined) return { chat: copyChat(record.chat), changed: false };
+    this.#unindex(record);
     record.chat.closedAt = now;
+    this.#index(record);
     this.#openChats.delete(openKey(record.chat.buyerId, record.chat.sellerId));
     return { chat: copyChat(record.chat), changed: true };
   }
@@ -236,7 +282,7 @@ export class StoreState {
    * and unread are derived from the messages; readIds are clamped to the last message.
    */
   restoreChat(chat: Chat, messages: Message[]): void {
-    const record: ChatRecord = { chat, messages: [], byClientId: new Map() };
+    const record: ChatRecord = { chat, key: null, messages: [], byClientId: new Map() };
     chat.lastMessageId = 0;
     chat.lastActivity = chat.createdAt;
     for (const message of messages) this.#add(record, message);
@@ -246,9 +292,7 @@ export class StoreState {
     }
     this.#chats.set(chat.id, record);
     this.#nextChatId = Math.max(this.#nextChatId, chat.id + 1);
-    const bySeller = this.#chatsBySeller.get(chat.sellerId);
-    if (bySeller) bySeller.push(record);
-    else this.#chatsBySeller.set(chat.sellerId, [record]);
+    this.#index(record);
     const byBuyer = this.#chatsByBuyer.get(chat.buyerId);
     if (byBuyer) byBuyer.push(record);
     else this.#chatsByBuyer.set(chat.buyerId, [record]);
@@ -279,7 +323,29 @@ export class StoreState {
     if (message.clientId !== undefined) record.byClientId.set(clientKey(message.from, message.clientId), message);
     record.chat.lastMessageId = message.id;
     // A clock stepping back must not reorder the seller's list under a chat that just got a message.
-    record.chat.lastActivity = Math.max(record.chat.lastActivity, message.createdAt);
+    const activity = Math.max(record.chat.lastActivity, message.createdAt);
+    if (activity === record.chat.lastActivity) return;
+    const indexed = record.key !== null;
+    if (indexed) this.#unindex(record);
+    record.chat.lastActivity = activity;
+    if (indexed) this.#index(record);
+  }
+
+  /** Puts the chat in its seller's index, where its activity and state say. */
+  #index(record: ChatRecord): void {
+    const { chat } = record;
+    let seller = this.#chatsBySeller.get(chat.sellerId);
+    if (!seller) this.#chatsBySeller.set(chat.sellerId, (seller = { open: new BTree(undefined, byActivity), closed: null }));
+    record.key = { activity: chat.lastActivity, id: chat.id };
+    if (chat.closedAt === undefined) seller.open.set(record.key, record);
+    else (seller.closed ??= new BTree(undefined, byActivity)).set(record.key, record);
+  }
+
+  #unindex(record: ChatRecord): void {
+    const seller = this.#chatsBySeller.get(record.chat.sellerId);
+    if (!seller || !record.key) return;
+    (record.chat.closedAt === undefined ? seller.open : seller.closed)?.delete(record.key);
+    record.key = null;
   }
 
   #record(chatId: number): ChatRecord {

@@ -179,3 +179,15 @@ export class ChatClosedError extends Error {
     this.name = 'ChatClosedError';
   }
 }
+
+/**
+ * The store's backing system is away (a lost connection, a timeout): the request fails with
+ * INTERNAL_ERROR and may be retried. The store has logged the outage once, so callers do not log
+ * each request that fails with it.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -72,15 +72,20 @@ describe('redisBus', () => {
     expect(() => redisBus({ ttlMs: 5 })).toThrow('redisBus: options.ttlMs must be an integer of at least 30, got 5');
   });
 
-  it('delivers every event to every instance, the publisher included, in publish order', async () => {
+  it('delivers every event to every other instance, in publish order, and never back to the publisher', async () => {
     const a = await startBus();
     const b = await startBus();
+    const c = await startBus();
     const sent: HubEvent[] = Array.from({ length: 20 }, (_, i) => ({ type: 'typing', sellerId: '10', chatId: i, from: 'buyer' }));
     await Promise.all(sent.map((e) => a.bus.publish(e)));
     await b.log.wait((e) => e.type === 'typing' && e.chatId === 19);
-    await a.log.wait((e) => e.type === 'typing' && e.chatId === 19);
-    expect(a.log.events).toEqual(sent);
+    await c.log.wait((e) => e.type === 'typing' && e.chatId === 19);
     expect(b.log.events).toEqual(sent);
+    expect(c.log.events).toEqual(sent);
+    // B's event after A's: when A hears it, A would have heard its own first had they come back.
+    await b.bus.publish({ type: 'closed', sellerId: '10', chatId: 1 });
+    await a.log.wait((e) => e.type === 'closed');
+    expect(a.log.events).toEqual([{ type: 'closed', sellerId: '10', chatId: 1 }]);
   });
 
   it('join is true only for the first live instance, leave only for the last', async () => {
@@ -158,6 +163,7 @@ describe('redisBus', () => {
     const ttlMs = 600;
     const a = await startBus({ ttlMs });
     const b = await startBus({ ttlMs });
+    const watcher = await startBus({ ttlMs });
     await a.bus.join('buyer:8', buyerOffline(8));
     await b.bus.join('buyer:8', buyerOffline(8));
     // A looks expired (as after a pause), and B leaves before anyone has swept A: B's leave sees no
@@ -167,7 +173,7 @@ describe('redisBus', () => {
     expect(await b.bus.leave('buyer:8')).toBe(true);
     await b.bus.close();
     // A's next heartbeat finds its own entry expired and joins its keys again.
-    await a.log.wait(isPresence(8, true), ttlMs + 2000);
+    await watcher.log.wait(isPresence(8, true), ttlMs + 2000);
     expect(await a.bus.isOnline(['buyer:8'])).toEqual([true]);
   });
 

@@ -40,6 +40,9 @@ class Sender {
   readonly errors: Frame[] = [];
   private readonly mine: Set<string>;
   private waiting: (() => void) | null = null;
+  /** While streaming: the index of the next planned message to send. */
+  private next = 0;
+  private streaming = false;
 
   constructor(
     readonly client: TestClient,
@@ -57,6 +60,7 @@ class Sender {
       if (!my || !this.mine.has(clientId) || this.confirmed.has(clientId)) return;
       this.confirmed.set(clientId, { id, date, chatId, text });
       this.onConfirm();
+      if (this.streaming) this.sendNext();
       if (this.unconfirmed().length === 0) this.waiting?.();
     });
   }
@@ -67,6 +71,20 @@ class Sender {
 
   send(list: Planned[]): void {
     for (const p of list) this.client.send('message', { text: p.text, clientDate: Date.now(), chatId: p.chatId, clientId: p.clientId });
+  }
+
+  /** Sends the plan `window` messages at a time: one more each time one is confirmed, until stop(). */
+  stream(window: number): void {
+    this.streaming = true;
+    for (let i = 0; i < window; i++) this.sendNext();
+  }
+
+  stop(): void {
+    this.streaming = false;
+  }
+
+  private sendNext(): void {
+    if (this.next < this.plan.length) this.send([this.plan[this.next++]!]);
   }
 
   /** Resolves when every planned message is confirmed (or fails when the socket closes first). */
@@ -273,13 +291,21 @@ describe('crash (SIGKILL mid-stream) and restart', () => {
     const work = await setUp(first.port, BUYERS, SELLER_TABS);
     const sent = work.plan.length;
 
-    // Kill the server the moment 40% of the messages are confirmed: the rest are in flight.
+    // Each socket keeps WINDOW messages in flight (one more per confirmation). The moment 40% are
+    // confirmed, every socket stops sending and the server is killed. So the kill is always
+    // mid-stream, however fast the server is: it can have received at most
+    // senders × WINDOW + killAt - 1 messages, fewer than were planned; up to senders × WINDOW are
+    // in flight when it dies.
+    const WINDOW = 4;
     let confirmations = 0;
     const killAt = Math.floor(sent * 0.4);
-    const before = await senders(first.port, work, SELLER_TABS, () => {
-      if (++confirmations === killAt) first.child.kill('SIGKILL');
+    expect((BUYERS + SELLER_TABS) * WINDOW + killAt - 1).toBeLessThan(sent);
+    const before: Sender[] = await senders(first.port, work, SELLER_TABS, () => {
+      if (++confirmations !== killAt) return;
+      for (const s of before) s.stop();
+      first.child.kill('SIGKILL');
     });
-    for (const s of before) s.send(s.plan);
+    for (const s of before) s.stream(WINDOW);
     expect(await first.exited).toBe('SIGKILL');
     await Promise.all(before.map((s) => s.client.closed));
     expect(before.flatMap((s) => s.errors)).toEqual([]);

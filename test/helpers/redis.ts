@@ -29,3 +29,56 @@ export async function dropPrefix(client: Redis, prefix: string): Promise<void> {
     if (keys.length) await client.del(...keys);
   } while (cursor !== '0');
 }
+
+/**
+ * A redis-server of the test's own on a free port (no persistence), for killing and restarting:
+ * never the machine's shared one. `restart()` starts it again on the same port, empty.
+ */
+export interface OwnRedis {
+  port: number;
+  url: string;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const { spawn } = await import('node:child_process');
+  const { createServer } = await import('node:net');
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  let child: import('node:child_process').ChildProcess | undefined;
+  const launch = () =>
+    new Promise<void>((resolve, reject) => {
+      const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child = started;
+      let output = '';
+      started.once('error', reject);
+      started.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before it was ready:\n${output}`)));
+      started.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Ready to accept connections')) resolve();
+      });
+    });
+  await launch();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async kill() {
+      const running = child;
+      if (!running || running.exitCode !== null || running.signalCode !== null) return;
+      await new Promise((resolve) => {
+        running.once('exit', resolve);
+        running.kill('SIGKILL');
+      });
+    },
+    restart: launch,
+  };
+}

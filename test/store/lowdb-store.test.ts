@@ -113,8 +113,8 @@ describe('lowdbStore files', () => {
     const { message } = await writer.appendMessage({ chatId: chat.id, from: 'buyer', text: 'confirmed', clientDate: 1 });
     const read = await writer.markRead(chat.id, 'seller', 1);
 
-    // A second instance reads only what is on disk; the first one stays open.
-    const reader = open();
+    // What a crash now would leave: a store on a copy of the directory reads only what is on disk.
+    const reader = open({}, await crashCopy());
     expect(await reader.listMessages(chat.id, { limit: 10 })).toEqual([message]);
     expect(await reader.getChat(chat.id)).toEqual(read);
   });
@@ -128,7 +128,7 @@ describe('lowdbStore files', () => {
     while (seen < 30) {
       const listed = await writer.listMessages(chat.id, { limit: 100 });
       // What was listed is on disk: a second instance, reading only the files, has all of it.
-      const onDisk = lowdbStore({ dir });
+      const onDisk = lowdbStore({ dir: await crashCopy() });
       expect((await onDisk.listMessages(chat.id, { limit: 100 })).length).toBeGreaterThanOrEqual(listed.length);
       await onDisk.close();
       seen = listed.length;
@@ -147,7 +147,7 @@ describe('lowdbStore files', () => {
   });
 
   describe('the journal', () => {
-    it('is replayed: a second instance, opened while the first still runs, has every confirmed change', async () => {
+    it('is replayed: a copy of the directory taken while the store runs (a crash) has every confirmed change', async () => {
       const first = open();
       const { ann, bob, annChat, bobChat } = await seed(first);
       // Nothing was compacted yet: every change is in the journal only.
@@ -156,7 +156,8 @@ describe('lowdbStore files', () => {
       expect(await readdir(join(dir, 'buyers'))).toEqual([]);
       expect(await journalFiles()).toEqual(['0.jsonl']);
 
-      const second = open();
+      const copy = await crashCopy();
+      const second = open({}, copy);
       expect(await second.findBuyerByTokenHash('hash-ann')).toEqual(ann);
       expect(await second.findBuyerByTokenHash('hash-bob')).toEqual(bob);
       expect(await second.listChats('10', { limit: 10, includeClosed: true })).toEqual(await first.listChats('10', { limit: 10, includeClosed: true }));
@@ -165,8 +166,8 @@ describe('lowdbStore files', () => {
       expect(await second.listMessages(annChat.id, { limit: 10 })).toEqual(await first.listMessages(annChat.id, { limit: 10 }));
       // An instance that only read leaves the files alone.
       await second.close();
-      expect(await journalFiles()).toEqual(['0.jsonl']);
-      expect(await readdir(join(dir, 'messages'))).toEqual([]);
+      expect(await journalFiles(copy)).toEqual(['0.jsonl']);
+      expect(await readdir(join(copy, 'messages'))).toEqual([]);
     });
 
     it('drops a torn last line (a crash in the middle of a write), and cuts it off before the next write', async () => {
@@ -182,6 +183,7 @@ describe('lowdbStore files', () => {
       const text = await readFile(path, 'utf8');
       expect(text.endsWith('\n')).toBe(true);
       expect(text).not.toContain('never confi');
+      await second.close();
       const third = open({}, crashed);
       expect((await third.listMessages(annChat.id, { limit: 10 })).map((m) => m.text)).toEqual(['hello', 'hi Ann', 'price?', 'after the crash']);
     });
@@ -190,8 +192,11 @@ describe('lowdbStore files', () => {
       let path: string;
       let lines: string[];
       let annChatId: number;
+      /** What a crash after the seed leaves: the journal only. */
+      let dir: string;
       beforeEach(async () => {
         annChatId = (await seed(open())).annChat.id;
+        dir = await crashCopy();
         path = join(dir, 'journal', '0.jsonl');
         lines = (await readFile(path, 'utf8')).split('\n').slice(0, -1);
       });
@@ -254,7 +259,7 @@ describe('lowdbStore files', () => {
         write.mockRestore();
         datasync.mockRestore();
       }
-      const reader = open();
+      const reader = open({}, await crashCopy());
       for (const chatId of chatIds) expect((await reader.listMessages(chatId, { limit: 10 })).map((m) => m.text)).toEqual([`to ${chatId}`]);
     });
 
@@ -272,7 +277,7 @@ describe('lowdbStore files', () => {
       const [current] = await journalFiles();
       expect(Number.parseInt(current!, 10)).toBeGreaterThanOrEqual(2);
 
-      const reader = open();
+      const reader = open({}, await crashCopy());
       expect((await reader.listMessages(annChat.id, { limit: 100 })).map((m) => m.id)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
       expect(await reader.getChat(annChat.id)).toEqual(await store.getChat(annChat.id));
       expect(await reader.getChat(bobChat.id)).toEqual(await store.getChat(bobChat.id));
@@ -290,11 +295,11 @@ describe('lowdbStore files', () => {
       expect(await journalFiles()).toEqual(['0.jsonl']);
       await store.appendMessage({ chatId: annChat.id, from: 'seller', text: 'meanwhile', clientDate: 7 });
       expect(await journalFiles()).toEqual(['0.jsonl', '1.jsonl']);
-      expect((await open().listMessages(annChat.id, { limit: 10 })).map((m) => m.text)).toEqual(['hello', 'hi Ann', 'price?', 'meanwhile']);
+      expect((await open({}, await crashCopy()).listMessages(annChat.id, { limit: 10 })).map((m) => m.text)).toEqual(['hello', 'hi Ann', 'price?', 'meanwhile']);
 
       await store.compact();
       expect(await journalFiles()).toEqual([]);
-      const reader = open();
+      const reader = open({}, await crashCopy());
       expect(await reader.listChats('10', { limit: 10, includeClosed: true })).toEqual(await store.listChats('10', { limit: 10, includeClosed: true }));
       expect((await reader.listMessages(annChat.id, { limit: 10 })).map((m) => m.text)).toEqual(['hello', 'hi Ann', 'price?', 'meanwhile']);
     });
@@ -310,7 +315,7 @@ describe('lowdbStore files', () => {
       await cp(join(beforeCompaction, 'journal', '0.jsonl'), join(dir, 'journal', '0.jsonl'));
       expect(await journalFiles()).toEqual(['0.jsonl', '1.jsonl']);
 
-      const reader = open();
+      const reader = open({}, await crashCopy());
       expect(await reader.listChats('10', { limit: 10, includeClosed: true })).toEqual(await store.listChats('10', { limit: 10, includeClosed: true }));
       expect(await reader.getChat(annChat.id)).toMatchObject({ lastMessageId: 4, readIds: { buyer: 2, seller: 1 } });
       expect(await reader.listMessages(annChat.id, { limit: 10 })).toEqual(await store.listMessages(annChat.id, { limit: 10 }));
@@ -346,7 +351,7 @@ describe('lowdbStore files', () => {
     await store.compact();
     expect((await json('chats/1.json')).find((c) => c.id === chatIds[6])).toMatchObject({ closedAt: expect.any(Number) });
     expect((await json(`messages/${chatId}-2.json`)).map((m) => m.id)).toEqual([11, 12, 13]);
-    const reloaded = open({ segmentSize: 5 });
+    const reloaded = open({ segmentSize: 5 }, await crashCopy());
     expect((await reloaded.listMessages(chatId, { limit: 100 })).map((m) => m.text)).toEqual(Array.from({ length: 13 }, (_, i) => `m${i + 1}`));
     expect((await reloaded.getChat(chatIds[6]!))?.closedAt).toEqual(expect.any(Number));
     expect(await reloaded.listChats('10', { limit: 100 })).toHaveLength(6);
@@ -383,7 +388,7 @@ describe('lowdbStore files', () => {
     const { annChat } = await seed(open());
     await writeFile(join(dir, 'messages', `.${annChat.id}-0.json.tmp`), '[{"id": 1, "tru');
     await writeFile(join(dir, 'messages', `.${annChat.id}-1.json.tmp`), '');
-    expect(await open().listMessages(annChat.id, { limit: 10 })).toHaveLength(3);
+    expect(await open({}, await crashCopy()).listMessages(annChat.id, { limit: 10 })).toHaveLength(3);
   });
 
   describe('refuses to start on damaged data, naming the file', () => {
@@ -445,12 +450,13 @@ describe('lowdbStore files', () => {
     expect(() => lowdbStore({ dir, journalLimit: 0 })).toThrow(new RangeError('lowdbStore: options.journalLimit must be a positive integer (bytes), got 0'));
   });
 
-  it('warns once in production that it is single-process', () => {
+  it('warns once in production that it is single-process', async () => {
+    const other = await crashCopy();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     vi.stubEnv('NODE_ENV', 'production');
     try {
       open();
-      open();
+      open({}, other);
       expect(warn).toHaveBeenCalledTimes(1);
       expect(warn.mock.calls[0]![0]).toMatch(/single process/);
     } finally {
