@@ -129,7 +129,10 @@ async function buyerAuth(ctx: ChatContext, connection: Connection, request: Auth
   let token: string | undefined;
   let buyer: Buyer | null;
   // The host's customer, when the host says who this is: the same buyer on every device, no token.
-  const host = await hostPerson(ctx, connection, request, 'buyer');
+  // A client of the original README (protocol 1) that sends a name or token keeps its flows exactly,
+  // token in the answer included; the widget (protocol 2) is the host's customer whatever it holds.
+  const original = (request.protocol ?? 1) < 2 && request.identity === undefined && (request.token !== undefined || request.name !== undefined);
+  const host = original ? null : await hostPerson(ctx, connection, request, 'buyer');
   if (host) {
     // The token of an identified buyer is never handed out: the host's session is their key.
     ({ buyer } = await store.upsertBuyer!({

@@ -189,6 +189,20 @@ describe('identifyBuyer: the shop’s signed-in customers', () => {
     expect((await withToken.request('auth', { sellerId: 10, token: walkIn.data.token, protocol: PROTOCOL })).data.chatId).toBe(auth.data.chatId);
   });
 
+  it('leaves a protocol-1 client that sends a name or token its original flows, token included', async () => {
+    const shop = await startShop();
+    const jar = await shop.login('/login/1');
+    const legacy = await shop.connect(jar);
+    const signedUp = await legacy.request('auth', { sellerId: 10, name: 'Old client' });
+    expect(Object.keys(signedUp.data).sort()).toEqual(['chatId', 'chats', 'name', 'token']);
+    expect(signedUp.data.name).toBe('Old client');
+    const again = await shop.connect(jar);
+    expect((await again.request('auth', { sellerId: 10, token: signedUp.data.token })).data.chatId).toBe(signedUp.data.chatId);
+    // Asking for nothing but a seller, it is the shop's customer (a flow the original README has not).
+    const bare = await shop.connect(jar);
+    expect((await bare.request('auth', { sellerId: 10 })).data).toMatchObject({ name: 'Ann Customer' });
+  });
+
   it('answers INTERNAL_ERROR when identifyBuyer throws, logging only the error’s kind', async () => {
     const shop = await startShop({
       async identifyBuyer() {
