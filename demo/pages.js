@@ -45,13 +45,19 @@ export const productPage = () =>
     clean finish. Brew at 70 °C for one minute; the leaves give three good infusions.</p>
     <p><button class="buy" type="button">Add to basket</button><button class="ask" type="button" id="ask">Ask the seller</button></p>
     <p class="note">This page loads <code>/ahchat/ahchat.js</code> with a plain <code>&lt;script&gt;</code> and starts the
-    buyer widget for seller 10. Open the <a href="/seller">seller inbox</a> in another browser (or a private
+    buyer widget for seller 10, with the product as its context. Open the <a href="/seller">seller inbox</a> in another browser (or a private
     window) to answer.</p>
   </div>
 </div>
 <script src="/ahchat/ahchat.js"></script>
 <script>
-  var chat = new AHChat({ sellerId: 10, url: location.origin.replace(/^http/, 'ws') });
+  // context: the seller sees which product this is; askEmail: a way back if the buyer leaves.
+  var chat = new AHChat({
+    sellerId: 10,
+    url: location.origin.replace(/^http/, 'ws'),
+    context: { title: 'Sencha Uji, first flush', url: location.origin + '/', price: '€18.50 / 100 g', ref: 'sencha-uji' },
+    askEmail: true,
+  });
   chat.initialize();
   document.getElementById('ask').addEventListener('click', function () { chat.toggle(true); });
 </script>`,
