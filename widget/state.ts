@@ -42,6 +42,8 @@ export interface ChatState {
   closed: boolean;
   /** Unix ms until which the other side counts as typing. */
   typingUntil?: number;
+  /** Buyer: the closed chat this one follows (still shown above it). */
+  previous?: number;
 }
 
 export interface State {
@@ -90,7 +92,9 @@ export type Action =
   /** The server's count for this side (after a read in another tab). */
   | { type: 'unread'; chatId: number; unread: number }
   | { type: 'closed'; chatId: number }
-  | { type: 'select'; chatId?: number };
+  | { type: 'select'; chatId?: number }
+  /** A change computed elsewhere (the seller's inbox brings its own, e.g. mergeChats). */
+  | { type: 'apply'; fn: (state: State) => State };
 
 export function initialState(role: Role, options: Partial<Pick<State, 'open' | 'auth' | 'sound' | 'notify'>> = {}): State {
   return { role, connection: 'idle', auth: 'pending', name: '', chats: {}, order: [], open: false, visible: true, ...options };
@@ -193,6 +197,19 @@ function fromWire(prev: ChatState | undefined, c: WireChat, resumed: boolean): C
     readId: Math.max(c.readId ?? 0, prev?.readId ?? 0),
     closed: Boolean(c.closed),
   };
+}
+
+/** Seller: chats from a list page or a search, merged without moving the ones already known (new ones go last). */
+export function mergeChats(state: State, chats: readonly WireChat[]): State {
+  let next = state;
+  for (const c of chats) {
+    const known = next.chats[c.id];
+    const chat = fromWire(known, c, false);
+    // A page carries a preview only: what is known of the history stays as it was.
+    if (known) chat.more = known.more;
+    next = { ...next, chats: { ...next.chats, [c.id]: chat }, order: next.order.includes(c.id) ? next.order : [...next.order, c.id] };
+  }
+  return next;
 }
 
 export function reducer(state: State, action: Action): State {
@@ -298,6 +315,8 @@ export function reducer(state: State, action: Action): State {
     }
     case 'select':
       return { ...state, current: action.chatId, error: undefined };
+    case 'apply':
+      return action.fn(state);
   }
 }
 

@@ -271,8 +271,8 @@ describe('widget: seller tools', () => {
       await setHidden(buyer, false);
       await expect.poll(() => buyer.title()).toBe('Sencha');
 
-      // The seller's hidden tab (titleCount: false) counts in the list only.
-      await seller.locator('.ah-back').click();
+      // The seller's hidden tab (titleCount: false) counts in the list only. (Two panes: Escape leaves the chat.)
+      await seller.keyboard.press('Escape');
       await setHidden(seller, true);
       await send(buyer, 'still there?');
       await w.item(seller, 'Xavier').and(seller.locator('[data-unread="1"]')).waitFor();
@@ -292,7 +292,7 @@ describe('widget: seller tools', () => {
       const confirm = seller.locator('.ah-bar[role="alert"]');
       await bar.getByRole('button', { name: 'Close chat' }).click();
       await confirm.waitFor();
-      expect(await confirm.textContent()).toContain('Close the chat with Yara?');
+      expect(await confirm.textContent()).toContain('Close this chat (Yara)?');
       await shot(seller, 'seller-close-confirm');
       await confirm.getByRole('button', { name: 'Cancel' }).click();
       await confirm.waitFor({ state: 'detached' });
