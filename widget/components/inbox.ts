@@ -76,7 +76,7 @@ export class Inbox extends Component<ViewProps, InboxState> {
     this.#measure();
     this.#unlisten = this.props.actions.listen(this.#onFrame);
     // The sign-in answer carried the newest chats; this learns where the list goes on from there.
-    this.#ask(false, Math.min(200, Math.max(PAGE, this.#plain().length)));
+    this.#ask(false, Math.min(200, this.#plain().length || PAGE));
     this.props.actions.request('replies', {});
   }
 
