@@ -364,6 +364,14 @@ describe('the buyer’s first minute', () => {
     }, { deviceScaleFactor: 4 });
   });
 
+  it('a shop sets the accent from its own CSS on [data-ahchat] (no template needed)', async () => {
+    await withContext(PHONE, async (context) => {
+      const page = await context.newPage();
+      await page.goto(buyerPage(server, {}, '<style>[data-ahchat] { --ah-accent: #b02060; }</style>'));
+      expect(await w.launcher(page).evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(176, 32, 96)');
+    });
+  });
+
   it('a dark scheme follows prefers-color-scheme', async () => {
     await withContext(PHONE, async (context) => {
       const page = await signUpBuyer(context, server, 'Dark');
