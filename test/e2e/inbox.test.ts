@@ -101,6 +101,8 @@ describe('the seller’s inbox', () => {
       await withContext(DESKTOP, async (context) => {
         const page = await openInbox(context);
         await page.locator('.ah-inbox[data-layout="two"]').waitFor();
+        // The region is named for the seller, not with the buyer's "Ask the seller".
+        expect(await page.locator('section[role="region"]').getAttribute('aria-label')).toBe('Your chats');
         // The sign-in carried chatListLimit (20) chats; scrolling to the end of the list fetches the rest.
         await expect.poll(() => page.locator('.ah-item').count()).toBe(20);
         await page.locator('.ah-list').evaluate((el) => el.scrollTo(0, el.scrollHeight));
@@ -295,6 +297,15 @@ describe('the buyer’s first minute', () => {
         // The empty chat speaks to the buyer; axe finds nothing serious.
         await page.locator('.ah-empty', { hasText: 'Ask anything about the product!' }).waitFor();
         expect(await axe(page)).toEqual([]);
+        // The header's buttons show their focus in the header's text colour (not accent on accent).
+        await page.locator('.ah-x').focus();
+        await page.keyboard.press('Shift+Tab');
+        await page.keyboard.press('Tab');
+        expect(await page.locator('.ah-x').evaluate((el) => [el.matches(':focus-visible'), getComputedStyle(el).outlineColor, getComputedStyle(el).outlineStyle])).toEqual([
+          true,
+          'rgb(255, 255, 255)',
+          'solid',
+        ]);
         // Closing and opening again puts the focus back into the composer.
         await page.keyboard.press('Escape');
         await w.launcher(page).click();
