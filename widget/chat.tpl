@@ -165,7 +165,7 @@
   .ah-filter { padding: 4px 10px; border: 1px solid var(--ah-line); border-radius: 14px; background: var(--ah-bg); font-size: 13px; }
   .ah-filter[aria-pressed="true"] { background: var(--ah-accent); border-color: var(--ah-accent); color: var(--ah-accent-text); }
   .ah-keys { align-self: flex-start; margin: 4px 8px 8px; color: var(--ah-muted); font-weight: 500; }
-  .ah-help { position: absolute; inset: 10% 8%; z-index: 2; overflow: auto; padding: 16px 20px; background: var(--ah-bg); border: 1px solid var(--ah-line); border-radius: 12px; box-shadow: var(--ah-shadow); }
+  .ah-help { position: absolute; top: 10%; left: 50%; transform: translateX(-50%); width: min(26rem, 92%); max-height: 80%; z-index: 2; overflow: auto; padding: 16px 20px; background: var(--ah-bg); border: 1px solid var(--ah-line); border-radius: 12px; box-shadow: var(--ah-shadow); }
   .ah-help h2 { margin: 0 0 10px; font-size: 16px; }
   .ah-help dl { margin: 0 0 14px; display: grid; gap: 6px; }
   .ah-help dl div { display: flex; gap: 12px; }
