@@ -120,6 +120,7 @@
   .ah-restart { flex: 1; }
   .ah-log { flex: 1; overflow-y: auto; margin: 0; padding: 16px 14px 8px; list-style: none; display: flex; flex-direction: column; gap: 6px; overscroll-behavior: contain; }
   .ah-empty { margin: auto; text-align: center; color: var(--ah-muted); padding: 0 24px; }
+  .ah-day { align-self: center; margin: 6px 0 2px; padding: 2px 10px; border-radius: 10px; background: var(--ah-soft); color: var(--ah-muted); font-size: 12px; }
   .ah-older { text-align: center; color: var(--ah-muted); font-size: 12px; min-height: 8px; }
   .ah-msg { display: flex; flex-direction: column; max-width: 82%; }
   .ah-mine { align-self: flex-end; align-items: flex-end; }

@@ -314,6 +314,28 @@ describe('the buyer’s first minute', () => {
     }
   });
 
+  it('one day separator and one time per run of messages; after a close the old chat stays readable above the new one', async () => {
+    await withContext(PHONE, async (context) => {
+      const page = await signUpBuyer(context, server, 'Runs');
+      for (const text of ['first', 'second', 'third']) await send(page, text);
+      const today = new Date().toLocaleDateString('en', { day: 'numeric', month: 'long', year: 'numeric' });
+      expect(await page.locator('.ah-day[role="separator"]').allTextContents()).toEqual([today]);
+      // The three were sent within a minute: the time shows once, under the last.
+      expect(await page.locator('.ah-msg').evaluateAll((els) => els.map((el) => el.querySelectorAll('time').length))).toEqual([0, 0, 1]);
+      const seller = await openInbox(await context.browser()!.newContext({ viewport: DESKTOP }));
+      await w.item(seller, 'Runs').click();
+      await seller.getByRole('button', { name: 'Close chat' }).click();
+      await seller.locator('.ah-bar').getByRole('button', { name: 'Close chat' }).click();
+      await page.getByRole('button', { name: 'Start a new chat' }).click();
+      await expect.poll(() => page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.id)).toBe('ah-text');
+      await send(page, 'in the new chat');
+      expect(await page.locator('.ah-msg .ah-text').allTextContents()).toEqual(['first', 'second', 'third', 'in the new chat']);
+      expect(await page.locator('.ah-day').allTextContents()).toEqual([today, 'This chat was closed.', today]);
+      await shot(page, 'buyer-after-close-360');
+      await seller.context().close();
+    });
+  });
+
   it('a refused message can be put back into the composer, edited and sent', async () => {
     await withContext(PHONE, async (context) => {
       const page = await signUpBuyer(context, server, 'Refused');
