@@ -258,6 +258,8 @@ require(["ahchat"], function(AHChat){
         await page.keyboard.press('?');
         const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
         await help.waitFor();
+        await page.keyboard.press('Tab');
+        await help.getByRole('button', { name: 'Close' }).and(page.locator(':focus')).waitFor();
         expect(await help.textContent()).toContain('Next unread chat');
         await shot(page, 'inbox-help-1280');
         expect(await axe(page)).toEqual([]);
@@ -301,6 +303,10 @@ require(["ahchat"], function(AHChat){
         await page.locator('.ah-log').focus();
         await page.keyboard.press('u');
         await page.locator('.ah-item[data-unread="1"]', { hasText: 'Kim Two' }).waitFor();
+        // Opening it again reads it again, on the server too (a reload shows it read).
+        await w.item(page, 'Kim Two').click();
+        await page.reload();
+        await page.locator('.ah-item[data-unread="0"]', { hasText: 'Kim Two' }).waitFor();
         await w.item(page, 'Kim Two').click();
         await page.locator('.ah-log').focus();
         await page.keyboard.press('x');
