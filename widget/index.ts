@@ -125,7 +125,7 @@ export class AHChat {
     select: (chatId) => {
       this.#dispatch({ type: 'select', chatId });
       // (Back: the inbox gives the focus back to the chat it came from.)
-      if (chatId !== undefined) this.#focusSoon('[data-ah-autofocus]');
+      this.#focusSoon('[data-ah-autofocus]');
     },
     retry: (chatId, clientId) => {
       const text = this.#store?.getState().chats[chatId]?.messages.find((m) => m.clientId === clientId && m.status === 'failed')?.text;
@@ -500,7 +500,6 @@ export class AHChat {
       t: this.#t,
       actions: this.#actions,
       lang: this.#lang,
-      maxText: 4000,
       inbox: this.#inbox,
       replies: this.#options.quickReplies,
     };
