@@ -22,9 +22,9 @@ export async function handleInbox(ctx: ChatContext, connection: Connection, sess
   const { sellerId } = session;
   switch (request.command) {
     case 'chats':
-      return chats(ctx, connection, sellerId, request.data);
+      return chats(ctx, connection, session, request.data);
     case 'reopen':
-      return reopen(ctx, connection, sellerId, request.data);
+      return reopen(ctx, connection, session, request.data);
     case 'markUnread':
       return markUnread(ctx, sellerId, request.data);
     case 'replies':
@@ -50,31 +50,38 @@ async function ownChat(ctx: ChatContext, sellerId: SellerKey, chatId: number): P
   return chat;
 }
 
-/** Chats as the list shows them: each with its newest message only (`more` when it has others). */
-async function listed(ctx: ChatContext, list: Chat[]) {
+/**
+ * Chats as the list shows them: each with its newest message only (`more` when it has others). In
+ * protocol 1 own messages carry no clientDate/clientId, as in that version's auth answer.
+ */
+async function listed(ctx: ChatContext, session: Session, list: Chat[]) {
   const online = await ctx.hub.isOnline(list.map((chat) => buyerKey(chat.id)));
   return Promise.all(
     list.map(async (chat, i) => {
       const messages = await ctx.store.listMessages(chat.id, { limit: 1 });
-      return toWireChat({ chat, receiver: 'seller', chatter: chat.chatter, online: online[i] ?? false, messages, more: chat.lastMessageId > 1 });
+      const wire = toWireChat({ chat, receiver: 'seller', chatter: chat.chatter, online: online[i] ?? false, messages, more: chat.lastMessageId > 1 });
+      if (session.protocol < 2) wire.messages = wire.messages.map(({ clientDate: _date, clientId: _id, ...m }) => m);
+      return wire;
     }),
   );
 }
 
-async function chats(ctx: ChatContext, connection: Connection, sellerId: SellerKey, request: ChatsRequest): Promise<void> {
+async function chats(ctx: ChatContext, connection: Connection, session: Session, request: ChatsRequest): Promise<void> {
+  const { sellerId } = session;
   const find = method(ctx, 'findChats');
   const limit = Math.min(request.limit ?? PAGE, MAX_PAGE);
   const page = await find(sellerId, { filter: request.filter, query: request.query, limit, after: request.cursor });
   const data: Record<string, unknown> = {
     filter: request.filter,
-    chats: await listed(ctx, page.chats),
+    chats: await listed(ctx, session, page.chats),
     cursor: page.next && `${page.next.lastActivity}.${page.next.id}`,
   };
   if (request.query !== undefined) data.query = request.query;
   connection.send({ command: 'chats', data });
 }
 
-async function reopen(ctx: ChatContext, connection: Connection, sellerId: SellerKey, request: ChatIdRequest): Promise<void> {
+async function reopen(ctx: ChatContext, connection: Connection, session: Session, request: ChatIdRequest): Promise<void> {
+  const { sellerId } = session;
   const reopenChat = method(ctx, 'reopenChat');
   await ownChat(ctx, sellerId, request.chatId);
   let chat: Chat | null;
@@ -85,7 +92,7 @@ async function reopen(ctx: ChatContext, connection: Connection, sellerId: Seller
     throw error;
   }
   if (!chat) throw new ChatError('CHAT_NOT_FOUND');
-  const [view] = await listed(ctx, [chat]);
+  const [view] = await listed(ctx, session, [chat]);
   connection.send({ command: 'reopen', data: { chat: view } });
   // The seller's other tabs put it back in their lists (the `chat` push: a chat starts again).
   await ctx.hub.publish({ type: 'chat', sellerId, chatId: chat.id, chatter: chat.chatter });

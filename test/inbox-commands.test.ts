@@ -161,6 +161,18 @@ describe('quick replies', () => {
   });
 });
 
+describe('protocol 1', () => {
+  it('a protocol-1 seller may use the inbox commands; own messages come without clientDate/clientId', async () => {
+    const buyer = await buyerWho('Ann', 'hello');
+    const seller = track(await TestClient.connect(chat.url));
+    await seller.request('auth', { id: 10, token: SELLERS['10']!.token });
+    const sent = await seller.request('message', { text: 'answer', clientDate: 5, chatId: buyer.chatId, clientId: 'c1' });
+    expect(sent.data.clientId).toBe('c1');
+    const list = await seller.request('chats', {});
+    expect(list.data.chats[0].messages).toEqual([{ id: 2, chatId: buyer.chatId, text: 'answer', date: expect.any(Number), my: true }]);
+  });
+});
+
 describe('a store without the inbox methods', () => {
   it('answers the inbox commands UNKNOWN_COMMAND', async () => {
     const { findChats: _f, reopenChat: _r, markUnread: _m, listReplies: _l, saveReply: _s, deleteReply: _d, ...plain } = memoryStore();

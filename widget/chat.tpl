@@ -120,6 +120,7 @@
   .ah-restart { flex: 1; }
   .ah-log { flex: 1; overflow-y: auto; margin: 0; padding: 16px 14px 8px; list-style: none; display: flex; flex-direction: column; gap: 6px; overscroll-behavior: contain; }
   .ah-empty { margin: auto; text-align: center; color: var(--ah-muted); padding: 0 24px; }
+  .ah-day { align-self: center; margin: 6px 0 2px; padding: 2px 10px; border-radius: 10px; background: var(--ah-soft); color: var(--ah-muted); font-size: 12px; }
   .ah-older { text-align: center; color: var(--ah-muted); font-size: 12px; min-height: 8px; }
   .ah-msg { display: flex; flex-direction: column; max-width: 82%; }
   .ah-mine { align-self: flex-end; align-items: flex-end; }
@@ -165,7 +166,7 @@
   .ah-filter { padding: 4px 10px; border: 1px solid var(--ah-line); border-radius: 14px; background: var(--ah-bg); font-size: 13px; }
   .ah-filter[aria-pressed="true"] { background: var(--ah-accent); border-color: var(--ah-accent); color: var(--ah-accent-text); }
   .ah-keys { align-self: flex-start; margin: 4px 8px 8px; color: var(--ah-muted); font-weight: 500; }
-  .ah-help { position: absolute; inset: 10% 8%; z-index: 2; overflow: auto; padding: 16px 20px; background: var(--ah-bg); border: 1px solid var(--ah-line); border-radius: 12px; box-shadow: var(--ah-shadow); }
+  .ah-help { position: absolute; top: 10%; left: 50%; transform: translateX(-50%); width: min(26rem, 92%); max-height: 80%; z-index: 2; overflow: auto; padding: 16px 20px; background: var(--ah-bg); border: 1px solid var(--ah-line); border-radius: 12px; box-shadow: var(--ah-shadow); }
   .ah-help h2 { margin: 0 0 10px; font-size: 16px; }
   .ah-help dl { margin: 0 0 14px; display: grid; gap: 6px; }
   .ah-help dl div { display: flex; gap: 12px; }
@@ -180,8 +181,11 @@
   .ah-reply-use:hover { background: var(--ah-soft); }
   .ah-reply-form { display: flex; gap: 6px; padding-top: 4px; }
   .ah-reply-form .ah-input { padding: 6px 10px; }
-  .ah-counter { align-self: center; font-size: 12px; color: var(--ah-muted); white-space: nowrap; }
-  .ah-counter[data-over] { color: var(--ah-danger); font-weight: 600; white-space: normal; }
+  .ah-compose { flex-wrap: wrap; }
+  .ah-compose .ah-textarea { flex: 1; width: auto; min-width: 0; }
+  /* the counter gets a line of its own above the box */
+  .ah-counter { order: -1; flex: 1 0 100%; font-size: 12px; color: var(--ah-muted); }
+  .ah-counter[data-over] { color: var(--ah-danger); font-weight: 600; }
   .ah-textarea[aria-invalid] { border-color: var(--ah-danger); }
   .ah-item {
     display: flex; align-items: center; gap: 12px; width: 100%; padding: 10px 16px;
@@ -200,6 +204,13 @@
   .ah-item-top time { font-size: 12px; color: var(--ah-muted); }
   .ah-preview { flex: 1; color: var(--ah-muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
   .ah-item[data-unread]:not([data-unread="0"]) .ah-preview { color: var(--ah-text); font-weight: 600; }
+
+  /* right to left (lang: 'ar'): flex layouts mirror by themselves; icons that point, and the corner, follow */
+  .ah[dir="rtl"] .ah-item { text-align: right; }
+  .ah[dir="rtl"] .ah-back svg, .ah[dir="rtl"] .ah-send svg { transform: scaleX(-1); }
+  .ah[dir="rtl"][data-mode="floating"] { right: auto; left: var(--ah-offset); }
+  .ah[dir="rtl"] .ah-bubble { border-bottom-left-radius: var(--ah-radius); border-bottom-right-radius: 6px; }
+  .ah[dir="rtl"] .ah-mine .ah-bubble { border-bottom-right-radius: var(--ah-radius); border-bottom-left-radius: 6px; }
 
   /* phones: the open panel takes the whole screen */
   @media (max-width: 480px) {
@@ -222,12 +233,6 @@
     .ah[data-mode="floating"][data-open] .ah-panel { width: 100vw; height: 100%; margin: 0; border-radius: 0; }
     .ah[data-mode="floating"][data-open] .ah-launcher { display: none; }
   }
-  /* right to left (lang: 'ar'): the layout mirrors; each user text still takes its own direction */
-  .ah[dir="rtl"] .ah-mine { align-self: flex-start; align-items: flex-start; }
-  .ah[dir="rtl"] .ah-theirs { align-self: flex-end; align-items: flex-end; }
-  .ah[dir="rtl"] .ah-item { text-align: right; }
-  .ah[dir="rtl"] .ah-back svg, .ah[dir="rtl"] .ah-send svg { transform: scaleX(-1); }
-  .ah[dir="rtl"][data-mode="floating"] { right: auto; left: var(--ah-offset); }
   /* a dark scheme when the system asks for one (a template can set its own colours instead) */
   @media (prefers-color-scheme: dark) {
     :host {

@@ -25,7 +25,6 @@ import {
   readToSend,
   totalUnread,
   type Action,
-  type ChatMessage,
   type Settable,
   type State,
   type Store,
@@ -126,14 +125,13 @@ export class AHChat {
     select: (chatId) => {
       this.#dispatch({ type: 'select', chatId });
       // (Back: the inbox gives the focus back to the chat it came from.)
-      if (chatId !== undefined) this.#focusSoon('[data-ah-autofocus]');
+      this.#focusSoon('[data-ah-autofocus]');
     },
     retry: (chatId, clientId) => {
-      const failed = (m: ChatMessage) => m.clientId === clientId && m.status === 'failed';
-      const text = this.#store?.getState().chats[chatId]?.messages.find(failed)?.text;
+      const text = this.#store?.getState().chats[chatId]?.messages.find((m) => m.clientId === clientId && m.status === 'failed')?.text;
       const area = this.#shadow?.querySelector<HTMLTextAreaElement>('#ah-text');
       if (text === undefined || !area) return;
-      this.#dispatch({ type: 'apply', fn: (state) => ({ ...state, chats: { ...state.chats, [chatId]: { ...state.chats[chatId]!, messages: state.chats[chatId]!.messages.filter((m) => !failed(m)) } } }) });
+      this.#dispatch({ type: 'drop', chatId, clientId });
       area.value = text;
       area.dispatchEvent(new Event('input'));
       area.focus();
@@ -486,7 +484,7 @@ export class AHChat {
   }
 
   #paint(state: State): void {
-    if (this.#wantFocus && state.open && view(state) === 'chat' && this.#options.role === 'buyer') {
+    if (this.#wantFocus && state.open && view(state) === 'chat') {
       this.#wantFocus = false;
       this.#focusSoon('[data-ah-autofocus]');
     }
@@ -502,7 +500,6 @@ export class AHChat {
       t: this.#t,
       actions: this.#actions,
       lang: this.#lang,
-      maxText: 4000,
       inbox: this.#inbox,
       replies: this.#options.quickReplies,
     };

@@ -93,6 +93,8 @@ export type Action =
   | { type: 'unread'; chatId: number; unread: number }
   | { type: 'closed'; chatId: number }
   | { type: 'select'; chatId?: number }
+  /** A refused message taken out of the log (back into the composer, to be edited). */
+  | { type: 'drop'; chatId: number; clientId: string }
   /** A change computed elsewhere (the seller's inbox brings its own, e.g. mergeChats). */
   | { type: 'apply'; fn: (state: State) => State };
 
@@ -233,6 +235,10 @@ export function reducer(state: State, action: Action): State {
       // A seller keeps chats the answer left out; a buyer has one chat per seller (a new one after a close).
       if (state.role === 'seller') for (const id of state.order) if (!order.includes(id)) order.push(id);
       const current = state.role === 'buyer' ? (data.chatId ?? data.chats[0]?.id ?? state.current) : state.current;
+      // A buyer put in a new chat after a close keeps reading the closed one above it.
+      const before = state.chats[state.current!];
+      const fresh = chats[current!];
+      if (fresh && before?.closed && before.id !== current) chats[current!] = { ...fresh, previous: before.id };
       return { ...state, auth: 'ready', name: data.name, chats, order, current, error: undefined };
     }
     case 'pending':
@@ -315,6 +321,8 @@ export function reducer(state: State, action: Action): State {
     }
     case 'select':
       return { ...state, current: action.chatId, error: undefined };
+    case 'drop':
+      return update(state, action.chatId, (chat) => ({ messages: chat.messages.filter((m) => m.clientId !== action.clientId || m.status !== 'failed') }));
     case 'apply':
       return action.fn(state);
   }

@@ -311,7 +311,9 @@ describe('widget: seller tools', () => {
       await buyer.locator('.ah-restart', { hasText: 'Start a new chat' }).click();
       await buyer.locator('.ah-empty').waitFor();
       await send(buyer, 'One more question');
-      expect(await texts(buyer)).toEqual(['One more question']);
+      // The closed chat stays readable above the new one (the seller sees the new chat only).
+      expect((await texts(buyer)).slice(-2)).toEqual(['Thanks, that is all.', 'One more question']);
+      await buyer.locator('.ah-day', { hasText: 'This chat was closed.' }).waitFor();
       const item = w.item(seller, 'Yara');
       await item.locator('.ah-preview', { hasText: 'One more question' }).waitFor();
       await item.click();

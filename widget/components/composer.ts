@@ -8,18 +8,20 @@ import { html } from './html.js';
 import type { ViewProps } from './props.js';
 
 const MAX_HEIGHT = 120;
+/** The server's default maxTextLength. */
+const MAX_TEXT = 4000;
 
 /** Grows the box and updates the counter (straight in the DOM: no render per keystroke). */
-function changed(area: HTMLTextAreaElement, { t, maxText }: ViewProps): boolean {
+function changed(area: HTMLTextAreaElement, { t }: ViewProps): boolean {
   area.style.height = 'auto';
   area.style.height = `${Math.min(area.scrollHeight, MAX_HEIGHT)}px`;
   // Characters as a person (and the server) counts them: code points.
   const n = [...area.value].length;
-  const over = n > maxText;
+  const over = n > MAX_TEXT;
   const counter = area.nextElementSibling as HTMLElement;
-  counter.hidden = n <= maxText * 0.9;
+  counter.hidden = n <= MAX_TEXT * 0.9;
   counter.toggleAttribute('data-over', over);
-  counter.textContent = over ? t('tooLong', { n: n - maxText }) : t('left', { n: maxText - n });
+  counter.textContent = over ? t('tooLong', { n: n - MAX_TEXT }) : t('left', { n: MAX_TEXT - n });
   area.toggleAttribute('aria-invalid', over);
   return !over;
 }

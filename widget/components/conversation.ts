@@ -15,7 +15,7 @@ import { html } from './html.js';
 import { MessageText } from './message-text.js';
 import { NotifyAsk } from './notify-ask.js';
 import type { ViewProps } from './props.js';
-import { formatDay, formatTime } from './time.js';
+import { formatTime } from './time.js';
 
 export type ConversationProps = ViewProps & {
   chat: ChatState;
@@ -78,37 +78,34 @@ export class Conversation extends Component<ConversationProps> {
     if (this.#sized && (el as HTMLElement).scrollTop < 40 && chat.more && !chat.loadingOlder) actions.loadOlder(chat.id);
   };
 
-  /** The time (once per group), the state, and for a failed message "Retry" and "Edit". */
+  /** The time (once per group), the state, and for a refused message "Edit" (back into the box). */
   #meta(m: ChatMessage, chat: ChatState, showTime: boolean): VNode | null {
     const { t, lang, actions } = this.props;
-    let status = '';
-    if (m.status === 'pending') status = t('pending');
-    else if (m.status === 'failed') status = `${t('failed')}: ${t(`error.${m.error}`)}`;
-    else if (m.my && m.id !== undefined && m.id <= chat.readId) status = t('seen');
-    if (!showTime && !status) return null;
-    const failed = m.status === 'failed' && m.clientId;
-    return html`<div class="ah-meta">${showTime && html`<time>${formatTime(m.date, lang)}</time>`}${status && html`<span class="ah-state">${status}</span>`}${failed &&
-      html`<button type="button" class="ah-link" onClick=${() => actions.retry(chat.id, m.clientId as string)}>${t('edit')}</button>`}</div>`;
+    const failed = m.status === 'failed';
+    const status = m.status === 'pending' ? t('pending') : failed ? `${t('failed')}: ${t(`error.${m.error}`)}` : m.my && m.id! <= chat.readId ? t('seen') : '';
+    return showTime || status
+      ? html`<div class="ah-meta">${showTime && html`<time>${formatTime(m.date, lang)}</time>`}${status && html`<span class="ah-state">${status}</span>`}${failed &&
+          html`<button type="button" class="ah-link" onClick=${() => actions.retry(chat.id, m.clientId!)}>${t('edit')}</button>`}</div>`
+      : null;
   }
 
-  /** The log's rows: day separators, then bubbles; `from` marks the rows of an earlier, closed chat. */
-  #rows(chat: ChatState, old = false): VNode[] {
+  /** The log's rows: a separator where the day changes, then the bubbles; `old`: of an earlier, closed chat. */
+  #rows(chat: ChatState, old?: boolean): VNode[] {
     const { t, lang } = this.props;
-    const rows: VNode[] = [];
     const list = chat.messages;
-    list.forEach((m, i) => {
-      const prev = list[i - 1];
+    // The day of each message, for the separators: "1 December 2026".
+    const days = list.map((m) => new Date(m.date * 1e3).toLocaleDateString(lang, { day: 'numeric', month: 'long', year: 'numeric' }));
+    return list.flatMap((m, i) => {
       const next = list[i + 1];
-      const day = formatDay(m.date, lang);
-      
-      const groupEnds = !next || next.my !== m.my || next.date - m.date > GROUP_SECONDS || formatDay(next.date, lang) !== day || m.status === 'failed';
-      rows.push(html`<div key=${old ? `o${m.key}` : m.key} class=${`ah-msg ${m.my ? 'ah-mine' : 'ah-theirs'}`} data-status=${m.status} data-id=${m.id} data-old=${old || null}>
+      // One time under each run of messages from one side within a few minutes of each other.
+      const ends = !next || next.my !== m.my || next.date - m.date > GROUP_SECONDS || days[i + 1] !== days[i] || m.status === 'failed';
+      const bubble = html`<div key=${(old ? 'o' : '') + m.key} class=${`ah-msg ${m.my ? 'ah-mine' : 'ah-theirs'}`} data-status=${m.status} data-id=${m.id}>
         <span class="ah-sr">${m.my ? t('you') : chat.chatter}: </span>
         <div class="ah-bubble" dir="auto"><${MessageText} text=${m.text} /></div>
-        ${this.#meta(m, chat, groupEnds)}
-      </div>`);
+        ${this.#meta(m, chat, ends)}
+      </div>`;
+      return days[i - 1] === days[i] ? bubble : [html`<div key=${days[i]! + old} class="ah-day" role="separator">${days[i]}</div>`, bubble];
     });
-    return rows;
   }
 
   override render(): VNode {
@@ -118,6 +115,7 @@ export class Conversation extends Component<ConversationProps> {
     const offline = link === 'reconnecting' || link === 'connecting' ? link : undefined;
     const typing = (chat.typingUntil ?? 0) > Date.now();
     const buyer = state.role === 'buyer';
+    const earlier = chat.previous === undefined ? undefined : state.chats[chat.previous];
     return html`<div class="ah-conversation">
       ${offline && html`<div class="ah-notice" data-kind="connection" role="status">${t(offline)}</div>`}
       ${!offline && !chat.online && buyer && !chat.closed && html`<div class="ah-notice" data-kind="offline">${t('offlineHint')}</div>`}
@@ -126,8 +124,8 @@ export class Conversation extends Component<ConversationProps> {
       ${buyer ? !chat.closed && chat.messages.some((m) => m.my) && html`<${NotifyAsk} ...${props} />` : bar}
       <div class="ah-log" role="log" aria-live="polite" aria-label=${t('messages')} tabindex="0" ref=${this.#setLog} onScroll=${this.#onScroll}>
         ${chat.more && html`<div class="ah-older" aria-hidden=${!chat.loadingOlder}>${chat.loadingOlder ? t('older') : ''}</div>`}
-        
-        ${chat.messages.length === 0 && html`<p class="ah-empty">${t(buyer ? 'empty' : 'emptySeller', { name: chat.chatter })}</p>`}
+        ${earlier && [...this.#rows(earlier, true), html`<div key="closed" class="ah-day" role="separator">${t('closed')}</div>`]}
+        ${chat.messages.length === 0 && html`<p class="ah-empty">${t(buyer ? 'empty' : 'emptySeller')}</p>`}
         ${this.#rows(chat)}
       </div>
       ${typing && html`<div class="ah-typing" aria-live="polite">${t('typing', { name: chat.chatter })}</div>`}

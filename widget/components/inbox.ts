@@ -8,7 +8,7 @@
  */
 import { Component, type VNode } from 'preact';
 import type { Frame, WireChat } from '../../lib/protocol.js';
-import { mergeChats, type ChatState } from '../state.js';
+import { lastIncomingId, mergeChats, type ChatState } from '../state.js';
 import { ChatList } from './chat-list.js';
 import { Conversation } from './conversation.js';
 import { html } from './html.js';
@@ -76,7 +76,7 @@ export class Inbox extends Component<ViewProps, InboxState> {
     this.#measure();
     this.#unlisten = this.props.actions.listen(this.#onFrame);
     // The sign-in answer carried the newest chats; this learns where the list goes on from there.
-    this.#ask(false, Math.min(200, Math.max(PAGE, this.#plain().length)));
+    this.#ask(false, Math.min(200, this.#plain().length || PAGE));
     this.props.actions.request('replies', {});
   }
 
@@ -175,7 +175,12 @@ export class Inbox extends Component<ViewProps, InboxState> {
 
   #open = (id: number) => {
     if (!this.state.wide && this.#list) this.#scroll = this.#list.scrollTop;
+    const chat = this.props.state.chats[id];
     this.props.actions.select(id);
+    // The widget sends `read` once per message; a chat marked unread (here or on another device)
+    // is read again by opening it.
+    const last = chat?.unread ? lastIncomingId(chat) : 0;
+    if (last) this.props.actions.request('read', { chatId: id, id: last });
   };
 
   /** Next (1) or previous (-1) chat of the list; `unread` skips to the next one with unread messages. */
@@ -192,6 +197,11 @@ export class Inbox extends Component<ViewProps, InboxState> {
   #onKey = (event: KeyboardEvent) => {
     const { key, altKey, ctrlKey, metaKey } = event;
     if (ctrlKey || metaKey) return;
+    // The help is modal: Tab stays on its one button.
+    if (this.state.help && key === 'Tab') {
+      event.preventDefault();
+      return (this.#el?.querySelector('.ah-help button') as HTMLElement | null)?.focus();
+    }
     const text = typingIn(event.target);
     const current = this.props.state.current;
     let done = true;

@@ -35,8 +35,6 @@ export interface ViewProps {
   t: Translate;
   actions: Actions;
   lang: string;
-  /** The longest message the server takes, in code points (option maxTextLength). */
-  maxText: number;
   /** Seller: the inbox views, once ahchat-inbox.js is loaded. */
   inbox?: { Inbox: (props: ViewProps) => VNode | null; Back: (props: ViewProps) => VNode | null };
   /** Host-given quick replies (option quickReplies). */

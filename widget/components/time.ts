@@ -7,10 +7,3 @@ export function formatTime(unixSeconds: number, lang: string, now = Date.now()):
     : { day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' };
   return date.toLocaleString(lang, options);
 }
-
-/** The day of a message, for the log's separators: "Tuesday, 3 March" (with the year when it is not this one). */
-export function formatDay(unixSeconds: number, lang: string, now = Date.now()): string {
-  const date = new Date(unixSeconds * 1000);
-  const year = date.getFullYear() === new Date(now).getFullYear() ? undefined : 'numeric';
-  return date.toLocaleDateString(lang, { weekday: 'long', day: 'numeric', month: 'long', year });
-}
