@@ -105,12 +105,20 @@ export async function buildWidget({ types = true, quiet = false } = {}) {
     ),
     false,
   );
-  const define = { __AH_INBOX_VERSION__: JSON.stringify(hash(inbox)) };
+  const forms = await terse(
+    squeeze(
+      (await build({ ...common, entryPoints: [join(root, 'widget', 'components', 'forms.ts')], format: 'iife', plugins: [lent, htmPlugin] }))
+        .outputFiles[0].text,
+    ),
+    false,
+  );
+  const define = { __AH_INBOX_VERSION__: JSON.stringify(hash(inbox)), __AH_FORMS_VERSION__: JSON.stringify(hash(forms)) };
   const esm = await terse(squeeze((await build({ ...common, format: 'esm', define })).outputFiles[0].text), true);
   const files = {
     'ahchat.js': await terse(umd(esm), false),
     'ahchat.mjs': esm,
     'ahchat-inbox.js': inbox,
+    'ahchat-forms.js': forms,
     'chat.tpl': await readFile(join(root, 'widget', 'chat.tpl'), 'utf8'),
   };
   await mkdir(join(out, 'i18n'), { recursive: true });
@@ -137,6 +145,7 @@ export async function buildWidget({ types = true, quiet = false } = {}) {
     }
     console.log(`widget bundle (buyer): ${bytes(size)} gzipped (budget ${bytes(BUDGET_GZIP)})`);
     console.log(`seller inbox, on top:  ${bytes(inboxSize)} gzipped (budget ${bytes(INBOX_BUDGET_GZIP)})`);
+    console.log(`buyer forms, on demand: ${bytes(manifest['ahchat-forms.js'].gzip)} gzipped`);
   }
   if (size > BUDGET_GZIP) throw new Error(`widget bundle is ${bytes(size)} gzipped, over the ${bytes(BUDGET_GZIP)} budget`);
   if (inboxSize > INBOX_BUDGET_GZIP) throw new Error(`seller inbox is ${bytes(inboxSize)} gzipped, over the ${bytes(INBOX_BUDGET_GZIP)} budget`);

@@ -244,6 +244,21 @@
     .ah-badge, .ah-count { color: #2a0a0a; }
   }
   @media (prefers-reduced-motion: reduce) { .ah-launcher, .ah-spinner { transition: none; animation: none; } }
+  /* The buyer's page or product, for the seller: a card above the conversation, the product in the list, a marker where it changed. */
+  .ah-product { display: flex; align-items: center; gap: 10px; margin: 8px 12px 0; padding: 8px 10px; border: 1px solid var(--ah-line); border-radius: 12px; background: var(--ah-soft); color: inherit; text-decoration: none; }
+  .ah-product:hover { border-color: var(--ah-accent); }
+  .ah-product-image { width: 40px; height: 40px; flex: none; border-radius: 8px; object-fit: cover; background: var(--ah-line); }
+  .ah-product-main { display: flex; flex-direction: column; min-width: 0; }
+  .ah-product-title { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  .ah-price { color: var(--ah-muted); font-size: 13px; }
+  .ah-item-product { display: block; color: var(--ah-muted); font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  .ah-context-mark { align-self: center; margin: 8px 0 4px; padding: 2px 10px; border-radius: 10px; background: var(--ah-soft); color: var(--ah-muted); font-size: 12px; text-align: center; }
+  .ah-context-mark a { color: inherit; font-weight: 600; }
+  /* A guest's name (and e-mail address), any time, above the conversation. */
+  .ah-add-name { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; padding: 8px 12px; border-bottom: 1px solid var(--ah-line); }
+  .ah-add-name .ah-label { flex-basis: 100%; margin: 0; font-size: 12px; color: var(--ah-muted); }
+  .ah-add-name .ah-input { flex: 1 1 120px; min-width: 0; margin: 0; }
+  .ah-add-name .ah-primary { width: auto; margin: 0; padding: 6px 12px; }
 </style>
 
 <div class="ah" data-ah-root data-position="right">

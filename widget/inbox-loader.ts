@@ -9,6 +9,13 @@ import { Component, Fragment, h, type VNode } from 'preact';
 import { Conversation } from './components/conversation.js';
 import type { ViewProps } from './components/props.js';
 
+/** What ahchat-forms.js hands back: the forms. */
+export interface FormsModule {
+  NameForm: (props: ViewProps) => VNode | null;
+  NotifyAsk: (props: ViewProps) => VNode | null;
+  Composer: (props: ViewProps & { chatId: number }) => VNode | null;
+}
+
 /** What ahchat-inbox.js hands back. */
 export interface InboxModule {
   /** The seller's body: the list, the open conversation (beside it when there is room), search, filters. */
@@ -25,22 +32,40 @@ export interface InboxRegistry {
   Conversation: typeof Conversation;
   r?: (module: InboxModule) => void;
   p?: Promise<InboxModule>;
+  /** The same for ahchat-forms.js. */
+  f?: (module: FormsModule) => void;
+  q?: Promise<FormsModule>;
 }
 
-/** Replaced at build time by the inbox file's content hash (a versioned, cacheable URL). */
+/** Replaced at build time by the inbox and forms files' content hashes (versioned, cacheable URLs). */
 declare const __AH_INBOX_VERSION__: string;
+declare const __AH_FORMS_VERSION__: string;
 
 /** The folder this script was loaded from, read while it runs (a module script has none). */
 const base = typeof document === 'undefined' ? undefined : (document.currentScript as HTMLScriptElement | null)?.src.replace(/\/[^/]*$/, '');
 
 /** Loads ahchat-inbox.js once per page; `assets` (the plugin's files) when this script's own folder is unknown. */
 export function loadInbox(assets: string): Promise<InboxModule> {
-  const g = globalThis as unknown as Record<symbol, InboxRegistry>;
-  const registry = (g[Symbol.for('ahchat.inbox')] ??= { h, Component, Fragment, Conversation });
+  const registry = lend();
   return (registry.p ??= new Promise<InboxModule>((resolve, reject) => {
     registry.r = resolve;
-    const script = document.head.appendChild(document.createElement('script'));
-    script.onerror = reject;
-    script.src = `${base ?? assets}/ahchat-inbox.js?v=${__AH_INBOX_VERSION__}`;
+    load(`${base ?? assets}/ahchat-inbox.js?v=${__AH_INBOX_VERSION__}`, reject);
   }));
+}
+
+/** Loads ahchat-forms.js once per page. */
+export function loadForms(assets: string): Promise<FormsModule> {
+  const registry = lend();
+  return (registry.q ??= new Promise<FormsModule>((resolve, reject) => {
+    registry.f = resolve;
+    load(`${base ?? assets}/ahchat-forms.js?v=${__AH_FORMS_VERSION__}`, reject);
+  }));
+}
+
+const lend = (): InboxRegistry => ((globalThis as unknown as Record<symbol, InboxRegistry>)[Symbol.for('ahchat.inbox')] ??= { h, Component, Fragment, Conversation });
+
+function load(src: string, failed: () => void): void {
+  const script = document.head.appendChild(document.createElement('script'));
+  script.onerror = failed;
+  script.src = src;
 }

@@ -6,6 +6,7 @@
 import { h, render, type VNode } from 'preact';
 import type { ErrorCode } from '../lib/errors.js';
 import type { AuthRequest, AuthResponse, ChatPush, Frame, StatusPush, WireMessage } from '../lib/protocol.js';
+import type { PageContext } from '../lib/store/store.js';
 import { Alerts } from './alerts.js';
 import { fetchAsset } from './assets.js';
 import { ChatClient, type ClientEvent } from './client.js';
@@ -13,7 +14,7 @@ import { Body } from './components/body.js';
 import { Status, Title, Tools, Unread } from './components/header.js';
 import type { Actions, ViewProps } from './components/props.js';
 import { loadStrings, pickLanguage, translator, type Translate } from './i18n/index.js';
-import { loadInbox, type InboxModule } from './inbox-loader.js';
+import { loadForms, loadInbox, type FormsModule, type InboxModule } from './inbox-loader.js';
 import { resolveOptions, type AHChatOptions, type ResolvedOptions } from './options.js';
 import type { OutboxItem } from './outbox.js';
 import {
@@ -85,7 +86,14 @@ export class AHChat {
   #t: Translate = translator();
   #lang = 'en';
   #token: string | undefined;
-  #pendingName: string | undefined;
+  /** The name form's name and e-mail address, until the sign-up is answered. */
+  #pending: { name: string; email?: string } | undefined;
+  /** The shop says who this is (option identified or identity): no name form, no token. */
+  readonly #vouched: boolean;
+  /** The signed identity to send (option identity, or what its function gave last). */
+  #identity: string | undefined;
+  /** The page context to send with every sign-in (option context, then setContext()). */
+  #context: PageContext | undefined;
   #resumed = false;
   #historyChat: number | undefined;
   #mounting: Promise<this> | undefined;
@@ -101,12 +109,15 @@ export class AHChat {
   /** The seller's inbox, hearing the answers to its own commands. */
   readonly #frameListeners = new Set<(frame: Frame) => void>();
   #inbox: InboxModule | undefined;
+  #forms: FormsModule | undefined;
   /** Set by a step of the user's (sign-up, opening, a new chat): the composer gets the focus once it is there. */
   #wantFocus = false;
 
   readonly #actions: Actions = {
-    signUp: (name) => {
-      this.#pendingName = name;
+    signUp: (name, email) => {
+      // A guest signed in already: the name (and address) go with profile.
+      if (this.#store?.getState().auth === 'ready') return void (this.#client?.send('profile', { name, email }) && this.#set({ guest: false }));
+      this.#pending = { name, email };
       this.#wantFocus = true;
       this.#dispatch({ type: 'signingIn' });
       this.#client?.signIn();
@@ -179,6 +190,15 @@ export class AHChat {
   /** Validates the options at once; throws a TypeError naming the bad option. */
   constructor(options: AHChatOptions) {
     this.#options = resolveOptions(options, typeof location === 'undefined' ? undefined : location.href);
+    this.#vouched = Boolean(options.identified || options.identity);
+    this.#context = options.context;
+  }
+
+  /** Buyer: the page or product in question changed (a single-page shop); the seller sees it at once. */
+  setContext(context: PageContext): void {
+    this.#context = context;
+    const chat = this.#store && currentChat(this.#store.getState());
+    if (chat) this.#client?.send('context', { chatId: chat.id, context });
   }
 
   /** Renders the widget and connects. Safe to call twice; resolves when the widget is on the page. */
@@ -223,11 +243,14 @@ export class AHChat {
       if (!container) throw new TypeError(`AHChat: options.container ${JSON.stringify(options.container)} matches no element`);
     }
     this.#lang = pickLanguage(options.lang, document.documentElement.lang, navigator.language);
-    const [template, strings, inbox] = await Promise.all([
+    const [template, strings, inbox, forms] = await Promise.all([
       this.#loadTemplate(),
       loadStrings(this.#lang, options.assets),
       options.role === 'seller' ? loadInbox(options.assets).catch(() => undefined) : undefined,
+      loadForms(options.assets).catch(() => undefined),
+      this.#newIdentity(),
     ]);
+    this.#forms = forms;
     if (this.#destroyed) return this;
     this.#inbox = inbox;
     this.#t = translator(...strings, stringsFor(template, this.#lang));
@@ -257,7 +280,7 @@ export class AHChat {
     this.#store = createStore(
       initialState(options.role, {
         open: Boolean(container) || Boolean(options.open),
-        auth: options.role === 'buyer' && !this.#token ? 'name' : 'pending',
+        auth: this.#waits() && options.nameRequired !== false ? 'name' : 'pending',
         sound: options.sound === false ? undefined : readItem(this.#key('sound')) !== '0',
         notify:
           options.notifications === false || !permission || permission === 'denied' || notify === '0'
@@ -277,8 +300,20 @@ export class AHChat {
     this.#store.subscribe((state, previous) => this.#changed(state, previous));
     this.#listen();
     this.#paint(this.#store.getState());
-    if (this.#token) this.#client.start();
+    // A guest's socket waits for the panel to open: a product page costs the server nothing.
+    if (!this.#waits() || (options.nameRequired === false && this.#store.getState().open)) this.#client.start();
     return this;
+  }
+
+  /** A buyer the widget cannot sign in yet: no token, and the shop does not say who they are. */
+  #waits(): boolean {
+    return this.#options.role === 'buyer' && !this.#token && !this.#vouched;
+  }
+
+  /** The option identity, called again when it is a function (a fresh one after IDENTITY_INVALID). */
+  async #newIdentity(): Promise<void> {
+    const { identity } = this.#options;
+    this.#identity = typeof identity === 'function' ? await identity() : identity;
   }
 
   /** A template string, preferring the seller's variant (`launcherSeller`) on a seller's page. */
@@ -361,10 +396,14 @@ export class AHChat {
     }
     this.#resumed = since !== undefined;
     const options = this.#options;
-    if (options.role === 'seller') return { id: options.id, token: options.token, since };
-    if (this.#token) return { token: this.#token, sellerId: options.sellerId, since };
-    if (this.#pendingName) return { name: this.#pendingName, sellerId: options.sellerId };
-    return null;
+    // Fields left undefined are not sent: without the new options the requests are what they were.
+    const extra = { since, identity: this.#identity, context: this.#context };
+    if (options.role === 'seller') return this.#vouched ? extra : { id: options.id, token: options.token, ...extra };
+    const buyer = { sellerId: options.sellerId, ...extra };
+    if (this.#token) return { token: this.#token, ...buyer };
+    // (A visitor the shop's session turned out not to know gets the name form, then signs up.)
+    if (this.#pending || options.nameRequired === false) return { ...this.#pending, ...buyer };
+    return this.#vouched ? buyer : null;
   }
 
   #onClientEvent(event: ClientEvent): void {
@@ -382,7 +421,7 @@ export class AHChat {
         const answer = data as AuthResponse;
         if (this.#options.role === 'buyer' && answer.token) {
           this.#token = answer.token;
-          this.#pendingName = undefined;
+          this.#pending = undefined;
           writeItem(this.#key('token'), answer.token);
         }
         this.#dispatch({ type: 'auth', data: answer, resumed: this.#resumed });
@@ -420,6 +459,8 @@ export class AHChat {
     const client = this.#client as ChatClient;
     if (command === 'auth') {
       if (error === 'RATE_LIMITED' || error === 'INTERNAL_ERROR') return client.reconnect();
+      // An expired identity: a function gives a fresh one for the next attempt.
+      if (error === 'IDENTITY_INVALID' && typeof this.#options.identity === 'function') return void this.#newIdentity().then(() => client.reconnect());
       client.stop();
       if (this.#options.role === 'buyer' && (error === 'USER_NOT_FOUND' || error === 'NAME_IS_REQUIRED')) {
         // The token is unknown here (e.g. the server's data was reset): start over with a name.
@@ -432,7 +473,8 @@ export class AHChat {
     }
     // The inbox hears the errors to its own commands (the rest show as usual).
     for (const fn of [...this.#frameListeners]) fn({ command, error });
-    if (command === 'history' || command === 'typing' || command === 'read') {
+    // (A refused page context is the shop's business, the error event's, not the buyer's.)
+    if (command === 'history' || command === 'typing' || command === 'read' || command === 'context') {
       if (error === 'UNKNOWN_COMMAND') this.#unsupported.add(command);
       // A failed page ends paging back in that chat until the next sign-in: no retry loop at the top.
       const chatId = this.#historyChat;
@@ -501,12 +543,15 @@ export class AHChat {
       actions: this.#actions,
       lang: this.#lang,
       inbox: this.#inbox,
+      forms: this.#forms,
       replies: this.#options.quickReplies,
+      askEmail: this.#options.askEmail,
     };
     for (const [name, el] of this.#slots) render(h(VIEWS[name], props), el);
   }
 
   #setOpen(open: boolean): void {
+    if (open && this.#options.nameRequired === false) this.#client?.start();
     this.#wantFocus = open;
     this.#set({ open });
     if (open) this.#focusSoon('[data-ah-autofocus]');

@@ -3,6 +3,7 @@
  * AH Chat's additions. Validated once, in the AHChat constructor, with messages naming the option.
  */
 import type { WireSellerId } from '../lib/protocol.js';
+import type { PageContext } from '../lib/store/store.js';
 import type { Role } from './state.js';
 
 export interface AHChatOptions {
@@ -30,6 +31,16 @@ export interface AHChatOptions {
   notifications?: boolean;
   /** Seller: quick replies the shop gives (shown with the seller's own saved ones). Default none. */
   quickReplies?: string[];
+  /** The shop's own session says who this is (the server's identifyBuyer/identifySeller): no name, no token. Default false. */
+  identified?: boolean;
+  /** A signed identity from the shop's server (signIdentity), or a function that gets a fresh one. Default none. */
+  identity?: string | (() => string | Promise<string>);
+  /** Buyer: the page or product in question, `{ title, url, image?, price?, ref? }` (later: setContext()). Default none. */
+  context?: PageContext;
+  /** Buyer: the name form also asks for an e-mail address; 'required' to insist. Default false. */
+  askEmail?: boolean | 'required';
+  /** Buyer: false lets the buyer write first, as a guest, and give a name later (the server's nameRequired: false). Default true. */
+  nameRequired?: boolean;
 }
 
 export interface ResolvedOptions extends AHChatOptions {
@@ -71,7 +82,7 @@ export function resolveOptions(options: AHChatOptions, base?: string): ResolvedO
   const seller = options.id !== undefined && options.id !== null;
   if (seller) {
     if (!isSellerId(options.id)) fail('options.id is not a valid id');
-    if (typeof options.token !== 'string' || options.token === '') fail('options.token is required with options.id');
+    if (!options.identified && !options.identity && (typeof options.token !== 'string' || options.token === '')) fail('options.token is required with options.id');
   } else {
     if (!isSellerId(options.sellerId)) fail('options.sellerId (buyer) or options.id (seller) is required');
     if (options.token !== undefined && typeof options.token !== 'string') fail('options.token is not a string');

@@ -4,6 +4,7 @@
  */
 import type { ErrorCode } from '../lib/errors.js';
 import type { AuthResponse, ChatPush, StatusPush, WireChat, WireMessage, WireSellerId } from '../lib/protocol.js';
+import type { PageContext } from '../lib/store/store.js';
 
 export type Role = 'buyer' | 'seller';
 /** idle: not needed yet (a buyer without a token); open: the socket is up. */
@@ -23,6 +24,8 @@ export interface ChatMessage {
   clientId?: string;
   status: 'pending' | 'sent' | 'failed';
   error?: ErrorCode;
+  /** Seller: the page the buyer wrote it from. */
+  context?: PageContext;
 }
 
 export interface ChatState {
@@ -44,6 +47,8 @@ export interface ChatState {
   typingUntil?: number;
   /** Buyer: the closed chat this one follows (still shown above it). */
   previous?: number;
+  /** Seller: the page or product the buyer is looking at. */
+  context?: PageContext;
 }
 
 export interface State {
@@ -52,6 +57,8 @@ export interface State {
   auth: AuthPhase;
   /** Own name (from the auth answer). */
   name: string;
+  /** Buyer: writing as "Guest ####" until they give a name. */
+  guest?: boolean;
   chats: Record<number, ChatState>;
   /** Chat ids, most recent activity first. */
   order: number[];
@@ -70,7 +77,7 @@ export interface State {
 }
 
 /** The fields the widget sets as they are. */
-export type Settable = Pick<State, 'connection' | 'open' | 'visible' | 'error' | 'sound' | 'notify'>;
+export type Settable = Pick<State, 'connection' | 'open' | 'visible' | 'error' | 'sound' | 'notify' | 'guest'>;
 
 export type Action =
   | { type: 'set'; patch: Partial<Settable> }
@@ -198,6 +205,7 @@ function fromWire(prev: ChatState | undefined, c: WireChat, resumed: boolean): C
     unread: c.unread ?? 0,
     readId: Math.max(c.readId ?? 0, prev?.readId ?? 0),
     closed: Boolean(c.closed),
+    context: c.context,
   };
 }
 
@@ -239,7 +247,7 @@ export function reducer(state: State, action: Action): State {
       const before = state.chats[state.current!];
       const fresh = chats[current!];
       if (fresh && before?.closed && before.id !== current) chats[current!] = { ...fresh, previous: before.id };
-      return { ...state, auth: 'ready', name: data.name, chats, order, current, error: undefined };
+      return { ...state, auth: 'ready', name: data.name, guest: data.guest, chats, order, current, error: undefined };
     }
     case 'pending':
       return update(

@@ -15,6 +15,7 @@ function Item({ chat, t, lang, selected, onOpen }: ItemProps): VNode {
       <span class="ah-avatar" aria-hidden="true">${(chat.chatter.trim()[0] ?? '?').toUpperCase()}<i class="ah-dot" data-online=${String(chat.online)}></i></span>
       <span class="ah-item-main">
         <span class="ah-item-top"><bdi class="ah-item-name" dir="auto">${chat.chatter}</bdi>${last && html`<time>${formatTime(last.date, lang)}</time>`}</span>
+        ${chat.context && html`<bdi class="ah-item-product" dir="auto">${chat.context.title}</bdi>`}
         <span class="ah-item-bottom"><span class="ah-preview">${last?.my && html`${t('you')}: `}<bdi dir="auto">${last?.text ?? ''}</bdi></span>${chat.unread > 0 && html`<span class="ah-count" aria-hidden="true">${chat.unread}</span>`}</span>
       </span>
       <span class="ah-sr">, ${t(chat.online ? 'online' : 'offline')}${chat.unread > 0 ? `, ${t('unread', { n: chat.unread })}` : ''}${chat.closed ? `, ${t('closedShort')}` : ''}</span>

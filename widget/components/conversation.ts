@@ -10,10 +10,8 @@
  */
 import { Component, type VNode } from 'preact';
 import type { ChatMessage, ChatState } from '../state.js';
-import { Composer } from './composer.js';
 import { html } from './html.js';
 import { MessageText } from './message-text.js';
-import { NotifyAsk } from './notify-ask.js';
 import type { ViewProps } from './props.js';
 import { formatTime } from './time.js';
 
@@ -25,6 +23,8 @@ export type ConversationProps = ViewProps & {
   foot?: VNode | null;
   /** Right above the composer (the seller's quick replies). */
   tools?: VNode | null;
+  /** Before a message (the seller's "now looking at" where the buyer's page changed). */
+  mark?: (m: ChatMessage, i: number, list: ChatMessage[]) => VNode | null | undefined;
 };
 interface Snapshot {
   atBottom: boolean;
@@ -90,7 +90,7 @@ export class Conversation extends Component<ConversationProps> {
   }
 
   /** The log's rows: a separator where the day changes, then the bubbles; `old`: of an earlier, closed chat. */
-  #rows(chat: ChatState, old?: boolean): VNode[] {
+  #rows(chat: ChatState, old?: boolean): Array<VNode | false | null | undefined> {
     const { t, lang } = this.props;
     const list = chat.messages;
     // The day of each message, for the separators: "1 December 2026".
@@ -104,7 +104,8 @@ export class Conversation extends Component<ConversationProps> {
         <div class="ah-bubble" dir="auto"><${MessageText} text=${m.text} /></div>
         ${this.#meta(m, chat, ends)}
       </div>`;
-      return days[i - 1] === days[i] ? bubble : [html`<div key=${days[i]! + old} class="ah-day" role="separator">${days[i]}</div>`, bubble];
+      // (mark: the seller's "now looking at" where the buyer's page changed.)
+      return [days[i - 1] !== days[i] && html`<div key=${days[i]! + old} class="ah-day" role="separator">${days[i]}</div>`, this.props.mark?.(m, i, list), bubble];
     });
   }
 
@@ -121,7 +122,7 @@ export class Conversation extends Component<ConversationProps> {
       ${!offline && !chat.online && buyer && !chat.closed && html`<div class="ah-notice" data-kind="offline">${t('offlineHint')}</div>`}
       ${chat.closed && html`<div class="ah-notice" data-kind="closed" role="status">${t('closed')}</div>`}
       ${state.error && html`<div class="ah-notice" data-kind="error" role="alert">${t(`error.${state.error}`)}</div>`}
-      ${buyer ? !chat.closed && chat.messages.some((m) => m.my) && html`<${NotifyAsk} ...${props} />` : bar}
+      ${buyer ? props.forms && (state.guest ? html`<${props.forms.NameForm} ...${props} />` : !chat.closed && chat.messages.some((m) => m.my) && html`<${props.forms.NotifyAsk} ...${props} />`) : bar}
       <div class="ah-log" role="log" aria-live="polite" aria-label=${t('messages')} tabindex="0" ref=${this.#setLog} onScroll=${this.#onScroll}>
         ${chat.more && html`<div class="ah-older" aria-hidden=${!chat.loadingOlder}>${chat.loadingOlder ? t('older') : ''}</div>`}
         ${earlier && [...this.#rows(earlier, true), html`<div key="closed" class="ah-day" role="separator">${t('closed')}</div>`]}
@@ -133,7 +134,7 @@ export class Conversation extends Component<ConversationProps> {
         ? buyer
           ? html`<div class="ah-compose"><button type="button" class="ah-primary ah-restart" onClick=${actions.restart} data-ah-autofocus>${t('newChat')}</button></div>`
           : foot
-        : [tools, html`<${Composer} ...${props} chatId=${chat.id} />`]}
+        : [tools, props.forms && html`<${props.forms.Composer} ...${props} chatId=${chat.id} />`]}
     </div>`;
   }
 }

@@ -8,7 +8,9 @@
  */
 import { Component, type VNode } from 'preact';
 import type { Frame, WireChat } from '../../lib/protocol.js';
-import { lastIncomingId, mergeChats, type ChatState } from '../state.js';
+import type { PageContext } from '../../lib/store/store.js';
+import { lastIncomingId, mergeChats, type ChatMessage, type ChatState } from '../state.js';
+import { ContextCard, ContextMark, samePage } from './context-card.js';
 import { ChatList } from './chat-list.js';
 import { Conversation } from './conversation.js';
 import { html } from './html.js';
@@ -148,6 +150,10 @@ export class Inbox extends Component<ViewProps, InboxState> {
       this.props.actions.apply((state) => mergeChats(state, [chat]));
       this.setState({ filter: 'open', query: '', results: undefined });
       this.props.actions.select(chat.id);
+    } else if (command === 'context' || command === 'chatter') {
+      // The buyer's page changed, or a guest gave a name: the chat shows it.
+      const { chatId, ...change } = d as { chatId: number; context?: PageContext; chatter?: string };
+      this.props.actions.apply((state) => (state.chats[chatId] ? { ...state, chats: { ...state.chats, [chatId]: { ...state.chats[chatId]!, ...change } } } : state));
     } else if (command === 'replies' || command === 'saveReply' || command === 'deleteReply') {
       if (!error) this.setState({ saved: (d?.replies as Reply[]) ?? [], editing: undefined });
     }
@@ -244,12 +250,23 @@ export class Inbox extends Component<ViewProps, InboxState> {
     const button = (label: string, onClick: () => void, kind = '') =>
       html`<button type="button" class="ah-link" data-kind=${kind} onClick=${onClick}>${t(label as never)}</button>`;
     const confirm = this.state.confirm;
-    return html`<div class="ah-bar" role=${confirm ? 'alert' : null}>
+    return html`${chat.context && html`<${ContextCard} context=${chat.context} t=${t} />`}<div class="ah-bar" role=${confirm ? 'alert' : null}>
       ${confirm
         ? [html`<span dir="auto">${t('closeConfirm', { name: chat.chatter })}</span>`, button('closeChat', () => actions.close(chat.id), 'danger'), button('cancel', () => this.setState({ confirm: false }))]
         : [button('markUnread', () => this.#markUnread(chat.id)), !chat.closed && button('closeChat', () => this.setState({ confirm: true }))]}
     </div>`;
   }
+
+  /** "Now looking at …" before the first buyer message written from another page than the one before. */
+  #mark = (m: ChatMessage, i: number, list: ChatMessage[]): VNode | null => {
+    if (m.my || !m.context) return null;
+    for (let j = i - 1; j >= 0; j--) {
+      const before = list[j]!;
+      if (before.my || !before.context) continue;
+      return samePage(before.context, m.context) ? null : html`<${ContextMark} key=${`x${m.key}`} context=${m.context} t=${this.props.t} />`;
+    }
+    return null;
+  };
 
   #foot(chat: ChatState): VNode {
     const { t, actions } = this.props;
@@ -321,7 +338,7 @@ export class Inbox extends Component<ViewProps, InboxState> {
       </div>
       <div class="ah-pane-chat">
         ${chat
-          ? html`<${Conversation} key=${chat.id} ...${props} chat=${chat} bar=${this.#bar(chat)} foot=${this.#foot(chat)} tools=${this.#tools()} />`
+          ? html`<${Conversation} key=${chat.id} ...${props} chat=${chat} bar=${this.#bar(chat)} mark=${this.#mark} foot=${this.#foot(chat)} tools=${this.#tools()} />`
           : wide && html`<p class="ah-empty ah-pad">${t('pick')}</p>`}
       </div>
       ${help &&

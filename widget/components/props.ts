@@ -5,7 +5,8 @@ import type { State } from '../state.js';
 
 /** What views may ask for; the AHChat instance implements it (views never touch the socket). */
 export interface Actions {
-  signUp(name: string): void;
+  /** The name form: signs up, or (a guest) gives the name now. */
+  signUp(name: string, email?: string): void;
   /** Sends to the open chat; false when there is nothing to send to. */
   send(text: string): boolean;
   /** Seller: open a chat, or go back to the list with undefined. */
@@ -39,4 +40,8 @@ export interface ViewProps {
   inbox?: { Inbox: (props: ViewProps) => VNode | null; Back: (props: ViewProps) => VNode | null };
   /** Host-given quick replies (option quickReplies). */
   replies?: readonly string[];
+  /** The forms (ahchat-forms.js): missing only when that file could not be loaded. */
+  forms?: import('../inbox-loader.js').FormsModule;
+  /** Buyer: the name form asks for an e-mail address (option askEmail). */
+  askEmail?: boolean | 'required';
 }
