@@ -16,6 +16,7 @@ import { loadStrings, pickLanguage, translator, type Translate } from './i18n/in
 import { loadInbox, type InboxModule } from './inbox-loader.js';
 import { resolveOptions, type AHChatOptions, type ResolvedOptions } from './options.js';
 import type { OutboxItem } from './outbox.js';
+import type { Seller, SellerActions } from './seller.js';
 import {
   createStore,
   currentChat,
@@ -98,13 +99,14 @@ export class AHChat {
   readonly #typingTimers = new Map<number, ReturnType<typeof setTimeout>>();
   /** Optional commands the server answered UNKNOWN_COMMAND to: not sent again. */
   readonly #unsupported = new Set<string>();
-  /** The seller's inbox, hearing the answers to its own commands. */
-  readonly #frameListeners = new Set<(frame: Frame) => void>();
   #inbox: InboxModule | undefined;
+  /** The seller's actions from ahchat-inbox.js, hearing the answers to the inbox's own commands. */
+  #seller: Seller | undefined;
   /** Set by a step of the user's (sign-up, opening, a new chat): the composer gets the focus once it is there. */
   #wantFocus = false;
 
-  readonly #actions: Actions = {
+  /** The seller's select, close, request, listen and apply come with ahchat-inbox.js (#mount). */
+  readonly #actions: Omit<Actions, keyof SellerActions> & Partial<SellerActions> = {
     signUp: (name) => {
       this.#pendingName = name;
       this.#wantFocus = true;
@@ -122,11 +124,6 @@ export class AHChat {
       if (state.error) this.#set({ error: undefined });
       return true;
     },
-    select: (chatId) => {
-      this.#dispatch({ type: 'select', chatId });
-      // (Back: the inbox gives the focus back to the chat it came from.)
-      this.#focusSoon('[data-ah-autofocus]');
-    },
     retry: (chatId, clientId) => {
       const text = this.#store?.getState().chats[chatId]?.messages.find((m) => m.clientId === clientId && m.status === 'failed')?.text;
       const area = this.#shadow?.querySelector<HTMLTextAreaElement>('#ah-text');
@@ -136,12 +133,6 @@ export class AHChat {
       area.dispatchEvent(new Event('input'));
       area.focus();
     },
-    request: (command, data) => Boolean(this.#client?.send(command, data)),
-    listen: (fn) => {
-      this.#frameListeners.add(fn);
-      return () => this.#frameListeners.delete(fn);
-    },
-    apply: (fn) => this.#dispatch({ type: 'apply', fn }),
     loadOlder: (chatId) => {
       const chat = this.#store?.getState().chats[chatId];
       if (!chat || this.#unsupported.has('history')) return;
@@ -152,9 +143,6 @@ export class AHChat {
     },
     typing: (chatId) => {
       if (!this.#unsupported.has('typing') && this.#typing.due(chatId)) this.#client?.send('typing', { chatId });
-    },
-    close: (chatId) => {
-      this.#client?.send('close', { chatId });
     },
     restart: () => {
       // The socket is signed in to the closed chat (a second auth is refused): sign in on a new one.
@@ -230,6 +218,10 @@ export class AHChat {
     ]);
     if (this.#destroyed) return this;
     this.#inbox = inbox;
+    if (inbox) {
+      this.#seller = inbox.seller({ send: (command, data) => Boolean(this.#client?.send(command, data)), dispatch: (action) => this.#dispatch(action), focus: (selector) => this.#focusSoon(selector) });
+      Object.assign(this.#actions, this.#seller.actions);
+    }
     this.#t = translator(...strings, stringsFor(template, this.#lang));
 
     const host = (this.#host = document.createElement('div'));
@@ -281,11 +273,9 @@ export class AHChat {
     return this;
   }
 
-  /** A template string, preferring the seller's variant (`launcherSeller`) on a seller's page. */
+  /** A template string; on a seller's page the inbox prefers the seller's variant (`launcherSeller`). */
   #roleText(key: string | null): string {
-    const seller = `${key}Seller`;
-    const text = this.#options.role === 'seller' ? this.#t(seller as never) : seller;
-    return text !== seller ? text : this.#t((key ?? '') as never);
+    return this.#inbox ? this.#inbox.text(this.#t, key) : this.#t((key ?? '') as never);
   }
 
   /**
@@ -411,7 +401,7 @@ export class AHChat {
         this.#dispatch({ type: 'closed', chatId: (data as { chatId: number }).chatId });
         return this.#emit('close', data as { chatId: number });
       default:
-        for (const fn of [...this.#frameListeners]) fn({ command, data });
+        this.#seller?.frame({ command, data });
     }
   }
 
@@ -431,7 +421,7 @@ export class AHChat {
       return this.#dispatch({ type: 'denied', error });
     }
     // The inbox hears the errors to its own commands (the rest show as usual).
-    for (const fn of [...this.#frameListeners]) fn({ command, error });
+    this.#seller?.frame({ command, error });
     if (command === 'history' || command === 'typing' || command === 'read') {
       if (error === 'UNKNOWN_COMMAND') this.#unsupported.add(command);
       // A failed page ends paging back in that chat until the next sign-in: no retry loop at the top.
@@ -450,7 +440,8 @@ export class AHChat {
     if (state.notify === 'on' && Notification.permission === 'granted') {
       this.#alerts?.notify(state.chats[m.chatId]?.chatter || this.#t('title'), m.text, `ahchat:${m.chatId}`, () => {
         this.toggle(true);
-        if (state.role === 'seller') this.#actions.select(m.chatId);
+        // (select comes with the seller's inbox.)
+        this.#actions.select?.(m.chatId);
       });
     }
   }
@@ -498,7 +489,7 @@ export class AHChat {
     const props: ViewProps = {
       state,
       t: this.#t,
-      actions: this.#actions,
+      actions: this.#actions as Actions,
       lang: this.#lang,
       inbox: this.#inbox,
       replies: this.#options.quickReplies,
