@@ -8,6 +8,7 @@
 import { Component, Fragment, h, type VNode } from 'preact';
 import { Conversation } from './components/conversation.js';
 import type { ViewProps } from './components/props.js';
+import type { seller, sellerText } from './seller.js';
 
 /** What ahchat-forms.js hands back: the forms. */
 export interface FormsModule {
@@ -22,6 +23,10 @@ export interface InboxModule {
   Inbox: (props: ViewProps) => VNode | null;
   /** The header's back button (one pane, a chat open). */
   Back: (props: ViewProps) => VNode | null;
+  /** The seller's actions only the inbox uses (widget/seller.ts). */
+  seller: typeof seller;
+  /** A template string, preferring the seller's variant (widget/seller.ts). */
+  text: typeof sellerText;
 }
 
 /** The registry: what this bundle lends, and `r`, which the inbox file calls with its views. */

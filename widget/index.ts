@@ -17,6 +17,7 @@ import { loadStrings, pickLanguage, translator, type Translate } from './i18n/in
 import { loadForms, loadInbox, type FormsModule, type InboxModule } from './inbox-loader.js';
 import { resolveOptions, type AHChatOptions, type ResolvedOptions } from './options.js';
 import type { OutboxItem } from './outbox.js';
+import type { Seller, SellerActions } from './seller.js';
 import {
   createStore,
   currentChat,
@@ -106,14 +107,15 @@ export class AHChat {
   readonly #typingTimers = new Map<number, ReturnType<typeof setTimeout>>();
   /** Optional commands the server answered UNKNOWN_COMMAND to: not sent again. */
   readonly #unsupported = new Set<string>();
-  /** The seller's inbox, hearing the answers to its own commands. */
-  readonly #frameListeners = new Set<(frame: Frame) => void>();
   #inbox: InboxModule | undefined;
   #forms: FormsModule | undefined;
+  /** The seller's actions from ahchat-inbox.js, hearing the answers to the inbox's own commands. */
+  #seller: Seller | undefined;
   /** Set by a step of the user's (sign-up, opening, a new chat): the composer gets the focus once it is there. */
   #wantFocus = false;
 
-  readonly #actions: Actions = {
+  /** The seller's select, close, request, listen and apply come with ahchat-inbox.js (#mount). */
+  readonly #actions: Omit<Actions, keyof SellerActions> & Partial<SellerActions> = {
     signUp: (name, email) => {
       // A guest signed in already: the name (and address) go with profile.
       if (this.#store?.getState().auth === 'ready') return void (this.#client?.send('profile', { name, email }) && this.#set({ guest: false }));
@@ -133,11 +135,6 @@ export class AHChat {
       if (state.error) this.#set({ error: undefined });
       return true;
     },
-    select: (chatId) => {
-      this.#dispatch({ type: 'select', chatId });
-      // (Back: the inbox gives the focus back to the chat it came from.)
-      this.#focusSoon('[data-ah-autofocus]');
-    },
     retry: (chatId, clientId) => {
       const text = this.#store?.getState().chats[chatId]?.messages.find((m) => m.clientId === clientId && m.status === 'failed')?.text;
       const area = this.#shadow?.querySelector<HTMLTextAreaElement>('#ah-text');
@@ -147,12 +144,6 @@ export class AHChat {
       area.dispatchEvent(new Event('input'));
       area.focus();
     },
-    request: (command, data) => Boolean(this.#client?.send(command, data)),
-    listen: (fn) => {
-      this.#frameListeners.add(fn);
-      return () => this.#frameListeners.delete(fn);
-    },
-    apply: (fn) => this.#dispatch({ type: 'apply', fn }),
     loadOlder: (chatId) => {
       const chat = this.#store?.getState().chats[chatId];
       if (!chat || this.#unsupported.has('history')) return;
@@ -163,9 +154,6 @@ export class AHChat {
     },
     typing: (chatId) => {
       if (!this.#unsupported.has('typing') && this.#typing.due(chatId)) this.#client?.send('typing', { chatId });
-    },
-    close: (chatId) => {
-      this.#client?.send('close', { chatId });
     },
     restart: () => {
       // The socket is signed in to the closed chat (a second auth is refused): sign in on a new one.
@@ -253,6 +241,10 @@ export class AHChat {
     this.#forms = forms;
     if (this.#destroyed) return this;
     this.#inbox = inbox;
+    if (inbox) {
+      this.#seller = inbox.seller({ send: (command, data) => Boolean(this.#client?.send(command, data)), dispatch: (action) => this.#dispatch(action), focus: (selector) => this.#focusSoon(selector) });
+      Object.assign(this.#actions, this.#seller.actions);
+    }
     this.#t = translator(...strings, stringsFor(template, this.#lang));
 
     const host = (this.#host = document.createElement('div'));
@@ -316,11 +308,9 @@ export class AHChat {
     this.#identity = typeof identity === 'function' ? await identity() : identity;
   }
 
-  /** A template string, preferring the seller's variant (`launcherSeller`) on a seller's page. */
+  /** A template string; on a seller's page the inbox prefers the seller's variant (`launcherSeller`). */
   #roleText(key: string | null): string {
-    const seller = `${key}Seller`;
-    const text = this.#options.role === 'seller' ? this.#t(seller as never) : seller;
-    return text !== seller ? text : this.#t((key ?? '') as never);
+    return this.#inbox ? this.#inbox.text(this.#t, key) : this.#t((key ?? '') as never);
   }
 
   /**
@@ -450,7 +440,7 @@ export class AHChat {
         this.#dispatch({ type: 'closed', chatId: (data as { chatId: number }).chatId });
         return this.#emit('close', data as { chatId: number });
       default:
-        for (const fn of [...this.#frameListeners]) fn({ command, data });
+        this.#seller?.frame({ command, data });
     }
   }
 
@@ -472,7 +462,7 @@ export class AHChat {
       return this.#dispatch({ type: 'denied', error });
     }
     // The inbox hears the errors to its own commands (the rest show as usual).
-    for (const fn of [...this.#frameListeners]) fn({ command, error });
+    this.#seller?.frame({ command, error });
     // (A refused page context is the shop's business, the error event's, not the buyer's.)
     if (command === 'history' || command === 'typing' || command === 'read' || command === 'context') {
       if (error === 'UNKNOWN_COMMAND') this.#unsupported.add(command);
@@ -492,7 +482,8 @@ export class AHChat {
     if (state.notify === 'on' && Notification.permission === 'granted') {
       this.#alerts?.notify(state.chats[m.chatId]?.chatter || this.#t('title'), m.text, `ahchat:${m.chatId}`, () => {
         this.toggle(true);
-        if (state.role === 'seller') this.#actions.select(m.chatId);
+        // (select comes with the seller's inbox.)
+        this.#actions.select?.(m.chatId);
       });
     }
   }
@@ -540,7 +531,7 @@ export class AHChat {
     const props: ViewProps = {
       state,
       t: this.#t,
-      actions: this.#actions,
+      actions: this.#actions as Actions,
       lang: this.#lang,
       inbox: this.#inbox,
       forms: this.#forms,

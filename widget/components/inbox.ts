@@ -17,6 +17,7 @@ import { html } from './html.js';
 import { Back } from './header.js';
 import { NotifyAsk } from './notify-ask.js';
 import type { ViewProps } from './props.js';
+import { seller, sellerText } from '../seller.js';
 
 export type Filter = 'open' | 'unread' | 'waiting' | 'closed';
 const FILTERS: Filter[] = ['open', 'unread', 'waiting', 'closed'];
@@ -352,4 +353,4 @@ export class Inbox extends Component<ViewProps, InboxState> {
 }
 
 // Hand the views to the widget that loaded this file (see widget/inbox-loader.ts).
-(globalThis as unknown as Record<symbol, { r?: (m: unknown) => void } | undefined>)[Symbol.for('ahchat.inbox')]?.r?.({ Inbox, Back });
+(globalThis as unknown as Record<symbol, { r?: (m: unknown) => void } | undefined>)[Symbol.for('ahchat.inbox')]?.r?.({ Inbox, Back, seller, text: sellerText });
