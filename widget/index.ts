@@ -302,10 +302,13 @@ export class AHChat {
     return this.#options.role === 'buyer' && !this.#token && !this.#vouched;
   }
 
-  /** The option identity, called again when it is a function (a fresh one after IDENTITY_INVALID). */
+  /**
+   * The option identity, called again when it is a function (a fresh one after IDENTITY_INVALID).
+   * A function that fails leaves none: the server then answers as for a visitor it does not know.
+   */
   async #newIdentity(): Promise<void> {
     const { identity } = this.#options;
-    this.#identity = typeof identity === 'function' ? await identity() : identity;
+    this.#identity = typeof identity === 'function' ? await Promise.resolve().then(identity).catch(() => undefined) : identity;
   }
 
   /** A template string; on a seller's page the inbox prefers the seller's variant (`launcherSeller`). */
