@@ -29,6 +29,10 @@ const CONFIG = quick
   ? { rounds: 1, sellers: 5, buyersPerSeller: 40, warmupMs: 1000, durationMs: 2500, openRate: 1000, openMs: 2500, storageSizes: [1_000, 10_000], writes: 200, signIns: 5, idle: 1_000 }
   : { rounds: 3, sellers: 10, buyersPerSeller: 100, warmupMs: 2000, durationMs: 10_000, openRate: 2000, openMs: 10_000, storageSizes: [1_000, 10_000, 100_000], writes: 1000, signIns: 20, idle: 10_000 };
 
+// --rounds=N: fewer (or more) interleaved rounds, for working on one row.
+const roundsArg = Number(argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length));
+if (Number.isInteger(roundsArg) && roundsArg > 0) CONFIG.rounds = roundsArg;
+
 const TARGETS = {
   memoryRatio: 0.7,
   lowdbRatio: 0.5,
