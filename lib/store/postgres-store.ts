@@ -578,6 +578,34 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return rows.map(toMessage);
     },
 
+    async listRecentMessages(chatIds, options) {
+      const limit = Math.floor(options.limit);
+      if (!(limit > 0) || chatIds.length === 0) return chatIds.map(() => []);
+      const ids = chatIds.map((id) => bound(Math.floor(id)));
+      const after = chatIds.map((id) => bound(Math.floor(options.after?.get(id) ?? 0)));
+      // One query for every chat: per chat, the newest `limit` by the (chat_id, id) key, walked backwards.
+      const rows = await query<MessageRow>(
+        `SELECT m.* FROM unnest($1::bigint[], $2::bigint[]) AS q (chat_id, after)
+         CROSS JOIN LATERAL (
+           SELECT * FROM ${messages}
+           WHERE chat_id = q.chat_id AND id > q.after
+           ORDER BY id DESC
+           LIMIT $3
+         ) m`,
+        [ids, after, limit],
+        'ahchat-recent',
+      );
+      const byChat = new Map<number, Message[]>();
+      for (const row of rows) {
+        const message = toMessage(row);
+        let list = byChat.get(message.chatId);
+        if (!list) byChat.set(message.chatId, (list = []));
+        list.push(message);
+      }
+      // Newest first from the query; the contract's order is ascending. Each chat gets its own copy.
+      return ids.map((id) => (byChat.get(id) ?? []).slice().reverse());
+    },
+
     async markRead(chatId, side, messageId) {
       const read = side === 'buyer' ? 'read_buyer' : 'read_seller';
       const unread = side === 'buyer' ? 'unread_buyer' : 'unread_seller';
