@@ -55,7 +55,7 @@ async function until<T>(fn: () => Promise<T>, what: string, timeoutMs = 5000): P
 async function buyer(name: string): Promise<{ client: TestClient; chatId: number }> {
   const client = await TestClient.connect(`ws://127.0.0.1:${server.port}/ahchat`, { origin: 'http://shop.example' });
   clients.push(client);
-  const auth = await client.request('auth', { name, sellerId: 10 });
+  const auth = await client.request('auth', { protocol: 2, name, sellerId: 10 });
   expect(auth.error).toBeUndefined();
   return { client, chatId: auth.data.chatId };
 }
@@ -159,8 +159,7 @@ describe('PostgreSQL backends terminated under the standalone server', () => {
     client.send('message', { chatId, text: 'later', clientDate: 3, clientId: 'c2' });
     expect((await client.next('message')).data).toMatchObject({ id: 3, clientId: 'c2' });
     const history = await client.request('history', { chatId });
-    // (History carries no clientId for this protocol-1 client: the texts say which is which.)
-    expect(history.data.messages.map((m: any) => [m.id, m.text])).toEqual([[1, 'first'], [2, 'waits on the lock'], [3, 'later']]);
+    expect(history.data.messages.map((m: any) => m.clientId)).toEqual(['c0', 'c1', 'c2']);
   });
 
   it('a row lock held longer than the query timeout answers INTERNAL_ERROR within it, not never', async () => {

@@ -37,8 +37,7 @@ async function connect(server: ServerProcess): Promise<TestClient> {
 /** Signs in (or up) and returns the answer with the time it took. */
 async function timedAuth(client: TestClient, data: unknown): Promise<{ auth: Frame<any>; ms: number }> {
   const started = Date.now();
-  // Protocol 2, as the widget speaks it: typing and the chats array are protocol-2 features.
-  const auth = await client.request('auth', { ...(data as object), protocol: 2 });
+  const auth = await client.request('auth', { protocol: 2, ...(data as object) });
   const ms = Date.now() - started;
   expect(auth.error).toBeUndefined();
   return { auth, ms };

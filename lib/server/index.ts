@@ -86,7 +86,8 @@ async function main(): Promise<void> {
 
   // Facing clients directly: half-sent requests are bounded in number per address and in time.
   const server = createServer({ ...DIRECT_TIMEOUTS }, app);
-  const perIpCap = operator.plugin.maxConnectionsPerIp ?? DEFAULTS.maxConnectionsPerIp;
+  // The TCP cap is never below the socket cap: a lower socket cap must still answer HTTP 429.
+  const perIpCap = Math.max(operator.plugin.maxConnectionsPerIp ?? 0, DEFAULTS.maxConnectionsPerIp);
   if (!config.trustProxy) limitConnectionsPerIp(server, perIpCap, refusedLog(perIpCap));
   chat.attach(server);
   server.listen(config.port, operator.host, () => {

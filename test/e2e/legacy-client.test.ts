@@ -55,15 +55,9 @@ const problems: string[] = [];
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ahchat-legacy-'));
-  [server, browser] = await Promise.all([startServerProcess({ AHCHAT_DB: dataDir }), launchBrowser()]);
-  const wsUrl = `ws://127.0.0.1:${server.port}`;
-  // The shop's own site, on another origin than the chat server (as the README's setup has it).
-  const files: Record<string, [string, string]> = {
-    '/buyer.html': ['text/html', page(buyerSnippet(wsUrl))],
-    '/seller.html': ['text/html', page(sellerSnippet(wsUrl))],
-    '/js/require.js': ['text/javascript', REQUIRE_JS],
-    '/js/ahchat.js': ['text/javascript', FIXTURE],
-  };
+  // The shop's own site, on another origin than the chat server (as the README's setup has it);
+  // the chat server lets exactly that origin in, as a shop configures it.
+  let files: Record<string, [string, string]> = {};
   site = createServer((req, res) => {
     const file = files[new URL(req.url ?? '/', 'http://x').pathname];
     if (!file) return void res.writeHead(404).end();
@@ -71,6 +65,14 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  [server, browser] = await Promise.all([startServerProcess({ AHCHAT_DB: dataDir, AHCHAT_ORIGINS: siteUrl }), launchBrowser()]);
+  const wsUrl = `ws://127.0.0.1:${server.port}`;
+  files = {
+    '/buyer.html': ['text/html', page(buyerSnippet(wsUrl))],
+    '/seller.html': ['text/html', page(sellerSnippet(wsUrl))],
+    '/js/require.js': ['text/javascript', REQUIRE_JS],
+    '/js/ahchat.js': ['text/javascript', FIXTURE],
+  };
 });
 
 afterAll(async () => {

@@ -67,7 +67,7 @@ describe('two processes on one data directory', () => {
     const first = await start();
     const pid = first.child.pid!;
     const buyer = await connect(first);
-    const auth = await buyer.request('auth', { name: 'Ann', sellerId: SELLER.id });
+    const auth = await buyer.request('auth', { protocol: 2, name: 'Ann', sellerId: SELLER.id });
     expect((await buyer.request('message', { text: 'kept', clientDate: 1, chatId: auth.data.chatId, clientId: 'c1' })).data.id).toBe(1);
 
     const second = await failedStart(dir);
@@ -83,7 +83,7 @@ describe('two processes on one data directory', () => {
     expect(await first.kill('SIGKILL')).toBe('SIGKILL');
     const third = await start();
     const again = await connect(third);
-    const back = await again.request('auth', { token: auth.data.token, sellerId: SELLER.id });
+    const back = await again.request('auth', { protocol: 2, token: auth.data.token, sellerId: SELLER.id });
     expect(back.data.chats[0].messages.map((m: { text: string }) => m.text)).toEqual(['kept', 'still']);
     // A clean stop deletes the lock: the directory is free, for this process too.
     expect(await third.kill('SIGTERM')).toBe(0);
@@ -179,7 +179,7 @@ describe.runIf(canMount)('with a real file system (tmpfs)', () => {
     const data = join(mnt, 'data');
     const server = await start(data);
     const buyer = await connect(server);
-    const auth = await buyer.request('auth', { name: 'Ann', sellerId: SELLER.id });
+    const auth = await buyer.request('auth', { protocol: 2, name: 'Ann', sellerId: SELLER.id });
     const { chatId } = auth.data;
     expect((await buyer.request('message', { text: 'confirmed', clientDate: 1, chatId, clientId: 'c1' })).data.id).toBe(1);
 
@@ -200,7 +200,7 @@ describe.runIf(canMount)('with a real file system (tmpfs)', () => {
     const long = 'é'.repeat(3000);
     expect(await buyer.request('message', { text: long, clientDate: 2, chatId, clientId: 'c2' })).toEqual({ command: 'message', error: 'INTERNAL_ERROR', data: { clientId: 'c2' } });
     const seller = await connect(server);
-    const sellerAuth = await seller.request('auth', { id: SELLER.id, token: SELLER.token });
+    const sellerAuth = await seller.request('auth', { protocol: 2, id: SELLER.id, token: SELLER.token });
     expect(sellerAuth.error).toBeUndefined();
     expect(sellerAuth.data.chats[0]).toMatchObject({ id: chatId, unread: 1 });
     expect(sellerAuth.data.chats[0].messages.map((m: { text: string }) => m.text)).toEqual(['confirmed']);

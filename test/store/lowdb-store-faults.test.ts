@@ -146,7 +146,7 @@ describe('the plugin on lowdbStore while the journal cannot be written', () => {
 
   it('a message answers INTERNAL_ERROR, the seller and a buyer still sign in with what was confirmed, and the resend is confirmed once later', async () => {
     const buyer = await connect();
-    const auth = await buyer.request('auth', { name: 'Ann', sellerId: 10 });
+    const auth = await buyer.request('auth', { protocol: 2, name: 'Ann', sellerId: 10 });
     const { chatId, token } = auth.data;
     const confirmed = await buyer.request('message', { text: 'confirmed', clientDate: 1, chatId, clientId: 'c1' });
     expect(confirmed.data).toMatchObject({ id: 1, my: true });
@@ -160,19 +160,19 @@ describe('the plugin on lowdbStore while the journal cannot be written', () => {
 
     // Sign-ins only read: they answer, with what was confirmed.
     const seller = await connect();
-    const sellerAuth = await seller.request('auth', { id: 10, token: 'iofh3498hwe' });
+    const sellerAuth = await seller.request('auth', { protocol: 2, id: 10, token: 'iofh3498hwe' });
     expect(sellerAuth.error).toBeUndefined();
     expect(sellerAuth.data.chats).toHaveLength(1);
     expect(sellerAuth.data.chats[0]).toMatchObject({ id: chatId, unread: 1 });
     expect(sellerAuth.data.chats[0].messages.map((m: { text: string }) => m.text)).toEqual(['confirmed']);
     const again = await connect();
-    const buyerAuth = await again.request('auth', { token, sellerId: 10 });
+    const buyerAuth = await again.request('auth', { protocol: 2, token, sellerId: 10 });
     expect(buyerAuth.data.chatId).toBe(chatId);
     expect(buyerAuth.data.chats[0].messages.map((m: { text: string }) => m.text)).toEqual(['confirmed']);
     expect((await seller.request('history', { chatId })).data.messages.map((m: { id: number }) => m.id)).toEqual([1]);
     // A new buyer needs a write: refused, as fast as the write fails.
     const newcomer = await connect();
-    expect(await newcomer.request('auth', { name: 'Bob', sellerId: 10 })).toEqual({ command: 'auth', error: 'INTERNAL_ERROR' });
+    expect(await newcomer.request('auth', { protocol: 2, name: 'Bob', sellerId: 10 })).toEqual({ command: 'auth', error: 'INTERNAL_ERROR' });
 
     // Back: the resend is confirmed with id 2, and the seller, who never saw it, gets it pushed.
     fault.error = null;

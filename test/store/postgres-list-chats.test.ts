@@ -21,13 +21,12 @@ beforeAll(async () => {
   // The store on a pool that records what it is asked.
   pool = new pg.Pool({ connectionString: process.env.AHCHAT_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test' });
   pool.on('error', () => {});
-  type Config = string | { text: string; values?: unknown[] };
-  const query = pool.query.bind(pool) as (config: Config, values?: unknown[]) => Promise<pg.QueryResult>;
-  (pool as unknown as { query: typeof query }).query = (config: Config, values?: unknown[]) => {
-    // The store sends query configs (a client-side timeout, prepared statement names).
-    if (typeof config === 'string') sent.push({ text: config, values: values ?? [] });
-    else sent.push({ text: config.text, values: config.values ?? [] });
-    return query(config, values);
+  // The store sends either (text, values) or a query config ({ text, values, query_timeout }).
+  type Sent = string | { text: string; values?: unknown[] };
+  const query = pool.query.bind(pool) as (q: Sent, values?: unknown[]) => Promise<pg.QueryResult>;
+  (pool as unknown as { query: typeof query }).query = (q: Sent, values?: unknown[]) => {
+    sent.push(typeof q === 'string' ? { text: q, values: values ?? [] } : { text: q.text, values: q.values ?? [] });
+    return query(q, values);
   };
   store = postgresStore({ pool, schema });
   await store.migrate();
