@@ -5,7 +5,7 @@
  *
  * --quick    smaller load and sizes, under a minute, for CI: prints the table, never fails on a target.
  * --profile  runs the server children with --cpu-prof (profiles in .tmp/bench-profiles/).
- * --only=throughput,storage,memory,widget,manychats  runs only these sections.
+ * --only=throughput,signin,storage,memory,widget,manychats  runs only these sections.
  * Exit code: 0 done, 1 something crashed, 2 (full mode only) a target was missed.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -584,7 +584,55 @@ async function manyChatsSection(): Promise<void> {
   sectionNotes.push(`Many chats: seeded in ${ms(seedMs / 1000)} s; the server started on them in ${ms(r.startMs)} ms.`);
 }
 
-const SECTIONS = { throughput: throughputSection, storage: storageSection, memory: memorySection, widget: widgetSection, manychats: manyChatsSection };
+/** Issue 18's sign-in row: a seller with 200 chats of 50 messages each, lowdb against PostgreSQL. */
+const HISTORY = quick ? { chats: 50, messages: 20, rounds: 5 } : { chats: 200, messages: 50, rounds: 20 };
+
+async function signInSection(): Promise<void> {
+  const missing = await scaleoutUnavailable();
+  const kinds: ('lowdb' | 'postgres')[] = missing ? ['lowdb'] : ['lowdb', 'postgres'];
+  const runs: Record<string, any> = (results.historySignIn = {});
+  for (const kind of kinds) {
+    const space = { schema: `ahchat_bench_${process.pid}_${scaleoutSpaces.length}`, prefix: `ahchat-bench-${process.pid}-${scaleoutSpaces.length}:` };
+    if (kind === 'postgres') scaleoutSpaces.push(space);
+    const dir = kind === 'lowdb' ? tempDir('history') : undefined;
+    const seeder = new Child(`seed-history-${kind}`, join(here, 'seller-sign-in.mjs'));
+    try {
+      await seeder.whenReady();
+      await seeder.call('seedHistory', { dir, schema: kind === 'postgres' ? space.schema : undefined, chats: HISTORY.chats, messages: HISTORY.messages, sellerId: '1' }, 600_000);
+    } finally {
+      await seeder.stop();
+    }
+    const server = new Child(`ahchat-history-${kind}`, join(here, 'chat-server.mjs'), kind === 'lowdb' ? ['lowdb', dir!] : ['postgres', space.schema], serverNodeArgs(`history-${kind}`));
+    const load = new Child(`load-history-${kind}`, join(here, 'load.mjs'));
+    try {
+      server.link(load);
+      const { url } = await server.whenReady(120_000);
+      await load.whenReady();
+      runs[kind] = await load.call('sellerSignIns', { url, sellerId: 1, concurrent: 1, rounds: HISTORY.rounds, bystanderSellerId: 2 }, 300_000);
+      log(`seller sign-in, ${kind}: p50 ${ms(runs[kind].auth.p50)} ms`);
+    } finally {
+      await Promise.all([load.stop(), server.stop()]);
+      await dropScaleoutSpaces();
+    }
+  }
+  if (missing) sectionNotes.push(`Sign-in on PostgreSQL skipped: ${missing}.`);
+  rows.push({ section: `Seller sign-in: ${HISTORY.chats} chats × ${HISTORY.messages} messages, one sign-in at a time × ${HISTORY.rounds} after a warm-up` });
+  for (const kind of kinds) {
+    const r = runs[kind];
+    rows.push({
+      name: kind === 'lowdb' ? 'AH Chat, lowdbStore' : 'AH Chat, postgresStore',
+      figure: `auth answer p50/p99/max ${ms(r.auth.p50)}/${ms(r.auth.p99)}/${ms(r.auth.max)} ms (${r.chatsInAnswer} chats, ${int(r.answerBytes)} B)${r.errors ? `; ${r.errors} errors (${r.lastError})` : ''}`,
+      target: '',
+      result: '',
+    });
+  }
+  if (runs.postgres) {
+    const ratio = runs.postgres.auth.p50 / runs.lowdb.auth.p50;
+    rows.push({ name: 'PostgreSQL ÷ lowdb (p50)', figure: `${ratio.toFixed(2)}×`, target: `≤ ${TARGETS.signInPostgresVsLowdb}×`, result: check(ratio <= TARGETS.signInPostgresVsLowdb) });
+  }
+}
+
+const SECTIONS = { throughput: throughputSection, signin: signInSection, storage: storageSection, memory: memorySection, widget: widgetSection, manychats: manyChatsSection };
 
 async function main(): Promise<void> {
   if (profile) mkdirSync(profileDir, { recursive: true });
