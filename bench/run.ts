@@ -493,6 +493,23 @@ async function storageSection(): Promise<void> {
     target: `≤ ${TARGETS.writeGrowth}× (flat)`,
     result: check(growth <= TARGETS.writeGrowth),
   });
+  const journalDir = tempDir('journal');
+  const child = new Child('journal-modes', join(here, 'storage.mjs'));
+  try {
+    await child.whenReady();
+    for (const batch of [1, 10]) {
+      const modes = await child.call('journalModes', { dir: journalDir, batches: quick ? 500 : 3000, batch }, 120_000);
+      (results.journalModes ??= {})[batch] = modes;
+      rows.push({
+        name: `journal, batches of ${batch}, sync vs thread pool`,
+        figure: `written in p50/p99 ${ms(modes.sync.latency.p50)}/${ms(modes.sync.latency.p99)} ms vs ${ms(modes.pool.latency.p50)}/${ms(modes.pool.latency.p99)} ms · CPU ${ms(modes.sync.cpuMicrosPerBatch)} vs ${ms(modes.pool.cpuMicrosPerBatch)} µs per batch`,
+        target: '',
+        result: '',
+      });
+    }
+  } finally {
+    await child.stop();
+  }
   const tenK = runs.find((r) => r.stored === 10_000) ?? largest;
   results.signIn = await signIn(tenK.dir, tenK.token);
   rows.push({
