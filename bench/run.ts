@@ -327,6 +327,8 @@ function widgetSize() {
 
 const ms = (v: number) => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) : 'n/a');
 const int = (v: number) => Math.round(v).toLocaleString('en-US');
+/** A ratio: two decimals, or two significant digits below 0.1 (so that 0.004 is not "0.00"). */
+const times = (v: number) => `${v >= 0.1 ? v.toFixed(2) : v.toPrecision(2)}×`;
 const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
 const check = (ok: boolean): 'PASS' | 'MISS' => (ok ? 'PASS' : 'MISS');
 
@@ -387,7 +389,7 @@ async function throughputSection(): Promise<void> {
   const ofRounds = CONFIG.rounds > 1 ? `, median of ${CONFIG.rounds} interleaved rounds` : '';
   const vsPeer = (kind: Kind, ours: number, theirs: (k: Kind) => number, unit = '×') => {
     const peer = PEER[kind];
-    return peer && rounds[peer] ? ` · AH ÷ peer ${(ours / theirs(peer)).toFixed(2)}${unit}` : '';
+    return peer && rounds[peer] ? ` · AH ÷ peer ${times(ours / theirs(peer)).replace(/×$/, unit)}` : '';
   };
 
   rows.push({ section: `Closed loop: ${CONFIG.sellers} sellers × ${CONFIG.buyersPerSeller} buyers, ${CONFIG.durationMs / 1000} s after ${CONFIG.warmupMs / 1000} s warm-up${ofRounds}; (%) = of baseline` });
@@ -444,7 +446,7 @@ async function throughputSection(): Promise<void> {
   const has = (...k: Kind[]) => k.every((kind) => rounds[kind]);
   const targetRows: Row[] = [];
   const ratioRow = (name: string, value: number, target: string, ok: boolean, unit = '×') =>
-    targetRows.push({ name, figure: `${value.toFixed(2)}${unit}`, target, result: check(ok) });
+    targetRows.push({ name, figure: times(value).replace(/×$/, unit), target, result: check(ok) });
   if (has('postgres', 'sio-postgres')) {
     const r = closedOf('postgres').perSecond / closedOf('sio-postgres').perSecond;
     ratioRow('PostgreSQL, closed loop, AH ÷ peer', r, `≥ ${TARGETS.postgresVsPeer}×`, r >= TARGETS.postgresVsPeer);
@@ -664,7 +666,7 @@ async function main(): Promise<void> {
     "Benchmark settings: AH Chat runs with rateLimit, signUpRateLimit and maxConnectionsPerIp raised so the one local load generator is never throttled (defaults: 20 messages/10 s per socket, 100 sign-ups/min and 100 sockets per IP), and origins '*'.",
     "Ratios are against the baseline measured in this same run. Server µs/msg: the server process's user+system CPU time (all threads) over all messages of the closed loop, warm-up included; its (%) is the baseline's µs/msg over ours. Stall: worst event-loop delay (monitorEventLoopDelay, 1 ms resolution).",
     ...sectionNotes,
-    ...(results.throughput?.['scaleout'] ? ['"AH Chat ×2 instances": two server processes sharing one PostgreSQL schema (postgresStore) and one Redis prefix (redisBus); buyers connect to one, sellers to the other, so every push crosses Redis. No target: for comparison with the single-process rows. Server µs/msg adds both processes (not PostgreSQL or Redis themselves).'] : []),
+    ...(results.throughput?.['scaleout'] ? ['"AH Chat ×2 instances": two server processes sharing one PostgreSQL schema (postgresStore) and one Redis prefix (redisBus); buyers connect to one, sellers to the other, so every push crosses Redis; the Socket.IO peer ×2 the same with @socket.io/redis-adapter. Server µs/msg adds both processes (not PostgreSQL or Redis themselves). The peer is driven by socket.io-client, which costs the generator more CPU per message than plain ws does (see generator % CPU).'] : []),
     ...(results.throughput?.['lowdb-tmpfs'] ? [`"lowdbStore on tmpfs" is a diagnostic, not a target: the same store with its directory in ${tmpfs}, to separate the store's own cost from the file system's.`] : []),
     `Took ${((Date.now() - started) / 1000).toFixed(0)} s; machine load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (other work on a shared machine makes figures noisy).` + (quick ? ' Quick mode: smaller load and sizes; PASS/MISS are indicative only and never fail the run.' : ''),
   ];
