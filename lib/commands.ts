@@ -7,6 +7,7 @@ import type { ChatIdRequest, ClientRequest, HistoryRequest, MessageRequest, Read
 import { ChatClosedError, type SellerKey } from './store/store.js';
 import type { Session } from './session.js';
 import { handleAuth } from './auth.js';
+import { handleInbox } from './inbox-commands.js';
 import { toWireMessage } from './wire.js';
 import { toWireSellerId } from './protocol.js';
 
@@ -27,6 +28,8 @@ export function handleRequest(ctx: ChatContext, connection: Connection, request:
       return read(ctx, session, request.data);
     case 'close':
       return closeChat(ctx, session, request.data);
+    default:
+      return handleInbox(ctx, connection, session, request);
   }
 }
 

@@ -23,6 +23,9 @@ export const ERROR_CODES = {
   CHAT_CLOSED: 'The seller closed this chat; sign in again to start a new one.',
   FORBIDDEN: 'Your side may not do this (for example a buyer closing a chat).',
   MESSAGE_REJECTED: 'The host refused the message (see the reason field).',
+  CHAT_ALREADY_OPEN: 'The buyer has another open chat with you (at most one is open), so this one cannot be reopened.',
+  REPLY_NOT_FOUND: 'You have no quick reply with that id.',
+  LIMIT_REACHED: 'You have as many quick replies as a seller may keep (100); delete one first.',
   INTERNAL_ERROR: 'The server could not complete the request (for example the store failed); nothing was confirmed: resend with the same clientId.',
 } as const;
 

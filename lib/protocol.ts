@@ -79,7 +79,32 @@ export type ClientRequest =
   | { command: 'history'; data: HistoryRequest }
   | { command: 'typing'; data: ChatIdRequest }
   | { command: 'read'; data: ReadRequest }
-  | { command: 'close'; data: ChatIdRequest };
+  | { command: 'close'; data: ChatIdRequest }
+  | InboxRequest;
+
+/** The seller's inbox (ext; lib/inbox-commands.ts). */
+export type InboxRequest =
+  | { command: 'chats'; data: ChatsRequest }
+  | { command: 'reopen'; data: ChatIdRequest }
+  | { command: 'markUnread'; data: ChatIdRequest }
+  | { command: 'replies'; data: Record<string, never> }
+  | { command: 'saveReply'; data: SaveReplyRequest }
+  | { command: 'deleteReply'; data: { id: number } };
+
+export interface ChatsRequest {
+  filter: 'open' | 'unread' | 'waiting' | 'closed';
+  /** Part of a buyer's name or words of a message, at most 100 characters. */
+  query?: string;
+  /** From the answer before: where the list goes on. */
+  cursor?: { lastActivity: number; id: number };
+  limit?: number;
+}
+
+export interface SaveReplyRequest {
+  /** Absent: a new reply. */
+  id?: number;
+  text: string;
+}
 
 // ---- responses and pushes (server → client) ----
 
@@ -272,6 +297,31 @@ function parseRead(d: Record<string, unknown>): ReadRequest {
   return { chatId: chatId(d.chatId), id: required(d.id, isId, 'BAD_REQUEST') };
 }
 
+// ---- the seller's inbox (ext) ----
+
+const FILTERS = ['open', 'unread', 'waiting', 'closed'] as const;
+/** Longest search, and longest quick reply. */
+export const MAX_QUERY = 100;
+export const MAX_REPLY = 1000;
+
+function parseChats(d: Record<string, unknown>): ChatsRequest {
+  const filter = optional(d.filter, (v): v is ChatsRequest['filter'] => FILTERS.includes(v as never)) ?? 'open';
+  const query = optional(d.query, (v): v is string => isString(v) && v.length <= MAX_QUERY)?.trim() || undefined;
+  // The cursor is "<lastActivity>.<id>", as the answer before gave it.
+  const raw = optional(d.cursor, (v): v is string => typeof v === 'string' && /^\d{1,16}\.[1-9]\d{0,15}$/.test(v));
+  const [lastActivity, id] = raw ? raw.split('.').map(Number) : [];
+  const cursor = raw && Number.isSafeInteger(lastActivity) && Number.isSafeInteger(id) ? { lastActivity: lastActivity!, id: id! } : undefined;
+  if (raw && !cursor) throw new Invalid('BAD_REQUEST');
+  return { filter, query, cursor, limit: optional(d.limit, isId) };
+}
+
+function parseSaveReply(d: Record<string, unknown>): SaveReplyRequest {
+  const text = required(d.text, isString, 'TEXT_IS_REQUIRED').trim();
+  if (text === '') throw new Invalid('TEXT_IS_REQUIRED');
+  if ([...text].length > MAX_REPLY) throw new Invalid('TEXT_TOO_LONG');
+  return { id: optional(d.id, isId), text };
+}
+
 const PARSERS: Record<ClientRequest['command'], (d: Record<string, unknown>) => unknown> = {
   auth: parseAuth,
   message: parseMessage,
@@ -279,6 +329,12 @@ const PARSERS: Record<ClientRequest['command'], (d: Record<string, unknown>) => 
   typing: parseChatId,
   read: parseRead,
   close: parseChatId,
+  chats: parseChats,
+  reopen: parseChatId,
+  markUnread: parseChatId,
+  replies: () => ({}),
+  saveReply: parseSaveReply,
+  deleteReply: (d) => ({ id: required(d.id, isId, 'BAD_REQUEST') }),
 };
 
 /** Parses one text frame. Never throws: bad input becomes an error code to answer with. */

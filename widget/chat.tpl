@@ -9,7 +9,7 @@
     --ah-accent-text: #fff;
     --ah-bg: #fff;
     --ah-text: #1b1f24;
-    --ah-muted: #6a7380;
+    --ah-muted: #5c6570;
     --ah-line: #e6e8ec;
     --ah-soft: #f3f5f8;
     --ah-theirs: #eef1f5;
@@ -33,6 +33,8 @@
   button, input, textarea { font: inherit; color: inherit; }
   button { cursor: pointer; }
   :focus-visible { outline: 2px solid var(--ah-accent); outline-offset: 2px; }
+  /* on the accent-coloured header and launcher the ring takes the text colour, or it would not show */
+  .ah-head :focus-visible, .ah-launcher:focus-visible, .ah-primary:focus-visible, .ah-send:focus-visible { outline-color: var(--ah-accent-text); outline-offset: -4px; }
   .ah-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 
   /* floating: a launcher in the corner and a panel above it */
@@ -118,6 +120,7 @@
   .ah-restart { flex: 1; }
   .ah-log { flex: 1; overflow-y: auto; margin: 0; padding: 16px 14px 8px; list-style: none; display: flex; flex-direction: column; gap: 6px; overscroll-behavior: contain; }
   .ah-empty { margin: auto; text-align: center; color: var(--ah-muted); padding: 0 24px; }
+  .ah-day { align-self: center; margin: 6px 0 2px; padding: 2px 10px; border-radius: 10px; background: var(--ah-soft); color: var(--ah-muted); font-size: 12px; }
   .ah-older { text-align: center; color: var(--ah-muted); font-size: 12px; min-height: 8px; }
   .ah-msg { display: flex; flex-direction: column; max-width: 82%; }
   .ah-mine { align-self: flex-end; align-items: flex-end; }
@@ -127,7 +130,7 @@
     background: var(--ah-theirs); color: var(--ah-theirs-text); border-bottom-left-radius: 6px;
   }
   .ah-mine .ah-bubble { background: var(--ah-mine); color: var(--ah-mine-text); border-radius: var(--ah-radius); border-bottom-right-radius: 6px; }
-  .ah-mine[data-status="pending"] .ah-bubble { opacity: .6; }
+  .ah-mine[data-status="pending"] .ah-bubble { background: color-mix(in srgb, var(--ah-mine) 78%, #000); }
   .ah-mine[data-status="failed"] .ah-bubble { background: #fdecec; color: var(--ah-danger); }
   .ah-bubble a { color: inherit; text-decoration: underline; }
   .ah-meta { display: flex; gap: 6px; padding: 2px 6px 4px; font-size: 11px; color: var(--ah-muted); }
@@ -141,7 +144,49 @@
     border: 0; border-radius: 50%; background: var(--ah-accent); color: var(--ah-accent-text);
   }
 
-  .ah-list { list-style: none; margin: 0; padding: 6px 0; overflow-y: auto; flex: 1; }
+  .ah-list { position: relative; list-style: none; margin: 0; padding: 6px 0; overflow-y: auto; flex: 1; }
+  .ah-more { padding: 8px 16px; color: var(--ah-muted); font-size: 13px; }
+  .ah-item[aria-current] { background: var(--ah-soft); box-shadow: inset 3px 0 0 var(--ah-accent); }
+  .ah-item[data-closed] .ah-item-name { color: var(--ah-muted); }
+
+  /* the seller's inbox: list and conversation side by side when there is room, one at a time when not */
+  .ah-inbox { position: relative; flex: 1; display: flex; min-height: 0; }
+  .ah-pane-list { display: flex; flex-direction: column; min-height: 0; flex: 1; }
+  .ah-pane-chat { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
+  .ah-inbox[data-layout="two"] .ah-pane-list { flex: 0 0 clamp(260px, 36%, 360px); border-inline-end: 1px solid var(--ah-line); }
+  .ah-inbox[data-layout="two"] .ah-pane-chat { flex: 1; }
+  .ah-inbox[data-layout="one"] .ah-pane-chat:empty { display: none; }
+  /* one pane with a chat open: the list stays laid out (its scroll position too) but hidden */
+  .ah-inbox[data-layout="one"][data-chat] .ah-pane-list { position: absolute; inset: 0; visibility: hidden; }
+  .ah-inbox[data-layout="one"][data-chat] .ah-pane-chat { flex: 1; }
+  .ah:has(.ah-inbox[data-layout="two"]) .ah-back { display: none; }
+  .ah-search { padding: 10px 12px 4px; }
+  .ah-search .ah-input { padding: 8px 12px; }
+  .ah-filters { display: flex; flex-wrap: wrap; gap: 6px; padding: 6px 12px 8px; border-bottom: 1px solid var(--ah-line); }
+  .ah-filter { padding: 4px 10px; border: 1px solid var(--ah-line); border-radius: 14px; background: var(--ah-bg); font-size: 13px; }
+  .ah-filter[aria-pressed="true"] { background: var(--ah-accent); border-color: var(--ah-accent); color: var(--ah-accent-text); }
+  .ah-keys { align-self: flex-start; margin: 4px 8px 8px; color: var(--ah-muted); font-weight: 500; }
+  .ah-help { position: absolute; top: 10%; left: 50%; transform: translateX(-50%); width: min(26rem, 92%); max-height: 80%; z-index: 2; overflow: auto; padding: 16px 20px; background: var(--ah-bg); border: 1px solid var(--ah-line); border-radius: 12px; box-shadow: var(--ah-shadow); }
+  .ah-help h2 { margin: 0 0 10px; font-size: 16px; }
+  .ah-help dl { margin: 0 0 14px; display: grid; gap: 6px; }
+  .ah-help dl div { display: flex; gap: 12px; }
+  .ah-help dt { flex: 0 0 8em; }
+  .ah-help dd { margin: 0; }
+  kbd { padding: 1px 6px; border: 1px solid var(--ah-line); border-radius: 4px; background: var(--ah-soft); font: 12px ui-monospace, monospace; }
+  .ah-replies { padding: 2px 8px 0; border-top: 1px solid var(--ah-line); }
+  .ah-replies-box { max-height: 40vh; overflow: auto; padding-bottom: 6px; }
+  .ah-reply-list { list-style: none; margin: 0; padding: 0; }
+  .ah-reply { display: flex; align-items: center; gap: 4px; }
+  .ah-reply-use { flex: 1; min-width: 0; padding: 6px 8px; border: 0; border-radius: 8px; background: none; text-align: start; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  .ah-reply-use:hover { background: var(--ah-soft); }
+  .ah-reply-form { display: flex; gap: 6px; padding-top: 4px; }
+  .ah-reply-form .ah-input { padding: 6px 10px; }
+  .ah-compose { flex-wrap: wrap; }
+  .ah-compose .ah-textarea { flex: 1; width: auto; min-width: 0; }
+  /* the counter gets a line of its own above the box */
+  .ah-counter { order: -1; flex: 1 0 100%; font-size: 12px; color: var(--ah-muted); }
+  .ah-counter[data-over] { color: var(--ah-danger); font-weight: 600; }
+  .ah-textarea[aria-invalid] { border-color: var(--ah-danger); }
   .ah-item {
     display: flex; align-items: center; gap: 12px; width: 100%; padding: 10px 16px;
     border: 0; background: none; text-align: left;
@@ -160,6 +205,13 @@
   .ah-preview { flex: 1; color: var(--ah-muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
   .ah-item[data-unread]:not([data-unread="0"]) .ah-preview { color: var(--ah-text); font-weight: 600; }
 
+  /* right to left (lang: 'ar'): flex layouts mirror by themselves; icons that point, and the corner, follow */
+  .ah[dir="rtl"] .ah-item { text-align: right; }
+  .ah[dir="rtl"] .ah-back svg, .ah[dir="rtl"] .ah-send svg { transform: scaleX(-1); }
+  .ah[dir="rtl"][data-mode="floating"] { right: auto; left: var(--ah-offset); }
+  .ah[dir="rtl"] .ah-bubble { border-bottom-left-radius: var(--ah-radius); border-bottom-right-radius: 6px; }
+  .ah[dir="rtl"] .ah-mine .ah-bubble { border-bottom-right-radius: var(--ah-radius); border-bottom-left-radius: 6px; }
+
   /* phones: the open panel takes the whole screen */
   @media (max-width: 480px) {
     .ah[data-mode="floating"][data-open] { inset: 0; }
@@ -167,6 +219,29 @@
     .ah[data-mode="floating"][data-open] .ah-launcher { display: none; }
     .ah-launcher-label { display: none; }
     .ah-launcher { padding: 0; justify-content: center; }
+  }
+  /* short screens (a phone held sideways, 400 % zoom): a compact header and notices, the composer always on screen */
+  @media (max-height: 420px) {
+    .ah-head { padding: 4px 10px; }
+    .ah-head .ah-status { display: none; }
+    .ah-notice { padding: 2px 10px; font-size: 12px; max-height: 3.2em; overflow: auto; }
+    .ah-log { min-height: 3em; padding-top: 6px; }
+    .ah-compose { padding: 4px 8px; }
+    .ah-name { padding: 8px 12px; gap: 6px; }
+    .ah[data-mode="floating"] .ah-panel { height: calc(100vh - 76px); }
+    .ah[data-mode="floating"][data-open] { inset: 0; }
+    .ah[data-mode="floating"][data-open] .ah-panel { width: 100vw; height: 100%; margin: 0; border-radius: 0; }
+    .ah[data-mode="floating"][data-open] .ah-launcher { display: none; }
+  }
+  /* a dark scheme when the system asks for one (a template can set its own colours instead) */
+  @media (prefers-color-scheme: dark) {
+    :host {
+      --ah-accent: #6d9bff; --ah-accent-text: #0b1020; --ah-bg: #15181d; --ah-text: #e8eaed; --ah-muted: #a3abb6;
+      --ah-line: #2c313a; --ah-soft: #20242b; --ah-theirs: #262b33; --ah-notice: #3a3217; --ah-danger: #ff8a80; --ah-online: #3ccf7a;
+    }
+    .ah-notice[data-kind="error"], .ah-mine[data-status="failed"] .ah-bubble { background: #3b1d1d; }
+    .ah-avatar { background: color-mix(in srgb, var(--ah-accent) 22%, var(--ah-bg)); }
+    .ah-badge, .ah-count { color: #2a0a0a; }
   }
   @media (prefers-reduced-motion: reduce) { .ah-launcher, .ah-spinner { transition: none; animation: none; } }
 </style>

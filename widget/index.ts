@@ -10,9 +10,10 @@ import { Alerts } from './alerts.js';
 import { fetchAsset } from './assets.js';
 import { ChatClient, type ClientEvent } from './client.js';
 import { Body } from './components/body.js';
-import { Back, Status, Title, Tools, Unread } from './components/header.js';
+import { Status, Title, Tools, Unread } from './components/header.js';
 import type { Actions, ViewProps } from './components/props.js';
 import { loadStrings, pickLanguage, translator, type Translate } from './i18n/index.js';
+import { loadInbox, type InboxModule } from './inbox-loader.js';
 import { resolveOptions, type AHChatOptions, type ResolvedOptions } from './options.js';
 import type { OutboxItem } from './outbox.js';
 import {
@@ -53,7 +54,7 @@ export interface AHChatEvents {
 const VIEWS: Record<SlotName, (props: ViewProps) => VNode | null> = {
   title: Title,
   status: Status,
-  back: Back,
+  back: (props) => props.inbox?.Back(props) ?? null,
   unread: Unread,
   tools: Tools,
   body: Body,
@@ -97,10 +98,16 @@ export class AHChat {
   readonly #typingTimers = new Map<number, ReturnType<typeof setTimeout>>();
   /** Optional commands the server answered UNKNOWN_COMMAND to: not sent again. */
   readonly #unsupported = new Set<string>();
+  /** The seller's inbox, hearing the answers to its own commands. */
+  readonly #frameListeners = new Set<(frame: Frame) => void>();
+  #inbox: InboxModule | undefined;
+  /** Set by a step of the user's (sign-up, opening, a new chat): the composer gets the focus once it is there. */
+  #wantFocus = false;
 
   readonly #actions: Actions = {
     signUp: (name) => {
       this.#pendingName = name;
+      this.#wantFocus = true;
       this.#dispatch({ type: 'signingIn' });
       this.#client?.signIn();
     },
@@ -117,8 +124,24 @@ export class AHChat {
     },
     select: (chatId) => {
       this.#dispatch({ type: 'select', chatId });
-      this.#focusSoon(chatId === undefined ? '.ah-item' : '[data-ah-autofocus]');
+      // (Back: the inbox gives the focus back to the chat it came from.)
+      this.#focusSoon('[data-ah-autofocus]');
     },
+    retry: (chatId, clientId) => {
+      const text = this.#store?.getState().chats[chatId]?.messages.find((m) => m.clientId === clientId && m.status === 'failed')?.text;
+      const area = this.#shadow?.querySelector<HTMLTextAreaElement>('#ah-text');
+      if (text === undefined || !area) return;
+      this.#dispatch({ type: 'drop', chatId, clientId });
+      area.value = text;
+      area.dispatchEvent(new Event('input'));
+      area.focus();
+    },
+    request: (command, data) => Boolean(this.#client?.send(command, data)),
+    listen: (fn) => {
+      this.#frameListeners.add(fn);
+      return () => this.#frameListeners.delete(fn);
+    },
+    apply: (fn) => this.#dispatch({ type: 'apply', fn }),
     loadOlder: (chatId) => {
       const chat = this.#store?.getState().chats[chatId];
       if (!chat || this.#unsupported.has('history')) return;
@@ -137,6 +160,7 @@ export class AHChat {
       // The socket is signed in to the closed chat (a second auth is refused): sign in on a new one.
       const client = this.#client;
       client?.stop();
+      this.#wantFocus = true;
       this.#dispatch({ type: 'signingIn' });
       client?.start();
     },
@@ -199,8 +223,13 @@ export class AHChat {
       if (!container) throw new TypeError(`AHChat: options.container ${JSON.stringify(options.container)} matches no element`);
     }
     this.#lang = pickLanguage(options.lang, document.documentElement.lang, navigator.language);
-    const [template, strings] = await Promise.all([this.#loadTemplate(), loadStrings(this.#lang, options.assets)]);
+    const [template, strings, inbox] = await Promise.all([
+      this.#loadTemplate(),
+      loadStrings(this.#lang, options.assets),
+      options.role === 'seller' ? loadInbox(options.assets).catch(() => undefined) : undefined,
+    ]);
     if (this.#destroyed) return this;
+    this.#inbox = inbox;
     this.#t = translator(...strings, stringsFor(template, this.#lang));
 
     const host = (this.#host = document.createElement('div'));
@@ -210,6 +239,8 @@ export class AHChat {
     this.#root = shadow.querySelector('[data-ah-root]') ?? shadow.firstElementChild ?? shadow.appendChild(document.createElement('div'));
     this.#root.setAttribute('data-mode', container ? 'inline' : 'floating');
     this.#root.setAttribute('data-role', options.role);
+    // Right-to-left languages mirror the whole widget; user text still picks its own direction (dir="auto").
+    if (this.#lang === 'ar') this.#root.setAttribute('dir', 'rtl');
     for (const el of shadow.querySelectorAll('[data-ah-text]')) el.textContent = this.#roleText(el.getAttribute('data-ah-text'));
     for (const el of shadow.querySelectorAll('[data-ah-label]')) {
       const label = this.#roleText(el.getAttribute('data-ah-label'));
@@ -379,6 +410,8 @@ export class AHChat {
       case 'close':
         this.#dispatch({ type: 'closed', chatId: (data as { chatId: number }).chatId });
         return this.#emit('close', data as { chatId: number });
+      default:
+        for (const fn of [...this.#frameListeners]) fn({ command, data });
     }
   }
 
@@ -397,6 +430,8 @@ export class AHChat {
       }
       return this.#dispatch({ type: 'denied', error });
     }
+    // The inbox hears the errors to its own commands (the rest show as usual).
+    for (const fn of [...this.#frameListeners]) fn({ command, error });
     if (command === 'history' || command === 'typing' || command === 'read') {
       if (error === 'UNKNOWN_COMMAND') this.#unsupported.add(command);
       // A failed page ends paging back in that chat until the next sign-in: no retry loop at the top.
@@ -449,6 +484,10 @@ export class AHChat {
   }
 
   #paint(state: State): void {
+    if (this.#wantFocus && state.open && view(state) === 'chat') {
+      this.#wantFocus = false;
+      this.#focusSoon('[data-ah-autofocus]');
+    }
     const root = this.#root;
     if (!root) return;
     root.toggleAttribute('data-open', state.open);
@@ -456,11 +495,19 @@ export class AHChat {
     root.setAttribute('data-view', view(state));
     root.setAttribute('data-unread', String(totalUnread(state)));
     for (const el of this.#shadow?.querySelectorAll('[data-ah-action="toggle"]') ?? []) el.setAttribute('aria-expanded', String(state.open));
-    const props: ViewProps = { state, t: this.#t, actions: this.#actions, lang: this.#lang };
+    const props: ViewProps = {
+      state,
+      t: this.#t,
+      actions: this.#actions,
+      lang: this.#lang,
+      inbox: this.#inbox,
+      replies: this.#options.quickReplies,
+    };
     for (const [name, el] of this.#slots) render(h(VIEWS[name], props), el);
   }
 
   #setOpen(open: boolean): void {
+    this.#wantFocus = open;
     this.#set({ open });
     if (open) this.#focusSoon('[data-ah-autofocus]');
     else (this.#shadow?.querySelector('[data-ah-action="toggle"]') as HTMLElement | null)?.focus();

@@ -18,7 +18,7 @@ export interface AHChatOptions {
   template?: string;
   /** Element or CSS selector to render into (the panel is then always open). Default: a root appended to body. */
   container?: Element | string;
-  /** 'en' or 'ru'. Default: `<html lang>`, then the browser's language, then English. */
+  /** 'en', 'ru', 'de', 'fr', 'es' or 'ar' (right-to-left). Default: `<html lang>`, then the browser's language, then English. */
   lang?: string;
   /** Panel open at start (floating mode). Default false. */
   open?: boolean;
@@ -28,6 +28,8 @@ export interface AHChatOptions {
   titleCount?: boolean;
   /** Offer desktop notifications ("Enable notifications"; the browser asks only after that click). Default true. */
   notifications?: boolean;
+  /** Seller: quick replies the shop gives (shown with the seller's own saved ones). Default none. */
+  quickReplies?: string[];
 }
 
 export interface ResolvedOptions extends AHChatOptions {
@@ -81,6 +83,7 @@ export function resolveOptions(options: AHChatOptions, base?: string): ResolvedO
   for (const name of ['open', 'sound', 'titleCount', 'notifications'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'boolean') fail(`options.${name} is not a boolean`);
   }
+  if (options.quickReplies !== undefined && !Array.isArray(options.quickReplies)) fail('options.quickReplies is not a list of texts');
   const url = socketUrl(options.url, base);
   return {
     ...options,

@@ -42,6 +42,8 @@ export interface ChatState {
   closed: boolean;
   /** Unix ms until which the other side counts as typing. */
   typingUntil?: number;
+  /** Buyer: the closed chat this one follows (still shown above it). */
+  previous?: number;
 }
 
 export interface State {
@@ -90,7 +92,11 @@ export type Action =
   /** The server's count for this side (after a read in another tab). */
   | { type: 'unread'; chatId: number; unread: number }
   | { type: 'closed'; chatId: number }
-  | { type: 'select'; chatId?: number };
+  | { type: 'select'; chatId?: number }
+  /** A refused message taken out of the log (back into the composer, to be edited). */
+  | { type: 'drop'; chatId: number; clientId: string }
+  /** A change computed elsewhere (the seller's inbox brings its own, e.g. mergeChats). */
+  | { type: 'apply'; fn: (state: State) => State };
 
 export function initialState(role: Role, options: Partial<Pick<State, 'open' | 'auth' | 'sound' | 'notify'>> = {}): State {
   return { role, connection: 'idle', auth: 'pending', name: '', chats: {}, order: [], open: false, visible: true, ...options };
@@ -195,6 +201,19 @@ function fromWire(prev: ChatState | undefined, c: WireChat, resumed: boolean): C
   };
 }
 
+/** Seller: chats from a list page or a search, merged without moving the ones already known (new ones go last). */
+export function mergeChats(state: State, chats: readonly WireChat[]): State {
+  let next = state;
+  for (const c of chats) {
+    const known = next.chats[c.id];
+    const chat = fromWire(known, c, false);
+    // A page carries a preview only: what is known of the history stays as it was.
+    if (known) chat.more = known.more;
+    next = { ...next, chats: { ...next.chats, [c.id]: chat }, order: next.order.includes(c.id) ? next.order : [...next.order, c.id] };
+  }
+  return next;
+}
+
 export function reducer(state: State, action: Action): State {
   switch (action.type) {
     case 'set':
@@ -216,6 +235,10 @@ export function reducer(state: State, action: Action): State {
       // A seller keeps chats the answer left out; a buyer has one chat per seller (a new one after a close).
       if (state.role === 'seller') for (const id of state.order) if (!order.includes(id)) order.push(id);
       const current = state.role === 'buyer' ? (data.chatId ?? data.chats[0]?.id ?? state.current) : state.current;
+      // A buyer put in a new chat after a close keeps reading the closed one above it.
+      const before = state.chats[state.current!];
+      const fresh = chats[current!];
+      if (fresh && before?.closed && before.id !== current) chats[current!] = { ...fresh, previous: before.id };
       return { ...state, auth: 'ready', name: data.name, chats, order, current, error: undefined };
     }
     case 'pending':
@@ -298,6 +321,10 @@ export function reducer(state: State, action: Action): State {
     }
     case 'select':
       return { ...state, current: action.chatId, error: undefined };
+    case 'drop':
+      return update(state, action.chatId, (chat) => ({ messages: chat.messages.filter((m) => m.clientId !== action.clientId || m.status !== 'failed') }));
+    case 'apply':
+      return action.fn(state);
   }
 }
 

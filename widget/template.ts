@@ -65,5 +65,5 @@ export function stringsFor(template: ParsedTemplate, lang: string): Record<strin
 
 /** Used only when no template could be loaded: unstyled and always open, but usable. */
 export const FALLBACK_TEMPLATE =
-  '<div data-ah-root data-open style="position:fixed;z-index:2147483000;right:8px;bottom:8px;width:320px;max-width:95vw;background:#fff;font:14px sans-serif">' +
-  '<span data-ah-slot="back"></span><b data-ah-slot="title"></b> <span data-ah-slot="status"></span><div data-ah-slot="body"></div></div>';
+  '<div data-ah-root data-open style="position:fixed;right:0;bottom:0;width:320px;background:#fff">' +
+  '<span data-ah-slot="back"></span><b data-ah-slot="title"></b><div data-ah-slot="body"></div></div>';

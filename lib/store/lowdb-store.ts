@@ -1,4 +1,4 @@
-import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
@@ -7,7 +7,7 @@ import { FsyncJSONFile } from './fsync-json-file.js';
 import { Journal, listJournals, readJournal } from './journal.js';
 import { listSegmentFiles, readSegments, SegmentLog } from './segment-log.js';
 import { StoreState } from './store-state.js';
-import type { Buyer, Chat, Message, Side, Store } from './store.js';
+import type { Buyer, Chat, Message, QuickReply, Side, Store } from './store.js';
 import { syncDirectorySync } from './sync-directory.js';
 
 export interface LowdbStoreOptions {
@@ -286,6 +286,11 @@ function load(
   for (const buyer of buyers) state.restoreBuyer(buyer);
   for (const stored of chats) state.restoreChat(toChat(stored), messages.get(stored.id) ?? []);
   messages.clear();
+  // Quick replies: a few per seller, rewritten whole on each change (no journal needed).
+  const repliesPath = join(dirname(dirs.journal), 'replies.json');
+  const repliesFile = adapter<Record<string, QuickReply[]>>(repliesPath);
+  state.restoreReplies(readReplies(repliesPath));
+  const saveReplies = () => repliesFile.write(state.storedReplies());
 
   // The last journal is continued (its torn end, if any, cut off at the first write); older ones
   // are left from a compaction that did not finish, and go with the next one.
@@ -551,6 +556,40 @@ function load(
       return savedChat(state.closeChat(chatId, Date.now()));
     },
 
+    async findChats(sellerId, listOptions) {
+      use();
+      return state.findChats(sellerId, listOptions);
+    },
+
+    async reopenChat(chatId) {
+      use();
+      return savedChat(state.reopenChat(chatId));
+    },
+
+    async markUnread(chatId, side) {
+      use();
+      return savedChat(state.markUnread(chatId, side));
+    },
+
+    async listReplies(sellerId) {
+      use();
+      return state.listReplies(sellerId);
+    },
+
+    async saveReply(sellerId, reply) {
+      use();
+      const saved = state.saveReply(sellerId, reply);
+      if (saved) await saveReplies();
+      return saved;
+    },
+
+    async deleteReply(sellerId, id) {
+      use();
+      const deleted = state.deleteReply(sellerId, id);
+      if (deleted) await saveReplies();
+      return deleted;
+    },
+
     async compact() {
       use();
       await compact();
@@ -667,4 +706,21 @@ function isMessage(v: unknown): v is Message {
     typeof v.clientDate === 'number' &&
     (v.clientId === undefined || typeof v.clientId === 'string')
   );
+}
+
+/** replies.json as written by saveReplies; absent means none. A damaged file is an error, as with the other files. */
+function readReplies(path: string): Record<string, QuickReply[]> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+  const data = JSON.parse(text) as unknown;
+  const ok =
+    isObject(data) &&
+    Object.values(data).every((list) => Array.isArray(list) && list.every((r) => isObject(r) && isId(r.id) && typeof r.text === 'string'));
+  if (!ok) throw new Error(`lowdbStore: ${path} is not a replies file`);
+  return data as Record<string, QuickReply[]>;
 }

@@ -53,6 +53,30 @@ export function memoryStore(): Store {
       open();
       return state.closeChat(chatId, Date.now())?.chat ?? null;
     },
+    async findChats(sellerId, options) {
+      open();
+      return state.findChats(sellerId, options);
+    },
+    async reopenChat(chatId) {
+      open();
+      return state.reopenChat(chatId)?.chat ?? null;
+    },
+    async markUnread(chatId, side) {
+      open();
+      return state.markUnread(chatId, side)?.chat ?? null;
+    },
+    async listReplies(sellerId) {
+      open();
+      return state.listReplies(sellerId);
+    },
+    async saveReply(sellerId, reply) {
+      open();
+      return state.saveReply(sellerId, reply);
+    },
+    async deleteReply(sellerId, id) {
+      open();
+      return state.deleteReply(sellerId, id);
+    },
     async close() {
       closed = true;
     },

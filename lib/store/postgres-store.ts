@@ -35,7 +35,7 @@
 import pg from 'pg';
 import type { Logger } from '../options.js';
 import { consoleLogger, OutageLog } from '../outage-log.js';
-import { ChatClosedError, StoreUnavailableError, type Buyer, type Chat, type Message, type NewMessage, type Side, type Store } from './store.js';
+import { ChatClosedError, ChatOpenError, MAX_REPLIES, ReplyLimitError, StoreUnavailableError, searchWords, type Buyer, type Chat, type Message, type NewMessage, type QuickReply, type Side, type Store } from './store.js';
 
 export interface PostgresStoreOptions {
   /** A postgres:// URL; the store creates (and on close, ends) its own pool. */
@@ -122,6 +122,21 @@ const MIGRATIONS: { version: number; name: string; sql: (s: string) => string }[
   },
   {
     version: 2,
+    name: 'inbox: message search, quick replies',
+    sql: (s) => `
+      -- findChats' text search: the words of every message ('simple': no stemming, no stop words,
+      -- so a search for part of a word as its start, "deliv", finds "delivery" in any language).
+      CREATE INDEX messages_text_search ON ${s}.messages USING gin (to_tsvector('simple', text));
+      CREATE TABLE ${s}.quick_replies (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        seller_id text NOT NULL,
+        text text NOT NULL,
+        created_at bigint NOT NULL
+      );
+      CREATE INDEX quick_replies_seller ON ${s}.quick_replies (seller_id, id);`,
+  },
+  {
+    version: 3,
     name: 'append_messages: a batch of messages in one statement',
     // A function rather than one plain statement: after the lock, its next statement takes a new
     // snapshot (READ COMMITTED), so it sees what the lock's previous holder committed.
@@ -644,6 +659,98 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return rows[0] ? toChat(rows[0]) : null;
     },
 
+    async findChats(sellerId, options) {
+      const limit = Math.floor(options.limit);
+      if (!(limit > 0)) return { chats: [], next: null };
+      const search = options.query?.trim().toLowerCase() ?? '';
+      const words = searchWords(search);
+      const where = [`c.seller_id = $1`, `c.last_message_id > 0`];
+      const values: unknown[] = [sellerId];
+      const add = (value: unknown) => `$${values.push(value)}`;
+      where.push(options.filter === 'closed' ? 'c.closed_at IS NOT NULL' : 'c.closed_at IS NULL');
+      if (options.filter === 'unread') where.push('c.unread_seller > 0');
+      if (options.filter === 'waiting') {
+        where.push(`EXISTS (SELECT 1 FROM ${messages} m WHERE m.chat_id = c.id AND m.id = c.last_message_id AND m.from_side = 'buyer')`);
+      }
+      if (options.after) where.push(`(c.last_activity, c.id) < (${add(options.after.lastActivity)}::bigint, ${add(options.after.id)}::bigint)`);
+      if (search) {
+        const name = `lower(c.chatter) LIKE ${add(`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`;
+        // Served by messages_text_search: the words as prefixes (they hold letters and digits only).
+        const text = words.length
+          ? ` OR c.id IN (SELECT m.chat_id FROM ${messages} m WHERE to_tsvector('simple', m.text) @@ to_tsquery('simple', ${add(words.map((w) => `${w}:*`).join(' & '))}))`
+          : '';
+        where.push(`(${name}${text})`);
+      }
+      const rows = await query<ChatRow>(
+        `SELECT c.* FROM ${chats} c WHERE ${where.join(' AND ')} ORDER BY c.last_activity DESC, c.id DESC LIMIT ${add(limit + 1)}`,
+        values,
+      );
+      const more = rows.length > limit;
+      const page = rows.slice(0, limit).map(toChat);
+      const last = page[page.length - 1];
+      return { chats: page, next: more && last ? { lastActivity: last.lastActivity, id: last.id } : null };
+    },
+
+    async reopenChat(chatId) {
+      try {
+        const rows = await query<ChatRow>(`UPDATE ${chats} SET closed_at = NULL WHERE id = $1 AND closed_at IS NOT NULL RETURNING *`, [chatId]);
+        if (rows[0]) return toChat(rows[0]);
+      } catch (error) {
+        // chats_open_pair: the buyer has another open chat with this seller.
+        if ((error as { code?: string }).code === '23505') throw new ChatOpenError(chatId);
+        throw error;
+      }
+      const rows = await query<ChatRow>(`SELECT * FROM ${chats} WHERE id = $1`, [chatId]);
+      return rows[0] ? toChat(rows[0]) : null;
+    },
+
+    async markUnread(chatId, side) {
+      const read = side === 'buyer' ? 'read_buyer' : 'read_seller';
+      const unread = side === 'buyer' ? 'unread_buyer' : 'unread_seller';
+      const other = otherSide(side);
+      const rows = await query<ChatRow>(
+        `UPDATE ${chats} c
+         SET ${read} = n.id - 1,
+             ${unread} = (SELECT count(*) FROM ${messages} WHERE chat_id = c.id AND from_side = $2 AND id >= n.id)
+         FROM (SELECT max(id) AS id FROM ${messages} WHERE chat_id = $1 AND from_side = $2) n
+         WHERE c.id = $1 AND n.id IS NOT NULL AND c.${read} >= n.id
+         RETURNING c.*`,
+        [chatId, other],
+      );
+      if (rows[0]) return toChat(rows[0]);
+      const found = await query<ChatRow>(`SELECT * FROM ${chats} WHERE id = $1`, [chatId]);
+      return found[0] ? toChat(found[0]) : null;
+    },
+
+    async listReplies(sellerId) {
+      const rows = await query<ReplyRow>(`SELECT id, text FROM ${s}.quick_replies WHERE seller_id = $1 ORDER BY id`, [sellerId]);
+      return rows.map(toReply);
+    },
+
+    async saveReply(sellerId, reply) {
+      if (reply.id !== undefined) {
+        const rows = await query<ReplyRow>(`UPDATE ${s}.quick_replies SET text = $3 WHERE seller_id = $1 AND id = $2 RETURNING id, text`, [
+          sellerId,
+          bound(reply.id),
+          reply.text,
+        ]);
+        return rows[0] ? toReply(rows[0]) : null;
+      }
+      const rows = await query<ReplyRow>(
+        `INSERT INTO ${s}.quick_replies (seller_id, text, created_at)
+         SELECT $1, $2, $3 WHERE (SELECT count(*) FROM ${s}.quick_replies WHERE seller_id = $1) < $4
+         RETURNING id, text`,
+        [sellerId, reply.text, Date.now(), MAX_REPLIES],
+      );
+      if (!rows[0]) throw new ReplyLimitError();
+      return toReply(rows[0]);
+    },
+
+    async deleteReply(sellerId, id) {
+      const rows = await query<ReplyRow>(`DELETE FROM ${s}.quick_replies WHERE seller_id = $1 AND id = $2 RETURNING id, text`, [sellerId, bound(id)]);
+      return rows.length > 0;
+    },
+
     async close() {
       if (closed) return;
       // Messages already accepted are written (or fail) before the pool goes.
@@ -697,6 +804,13 @@ interface AppendRow {
   o_client_date: number | null;
   o_client_id: string | null;
 }
+
+interface ReplyRow {
+  id: string;
+  text: string;
+}
+
+const toReply = (row: ReplyRow): QuickReply => ({ id: Number(row.id), text: row.text });
 
 interface MessageRow {
   chat_id: string;

@@ -7,7 +7,7 @@
  * stored here. Only the loading and writing-out methods at the end share objects, with a persistent store.
  */
 import btree from 'sorted-btree';
-import { ChatClosedError, type Buyer, type Chat, type ListMessagesOptions, type Message, type NewMessage, type SellerKey, type Side } from './store.js';
+import { ChatClosedError, ChatOpenError, MAX_REPLIES, ReplyLimitError, searchWords, type Buyer, type FindChatsOptions, type QuickReply, type Chat, type ListMessagesOptions, type Message, type NewMessage, type SellerKey, type Side } from './store.js';
 
 interface ChatRecord {
   chat: Chat;
@@ -68,6 +68,8 @@ export class StoreState {
   /** buyer + seller → that pair's open chat. */
   #openChats = new Map<string, ChatRecord>();
   #nextChatId = 1;
+  #replies = new Map<SellerKey, QuickReply[]>();
+  #nextReplyId = 1;
 
   createBuyer(input: { name: string; tokenHash: string }, now: number): Buyer {
     if (this.#buyersByHash.has(input.tokenHash)) {
@@ -201,6 +203,119 @@ export class StoreState {
     return { chat: copyChat(record.chat), changed: true };
   }
 
+  // ---- the seller's inbox ----
+
+  /**
+   * findChats by a scan: chats in activity order, and for a query their messages, until the page is
+   * full or SEARCH_SCAN messages were read (then the page ends early, with a cursor to go on from).
+   */
+  findChats(sellerId: SellerKey, options: FindChatsOptions): { chats: Chat[]; next: { lastActivity: number; id: number } | null } {
+    const limit = Math.floor(options.limit);
+    if (!(limit > 0)) return { chats: [], next: null };
+    const { filter, after } = options;
+    const query = options.query?.trim().toLowerCase() ?? '';
+    const words = searchWords(query);
+    // The seller's ordered index, from the cursor on: no sort, and earlier pages are not walked again.
+    const seller = this.#chatsBySeller.get(sellerId);
+    const tree = filter === 'closed' ? seller?.closed : seller?.open;
+    const records = tree ? tree.values(after && { activity: after.lastActivity, id: after.id }) : [];
+    const chats: Chat[] = [];
+    const page = (next: Chat | null) => ({ chats: chats.map(copyChat), next: next && { lastActivity: next.lastActivity, id: next.id } });
+    let scanned = 0;
+    let examined: Chat | null = null;
+    for (const { chat, messages } of records) {
+      if (after && (chat.lastActivity > after.lastActivity || (chat.lastActivity === after.lastActivity && chat.id >= after.id))) continue;
+      // The bound: go on from the last chat looked at, next time.
+      if (scanned >= SEARCH_SCAN) return page(examined);
+      examined = chat;
+      if (chat.lastMessageId === 0) continue;
+      const closed = chat.closedAt !== undefined;
+      if (filter === 'closed' ? !closed : closed) continue;
+      if (filter === 'unread' && chat.unread.seller === 0) continue;
+      if (filter === 'waiting' && messages[messages.length - 1]?.from !== 'buyer') continue;
+      if (query && !chat.chatter.toLowerCase().includes(query)) {
+        if (words.length === 0) continue;
+        let found = false;
+        for (let i = messages.length - 1; i >= 0 && !found; i--) found = matches((messages[i] as Message).text, words);
+        scanned += messages.length;
+        if (!found) continue;
+      }
+      // One more match than fits: there is a next page.
+      if (chats.length === limit) return page(chats[limit - 1] as Chat);
+      chats.push(chat);
+    }
+    return page(null);
+  }
+
+  /** Returns the chat and whether it was closed until now; null when there is no such chat. Throws ChatOpenError. */
+  reopenChat(chatId: number): { chat: Chat; changed: boolean } | null {
+    const record = this.#chats.get(chatId);
+    if (!record) return null;
+    const { chat } = record;
+    if (chat.closedAt === undefined) return { chat: copyChat(chat), changed: false };
+    const key = openKey(chat.buyerId, chat.sellerId);
+    if (this.#openChats.has(key)) throw new ChatOpenError(chatId);
+    // Out of the closed index, back into the open one (#unindex finds it by closedAt).
+    this.#unindex(record);
+    delete chat.closedAt;
+    this.#index(record);
+    this.#openChats.set(key, record);
+    return { chat: copyChat(chat), changed: true };
+  }
+
+  /** Returns the chat and whether the marker moved; null when there is no such chat. */
+  markUnread(chatId: number, side: Side): { chat: Chat; changed: boolean } | null {
+    const record = this.#chats.get(chatId);
+    if (!record) return null;
+    const { chat, messages } = record;
+    let newest = messages.length;
+    while (newest > 0 && messages[newest - 1]!.from === side) newest--;
+    if (newest === 0 || chat.readIds[side] < newest) return { chat: copyChat(chat), changed: false };
+    chat.readIds[side] = newest - 1;
+    chat.unread[side] = countFrom(messages, otherSide(side), newest - 1);
+    return { chat: copyChat(chat), changed: true };
+  }
+
+  listReplies(sellerId: SellerKey): QuickReply[] {
+    return (this.#replies.get(sellerId) ?? []).map((r) => ({ ...r }));
+  }
+
+  saveReply(sellerId: SellerKey, reply: { id?: number; text: string }): QuickReply | null {
+    const list = this.#replies.get(sellerId) ?? [];
+    if (reply.id !== undefined) {
+      const stored = list.find((r) => r.id === reply.id);
+      if (!stored) return null;
+      stored.text = reply.text;
+      return { ...stored };
+    }
+    if (list.length >= MAX_REPLIES) throw new ReplyLimitError();
+    const stored = { id: this.#nextReplyId++, text: reply.text };
+    list.push(stored);
+    this.#replies.set(sellerId, list);
+    return { ...stored };
+  }
+
+  deleteReply(sellerId: SellerKey, id: number): boolean {
+    const list = this.#replies.get(sellerId) ?? [];
+    const at = list.findIndex((r) => r.id === id);
+    if (at < 0) return false;
+    list.splice(at, 1);
+    return true;
+  }
+
+  /** Every seller's replies, as stored (for a persistent store to write out). */
+  storedReplies(): Record<SellerKey, QuickReply[]> {
+    return Object.fromEntries(this.#replies);
+  }
+
+  /** Puts back replies a persistent store had written (takes ownership of them). */
+  restoreReplies(replies: Record<SellerKey, QuickReply[]>): void {
+    for (const [sellerId, list] of Object.entries(replies)) {
+      this.#replies.set(sellerId, list);
+      for (const r of list) this.#nextReplyId = Math.max(this.#nextReplyId, r.id + 1);
+    }
+  }
+
   // ---- loading (used by persistent stores to rebuild the state from their files) ----
 
   // These take ownership of the objects they are given (no copy: a loaded message then lives once in
@@ -285,6 +400,15 @@ export class StoreState {
     if (!record) throw new Error(`appendMessage: no chat with id ${chatId}`);
     return record;
   }
+}
+
+/** How many messages a search reads, at most, for one page (the bound of findChats' scan). */
+export const SEARCH_SCAN = 20_000;
+
+/** Whether every search word starts one of the words of the text. */
+function matches(text: string, words: string[]): boolean {
+  const own = searchWords(text);
+  return words.every((w) => own.some((o) => o.startsWith(w)));
 }
 
 /** How many messages from `side` have an id above `afterId`. */

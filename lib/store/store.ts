@@ -126,6 +126,87 @@ export interface Store {
    * it counts as always ready (memory, lowdb).
    */
   ping?(): Promise<void>;
+
+  // ---- the seller's inbox (optional: a store without them answers the inbox commands UNKNOWN_COMMAND) ----
+
+  /**
+   * A page of the seller's chats in which a message was written, newest activity first (ties: the
+   * newer chat first), after the cursor `after` when given. `filter`: open (all open chats), unread
+   * (open, with messages the seller has not read), waiting (open, the last message is the buyer's),
+   * closed (the archive). `query` (case-insensitive) matches the buyer's name as a substring, or a
+   * message of the chat that has every word of it as the start of one of its words. `next` is the
+   * cursor to go on from, null when nothing more matches. A store that searches by scanning may stop
+   * early at its bound (a page shorter than `limit`, with a `next`), never skipping a chat.
+   */
+  findChats?(sellerId: SellerKey, options: FindChatsOptions): Promise<{ chats: Chat[]; next: ChatCursor | null }>;
+  /**
+   * Opens a closed chat again (it takes messages, and is the buyer's chat with that seller again);
+   * an open chat is returned as it is; null when there is no such chat. Rejects with ChatOpenError
+   * when the buyer already has another open chat with that seller (at most one is open).
+   */
+  reopenChat?(chatId: number): Promise<Chat | null>;
+  /**
+   * Marks the chat unread for `side` again: its read marker moves back to just before the newest
+   * message from the other side (so that one counts as unread). Null when there is no such chat; a
+   * chat with no message from the other side is returned unchanged.
+   */
+  markUnread?(chatId: number, side: Side): Promise<Chat | null>;
+  /** The seller's quick replies, oldest first. */
+  listReplies?(sellerId: SellerKey): Promise<QuickReply[]>;
+  /**
+   * Saves a new quick reply (no id) or changes the seller's reply with that id; null when the seller
+   * has no reply with that id. Rejects with ReplyLimitError when a new one would be the 101st.
+   */
+  saveReply?(sellerId: SellerKey, reply: { id?: number; text: string }): Promise<QuickReply | null>;
+  /** Deletes the seller's reply; false when there was none with that id. */
+  deleteReply?(sellerId: SellerKey, id: number): Promise<boolean>;
+}
+
+/** Which of the seller's chats findChats lists. */
+export type ChatFilter = 'open' | 'unread' | 'waiting' | 'closed';
+
+/** Where a list of chats goes on: the last chat of the page before, in activity order. */
+export interface ChatCursor {
+  lastActivity: number;
+  id: number;
+}
+
+export interface FindChatsOptions {
+  filter: ChatFilter;
+  /** Words or part of a name; at most 100 characters. */
+  query?: string;
+  limit: number;
+  after?: ChatCursor;
+}
+
+export interface QuickReply {
+  /** Unique per store. */
+  id: number;
+  text: string;
+}
+
+/** At most this many quick replies per seller. */
+export const MAX_REPLIES = 100;
+
+/** reopenChat while the buyer has another open chat with the seller. */
+export class ChatOpenError extends Error {
+  constructor(readonly chatId: number) {
+    super(`chat ${chatId}: the buyer has another open chat with this seller`);
+    this.name = 'ChatOpenError';
+  }
+}
+
+/** saveReply of a new reply when the seller has MAX_REPLIES already. */
+export class ReplyLimitError extends Error {
+  constructor() {
+    super(`at most ${MAX_REPLIES} quick replies per seller`);
+    this.name = 'ReplyLimitError';
+  }
+}
+
+/** The words of a search, as findChats matches them: lower case, split at anything not a letter or digit. */
+export function searchWords(text: string): string[] {
+  return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
 }
 
 /** appendMessage on a chat that is closed (see Store.appendMessage). */

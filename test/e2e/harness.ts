@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { ahChat, lowdbStore, type AhChat } from '../../lib/index.js';
+import { ahChat, lowdbStore, type AhChat, type AhChatOptions } from '../../lib/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(root, 'test', 'artifacts');
@@ -83,7 +83,7 @@ interface Routes {
   files: Map<string, { type: string; body: string }>;
 }
 
-export async function startServer(options: { dir?: string; port?: number; routes?: Routes } = {}): Promise<TestServer> {
+export async function startServer(options: { dir?: string; port?: number; routes?: Routes; plugin?: Partial<AhChatOptions> } = {}): Promise<TestServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ahchat-e2e-'));
   const routes: Routes = options.routes ?? { pages: new Map(), files: new Map() };
   const chat = ahChat({
@@ -92,6 +92,7 @@ export async function startServer(options: { dir?: string; port?: number; routes
     findSeller: async (id) => (String(id) === String(SELLER.id) ? { id: SELLER.id, name: SELLER.name } : null),
     store: lowdbStore({ dir }),
     logger: { info: () => {}, warn: (m) => console.warn(m), error: (m) => console.error(m) },
+    ...options.plugin,
   });
   const app = express();
   app.use(chat);
@@ -139,7 +140,7 @@ export async function startServer(options: { dir?: string; port?: number; routes
     stop,
     restart: async () => {
       await stop();
-      return startServer({ dir, port, routes });
+      return startServer({ dir, port, routes, plugin: options.plugin });
     },
     dispose: async () => {
       await stop();

@@ -271,8 +271,8 @@ describe('widget: seller tools', () => {
       await setHidden(buyer, false);
       await expect.poll(() => buyer.title()).toBe('Sencha');
 
-      // The seller's hidden tab (titleCount: false) counts in the list only.
-      await seller.locator('.ah-back').click();
+      // The seller's hidden tab (titleCount: false) counts in the list only. (Two panes: Escape leaves the chat.)
+      await seller.keyboard.press('Escape');
       await setHidden(seller, true);
       await send(buyer, 'still there?');
       await w.item(seller, 'Xavier').and(seller.locator('[data-unread="1"]')).waitFor();
@@ -292,7 +292,7 @@ describe('widget: seller tools', () => {
       const confirm = seller.locator('.ah-bar[role="alert"]');
       await bar.getByRole('button', { name: 'Close chat' }).click();
       await confirm.waitFor();
-      expect(await confirm.textContent()).toContain('Close the chat with Yara?');
+      expect(await confirm.textContent()).toContain('Close this chat (Yara)?');
       await shot(seller, 'seller-close-confirm');
       await confirm.getByRole('button', { name: 'Cancel' }).click();
       await confirm.waitFor({ state: 'detached' });
@@ -311,7 +311,9 @@ describe('widget: seller tools', () => {
       await buyer.locator('.ah-restart', { hasText: 'Start a new chat' }).click();
       await buyer.locator('.ah-empty').waitFor();
       await send(buyer, 'One more question');
-      expect(await texts(buyer)).toEqual(['One more question']);
+      // The closed chat stays readable above the new one (the seller sees the new chat only).
+      expect((await texts(buyer)).slice(-2)).toEqual(['Thanks, that is all.', 'One more question']);
+      await buyer.locator('.ah-day', { hasText: 'This chat was closed.' }).waitFor();
       const item = w.item(seller, 'Yara');
       await item.locator('.ah-preview', { hasText: 'One more question' }).waitFor();
       await item.click();

@@ -6,6 +6,7 @@ import { lowdbStore, type LowdbStore, type LowdbStoreOptions } from '../../lib/s
 import type { Store } from '../../lib/store/store.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 import { storeContract } from './contract.js';
+import { inboxContract } from './inbox-contract.js';
 
 function contractOn(name: string, options: Omit<LowdbStoreOptions, 'dir'>): void {
   storeContract(name, async () => {
@@ -22,6 +23,38 @@ function contractOn(name: string, options: Omit<LowdbStoreOptions, 'dir'>): void
 }
 
 contractOn('lowdbStore', {});
+inboxContract('lowdbStore', async () => {
+  const dir = await tmpDir();
+  const store = lowdbStore({ dir: dir.path, segmentSize: 3, journalLimit: 300 });
+  return { store, cleanup: async () => (await store.close(), await dir.remove()) };
+});
+
+describe('lowdbStore: the inbox survives a restart', () => {
+  it('keeps quick replies, a reopened chat and a marker moved back by markUnread', async () => {
+    const dir = await tmpDir();
+    try {
+      let store = lowdbStore({ dir: dir.path, fsync: true });
+      const buyer = await store.createBuyer({ name: 'Ann', tokenHash: 'h' });
+      const { chat } = await store.openChat({ buyerId: buyer.id, sellerId: '10', chatter: 'Ann' });
+      const q = await store.appendMessage({ chatId: chat.id, from: 'buyer', text: 'q', clientDate: 0 });
+      await store.markRead(chat.id, 'seller', q.message.id);
+      await store.closeChat(chat.id);
+      await store.reopenChat!(chat.id);
+      await store.markUnread!(chat.id, 'seller');
+      const reply = await store.saveReply!('10', { text: 'Thanks!' });
+      await store.close();
+      store = lowdbStore({ dir: dir.path, fsync: true });
+      const back = await store.getChat(chat.id);
+      expect(back?.closedAt).toBeUndefined();
+      expect(back?.unread.seller).toBe(1);
+      expect(await store.listReplies!('10')).toEqual([reply]);
+      expect((await store.saveReply!('10', { text: 'second' }))!.id).toBeGreaterThan(reply!.id);
+      await store.close();
+    } finally {
+      await dir.remove();
+    }
+  });
+});
 // Tiny segments, so the contract's concurrent appends cross segment boundaries, and a tiny journal, so
 // compactions (rotate, write segments, delete the old journal) run all along the suite, between and
 // during its writes; once with fsync.

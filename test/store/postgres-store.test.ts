@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStore } from '../../lib/store/postgres-store.js';
 import { connectTestDatabase, dropSchema, freshSchemaName, testDatabaseUrl } from '../helpers/postgres.js';
 import { storeContract } from './contract.js';
+import { inboxContract } from './inbox-contract.js';
 
 let admin: pg.Pool;
 
@@ -27,6 +28,7 @@ async function storeOnFreshSchema(schema = freshSchemaName()) {
 }
 
 storeContract('postgresStore', () => storeOnFreshSchema());
+inboxContract('postgresStore', () => storeOnFreshSchema());
 
 describe('postgresStore', () => {
   it('validates its options', () => {
@@ -43,7 +45,7 @@ describe('postgresStore', () => {
       await Promise.all(stores.map((s) => s.migrate()));
       await stores[0]!.migrate();
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
       await dropSchema(admin, schema);
@@ -129,5 +131,31 @@ describe('postgresStore', () => {
       expect(final.lastMessageId).toBe(30);
       expect(final.unread.seller).toBe(30 - final.readIds.seller);
     });
+  });
+});
+
+describe('postgresStore: the inbox search is served by an index', () => {
+  it('finds message words through messages_text_search (a GIN index on their words)', async () => {
+    const { store, schema, cleanup } = await storeOnFreshSchema();
+    try {
+      await store.migrate();
+      const { rows } = await admin.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'messages_text_search'`, [schema]);
+      expect(rows[0]?.indexdef).toContain("USING gin (to_tsvector('simple'::regconfig, text))");
+      const client = await admin.connect();
+      try {
+        // With a sequential scan ruled out, the plan of the search's subquery must use the index.
+        await client.query('BEGIN');
+        await client.query('SET LOCAL enable_seqscan = off');
+        const plan = await client.query(
+          `EXPLAIN SELECT m.chat_id FROM "${schema}".messages m WHERE to_tsvector('simple', m.text) @@ to_tsquery('simple', 'deliv:*')`,
+        );
+        expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('messages_text_search');
+        await client.query('ROLLBACK');
+      } finally {
+        client.release();
+      }
+    } finally {
+      await cleanup();
+    }
   });
 });

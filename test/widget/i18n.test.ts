@@ -47,6 +47,9 @@ describe('pickLanguage', () => {
   it('takes the first known language, by its two-letter code, else English', () => {
     expect(pickLanguage(undefined, 'ru-RU', 'en-US')).toBe('ru');
     expect(pickLanguage('RU')).toBe('ru');
-    expect(pickLanguage('de', '', null, 'fr-FR')).toBe('en');
+    expect(pickLanguage('de', '', null, 'fr-FR')).toBe('de');
+    expect(pickLanguage('it', '', null, 'fr-FR')).toBe('fr');
+    expect(pickLanguage('AR-eg')).toBe('ar');
+    expect(pickLanguage('it', 'pt-BR', null)).toBe('en');
   });
 });

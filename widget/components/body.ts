@@ -1,20 +1,20 @@
-/** The main slot: name form, waiting, the conversation, or the seller's list. */
+/** The main slot: name form, waiting, the conversation, or (from ahchat-inbox.js) the seller's inbox. */
 import type { VNode } from 'preact';
 import { currentChat } from '../state.js';
-import { ChatList } from './chat-list.js';
 import { Conversation } from './conversation.js';
 import { html } from './html.js';
 import { NameForm } from './name-form.js';
 import type { ViewProps } from './props.js';
 
-export function Body(props: ViewProps): VNode {
-  const { state, t } = props;
+export function Body(props: ViewProps): VNode | null {
+  const { state, t, inbox } = props;
   if (state.auth === 'name') return html`<${NameForm} ...${props} />`;
   if (state.auth === 'denied') {
     return html`<p class="ah-error ah-pad" role="alert">${t(state.error && state.error !== 'USER_IS_NOT_SELLER' ? `error.${state.error}` : 'denied')}</p>`;
   }
+  // (A seller whose ahchat-inbox.js could not be loaded waits here, like a lost connection.)
+  if (state.auth === 'ready' && inbox) return html`<${inbox.Inbox} ...${props} />`;
   const chat = currentChat(state);
   if (state.auth === 'ready' && chat) return html`<${Conversation} key=${chat.id} ...${props} chat=${chat} />`;
-  if (state.auth === 'ready' && state.role === 'seller') return html`<${ChatList} ...${props} />`;
   return html`<p class="ah-wait" role="status"><i class="ah-spinner" aria-hidden="true"></i>${t(state.connection === 'reconnecting' ? 'reconnecting' : 'connecting')}</p>`;
 }

@@ -1,21 +1,38 @@
-/** The message box: Enter sends, Shift+Enter adds a line, the box grows up to a few lines. */
+/**
+ * The message box: Enter sends, Shift+Enter adds a line, the box grows up to a few lines. Near the
+ * length limit a counter shows what is left; a text over it is not sent (the box keeps it, marked
+ * invalid, with the counter saying by how much), so nothing typed is lost to a refusal.
+ */
 import type { VNode } from 'preact';
 import { html } from './html.js';
 import type { ViewProps } from './props.js';
 
 const MAX_HEIGHT = 120;
+/** The server's default maxTextLength. */
+const MAX_TEXT = 4000;
 
-function autosize(area: HTMLTextAreaElement): void {
+/** Grows the box and updates the counter (straight in the DOM: no render per keystroke). */
+function changed(area: HTMLTextAreaElement, { t }: ViewProps): boolean {
   area.style.height = 'auto';
   area.style.height = `${Math.min(area.scrollHeight, MAX_HEIGHT)}px`;
+  // Characters as a person (and the server) counts them: code points.
+  const n = [...area.value].length;
+  const over = n > MAX_TEXT;
+  const counter = area.nextElementSibling as HTMLElement;
+  counter.hidden = n <= MAX_TEXT * 0.9;
+  counter.toggleAttribute('data-over', over);
+  counter.textContent = over ? t('tooLong', { n: n - MAX_TEXT }) : t('left', { n: MAX_TEXT - n });
+  area.toggleAttribute('aria-invalid', over);
+  return !over;
 }
 
-export function Composer({ t, actions, chatId }: ViewProps & { chatId: number }): VNode {
+export function Composer(props: ViewProps & { chatId: number }): VNode {
+  const { t, actions, chatId } = props;
   const submit = (form: HTMLFormElement) => {
     const area = form.elements.namedItem('text') as HTMLTextAreaElement;
-    if (area.value.trim() && actions.send(area.value)) {
+    if (changed(area, props) && area.value.trim() && actions.send(area.value)) {
       area.value = '';
-      autosize(area);
+      changed(area, props);
     }
     area.focus();
   };
@@ -26,7 +43,7 @@ export function Composer({ t, actions, chatId }: ViewProps & { chatId: number })
     }
   };
   const onInput = (event: Event) => {
-    autosize(event.currentTarget as HTMLTextAreaElement);
+    changed(event.currentTarget as HTMLTextAreaElement, props);
     actions.typing(chatId);
   };
   const onSubmit = (event: Event) => {
@@ -35,9 +52,10 @@ export function Composer({ t, actions, chatId }: ViewProps & { chatId: number })
   };
   return html`<form class="ah-compose" onSubmit=${onSubmit}>
     <label class="ah-sr" for="ah-text">${t('messageLabel')}</label>
-    <textarea id="ah-text" name="text" class="ah-textarea" rows="1" placeholder=${t('messagePlaceholder')}
+    <textarea id="ah-text" name="text" class="ah-textarea" rows="1" dir="auto" placeholder=${t('messagePlaceholder')}
       onKeyDown=${onKeyDown} onInput=${onInput} data-ah-autofocus></textarea>
-    <button type="submit" class="ah-send" aria-label=${t('send')} title=${t('send')}>
+    <span class="ah-counter" aria-live="polite" hidden></span>
+    <button type="submit" class="ah-send" aria-label=${t('send')}>
       <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="M3.4 20.4 21 12 3.4 3.6 3.4 10.1 15 12 3.4 13.9z" fill="currentColor"/></svg>
     </button>
   </form>`;

@@ -7,7 +7,7 @@ import type { ViewProps } from './props.js';
 export function Title({ state, t }: ViewProps): VNode {
   const chat = currentChat(state);
   const text = chat?.chatter || (state.role === 'seller' && state.name) || t('title');
-  return html`<bdi class="ah-title-text">${text}</bdi>`;
+  return html`<bdi class="ah-title-text" dir="auto">${text}</bdi>`;
 }
 
 export function Status({ state, t }: ViewProps): VNode | null {

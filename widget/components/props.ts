@@ -1,3 +1,5 @@
+import type { VNode } from 'preact';
+import type { Frame } from '../../lib/protocol.js';
 import type { Translate } from '../i18n/index.js';
 import type { State } from '../state.js';
 
@@ -18,6 +20,14 @@ export interface Actions {
   sound(on: boolean): void;
   /** true: ask the browser for permission (call from a click) and notify if granted; false: stop offering. */
   notify(on: boolean): void;
+  /** A message the server refused: out of the log and back into the composer, to be edited and sent again. */
+  retry(chatId: number, clientId: string): void;
+  /** Seller's inbox: sends any request; false when the socket is not open. */
+  request(command: string, data: Record<string, unknown>): boolean;
+  /** Seller's inbox: hears answers (and errors) to the commands the widget itself does not handle. */
+  listen(fn: (frame: Frame) => void): () => void;
+  /** Seller's inbox: a change of the state it computes itself (e.g. mergeChats). */
+  apply(fn: (state: State) => State): void;
 }
 
 export interface ViewProps {
@@ -25,4 +35,8 @@ export interface ViewProps {
   t: Translate;
   actions: Actions;
   lang: string;
+  /** Seller: the inbox views, once ahchat-inbox.js is loaded. */
+  inbox?: { Inbox: (props: ViewProps) => VNode | null; Back: (props: ViewProps) => VNode | null };
+  /** Host-given quick replies (option quickReplies). */
+  replies?: readonly string[];
 }

@@ -10,7 +10,7 @@ export type StringKey = keyof typeof en;
 export type Translate = (key: StringKey | `error.${string}`, params?: Record<string, string | number>) => string;
 
 /** The languages in widget/i18n/. */
-export const LANGUAGES = ['en', 'ru'];
+export const LANGUAGES = ['en', 'ru', 'de', 'fr', 'es', 'ar'];
 
 /** The language to use: the option, else the page's `<html lang>`, else the browser's; English when unknown. */
 export function pickLanguage(...candidates: Array<string | null | undefined>): string {

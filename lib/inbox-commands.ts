@@ -1,0 +1,135 @@
+/**
+ * The seller's inbox commands (ext): chats (a page of the list, a filter, a search), reopen,
+ * markUnread, and the quick replies. Seller only (a buyer gets FORBIDDEN); a store without the
+ * optional inbox methods makes them UNKNOWN_COMMAND. Answers go to the asking socket; a reopened
+ * chat is announced to the seller's sockets with the `chat` push, a chat marked unread with `unread`.
+ */
+import { buyerKey } from './bus/bus.js';
+import type { Connection } from './connection.js';
+import type { ChatContext } from './context.js';
+import { ChatError } from './errors.js';
+import type { ChatIdRequest, ChatsRequest, InboxRequest, SaveReplyRequest } from './protocol.js';
+import type { Session } from './session.js';
+import { ChatOpenError, ReplyLimitError, type Chat, type SellerKey, type Store } from './store/store.js';
+import { toWireChat } from './wire.js';
+
+/** A page of chats: 50 unless asked, at most 200. */
+const PAGE = 50;
+const MAX_PAGE = 200;
+
+export async function handleInbox(ctx: ChatContext, connection: Connection, session: Session, request: InboxRequest): Promise<void> {
+  if (session.side !== 'seller') throw new ChatError('FORBIDDEN');
+  const { sellerId } = session;
+  switch (request.command) {
+    case 'chats':
+      return chats(ctx, connection, session, request.data);
+    case 'reopen':
+      return reopen(ctx, connection, session, request.data);
+    case 'markUnread':
+      return markUnread(ctx, sellerId, request.data);
+    case 'replies':
+      return replies(ctx, connection, sellerId);
+    case 'saveReply':
+      return saveReply(ctx, connection, sellerId, request.data);
+    case 'deleteReply':
+      return deleteReply(ctx, connection, sellerId, request.data.id);
+  }
+}
+
+/** The store's optional method, or UNKNOWN_COMMAND: this server cannot do it. */
+function method<K extends keyof Store>(ctx: ChatContext, name: K): NonNullable<Store[K]> {
+  const fn = ctx.store[name];
+  if (typeof fn !== 'function') throw new ChatError('UNKNOWN_COMMAND');
+  return (fn as (...args: never[]) => unknown).bind(ctx.store) as NonNullable<Store[K]>;
+}
+
+/** The seller's chat, or CHAT_NOT_FOUND (someone else's answers exactly like a missing one). */
+async function ownChat(ctx: ChatContext, sellerId: SellerKey, chatId: number): Promise<Chat> {
+  const chat = await ctx.store.getChat(chatId);
+  if (!chat || chat.sellerId !== sellerId) throw new ChatError('CHAT_NOT_FOUND');
+  return chat;
+}
+
+/**
+ * Chats as the list shows them: each with its newest message only (`more` when it has others). In
+ * protocol 1 own messages carry no clientDate/clientId, as in that version's auth answer.
+ */
+async function listed(ctx: ChatContext, session: Session, list: Chat[]) {
+  const online = await ctx.hub.isOnline(list.map((chat) => buyerKey(chat.id)));
+  return Promise.all(
+    list.map(async (chat, i) => {
+      const messages = await ctx.store.listMessages(chat.id, { limit: 1 });
+      const wire = toWireChat({ chat, receiver: 'seller', chatter: chat.chatter, online: online[i] ?? false, messages, more: chat.lastMessageId > 1 });
+      if (session.protocol < 2) wire.messages = wire.messages.map(({ clientDate: _date, clientId: _id, ...m }) => m);
+      return wire;
+    }),
+  );
+}
+
+async function chats(ctx: ChatContext, connection: Connection, session: Session, request: ChatsRequest): Promise<void> {
+  const { sellerId } = session;
+  const find = method(ctx, 'findChats');
+  const limit = Math.min(request.limit ?? PAGE, MAX_PAGE);
+  const page = await find(sellerId, { filter: request.filter, query: request.query, limit, after: request.cursor });
+  const data: Record<string, unknown> = {
+    filter: request.filter,
+    chats: await listed(ctx, session, page.chats),
+    cursor: page.next && `${page.next.lastActivity}.${page.next.id}`,
+  };
+  if (request.query !== undefined) data.query = request.query;
+  connection.send({ command: 'chats', data });
+}
+
+async function reopen(ctx: ChatContext, connection: Connection, session: Session, request: ChatIdRequest): Promise<void> {
+  const { sellerId } = session;
+  const reopenChat = method(ctx, 'reopenChat');
+  await ownChat(ctx, sellerId, request.chatId);
+  let chat: Chat | null;
+  try {
+    chat = await reopenChat(request.chatId);
+  } catch (error) {
+    if (error instanceof ChatOpenError) throw new ChatError('CHAT_ALREADY_OPEN');
+    throw error;
+  }
+  if (!chat) throw new ChatError('CHAT_NOT_FOUND');
+  const [view] = await listed(ctx, session, [chat]);
+  connection.send({ command: 'reopen', data: { chat: view } });
+  // The seller's other tabs put it back in their lists (the `chat` push: a chat starts again).
+  await ctx.hub.publish({ type: 'chat', sellerId, chatId: chat.id, chatter: chat.chatter });
+}
+
+async function markUnread(ctx: ChatContext, sellerId: SellerKey, request: ChatIdRequest): Promise<void> {
+  const mark = method(ctx, 'markUnread');
+  await ownChat(ctx, sellerId, request.chatId);
+  const chat = await mark(request.chatId, 'seller');
+  if (!chat) throw new ChatError('CHAT_NOT_FOUND');
+  // Every tab of the seller gets the new count (`unread`); the buyer's "Seen" never moves back.
+  await ctx.hub.publish({ type: 'read', sellerId, chatId: chat.id, side: 'seller', id: chat.readIds.seller, unread: chat.unread.seller });
+}
+
+async function sendReplies(ctx: ChatContext, connection: Connection, sellerId: SellerKey, command: string): Promise<void> {
+  const list = await method(ctx, 'listReplies')(sellerId);
+  connection.send({ command, data: { replies: list } });
+}
+
+function replies(ctx: ChatContext, connection: Connection, sellerId: SellerKey): Promise<void> {
+  return sendReplies(ctx, connection, sellerId, 'replies');
+}
+
+async function saveReply(ctx: ChatContext, connection: Connection, sellerId: SellerKey, request: SaveReplyRequest): Promise<void> {
+  const save = method(ctx, 'saveReply');
+  let saved;
+  try {
+    saved = await save(sellerId, request.id === undefined ? { text: request.text } : { id: request.id, text: request.text });
+  } catch (error) {
+    if (error instanceof ReplyLimitError) throw new ChatError('LIMIT_REACHED');
+    throw error;
+  }
+  if (!saved) throw new ChatError('REPLY_NOT_FOUND');
+  await sendReplies(ctx, connection, sellerId, 'saveReply');
+}
+
+async function deleteReply(ctx: ChatContext, connection: Connection, sellerId: SellerKey, id: number): Promise<void> {
+  if (!(await method(ctx, 'deleteReply')(sellerId, id))) throw new ChatError('REPLY_NOT_FOUND');
+  await sendReplies(ctx, connection, sellerId, 'deleteReply');
+}
