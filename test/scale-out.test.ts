@@ -100,7 +100,7 @@ afterAll(async () => {
 describe('two instances on one PostgreSQL and one Redis', () => {
   it('migrated the shared schema once', async () => {
     const { rows } = await database.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
   });
 
   it('a buyer on A and a seller on B converse in real time; chat and status cross instances', async () => {
