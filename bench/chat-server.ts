@@ -1,6 +1,6 @@
 /**
  * AH Chat under test: an Express app with the ahChat plugin, as a host would mount it.
- * Usage: chat-server.mjs memory | lowdb <dir> | scaleout <postgres schema> <redis prefix>
+ * Usage: chat-server.mjs memory | lowdb <dir> | postgres <schema> | scaleout <postgres schema> <redis prefix>
  * (scaleout: postgresStore + redisBus, one of two instances sharing the schema and prefix; the
  * addresses come from AHCHAT_TEST_DATABASE_URL and AHCHAT_TEST_REDIS_URL, defaults as in the tests).
  *
@@ -32,10 +32,11 @@ async function main(): Promise<void> {
   let bus: Bus | undefined;
   if (kind === 'memory') store = memoryStore();
   else if (kind === 'lowdb' && dir) store = lowdbStore({ dir });
+  else if (kind === 'postgres' && dir) store = postgresStore({ connectionString: DATABASE_URL, schema: dir });
   else if (kind === 'scaleout' && dir && prefix) {
     store = postgresStore({ connectionString: DATABASE_URL, schema: dir });
     bus = redisBus({ url: REDIS_URL, prefix });
-  } else throw new Error('usage: chat-server.mjs memory | lowdb <dir> | scaleout <schema> <prefix>');
+  } else throw new Error('usage: chat-server.mjs memory | lowdb <dir> | postgres <schema> | scaleout <schema> <prefix>');
   // Whatever a store loads lazily is loaded by its first read: count it in the start time.
   await store.getChat(1);
   const storeOpenMs = performance.now() - started;

@@ -5,6 +5,7 @@
  * loop) or from the scheduled send time (open loop, so a slow server cannot hide its queueing delay
  * by slowing the generator down).
  */
+import { io as socketIo, type Socket as IoSocket } from 'socket.io-client';
 import { WebSocket, type RawData } from 'ws';
 import { serveIpc, sendReady } from './ipc.js';
 import { summarize, type Summary } from './stats.js';
@@ -12,8 +13,59 @@ import { summarize, type Summary } from './stats.js';
 const SELLER_TOKEN = (id: number): string => `bench-token-${id}`;
 const TEXT = 'Hello! Is the blue one still available, and could you ship it by Friday?';
 
+/**
+ * One client socket, whatever the server speaks: AH Chat's frames over `ws` (a ws:// URL), or the
+ * Socket.IO peer's events (an http:// URL), where an acknowledgement stands for the answer frame.
+ */
+interface Link {
+  send(command: string, data: unknown): void;
+  /** Every frame received (answers and pushes), as { command, data, error }; returns "stop listening". */
+  listen(fn: (frame: any) => void): () => void;
+  /** Counts pushed messages without parsing them. */
+  countMessages(fn: () => void): void;
+  terminate(): void;
+}
+
+function wsLink(ws: WebSocket): Link {
+  return {
+    send: (command, data) => ws.send(JSON.stringify({ command, data })),
+    listen(fn) {
+      const on = (raw: RawData) => fn(JSON.parse(raw.toString()));
+      ws.on('message', on);
+      return () => ws.off('message', on);
+    },
+    countMessages(fn) {
+      ws.on('message', (raw: RawData) => {
+        if (raw.toString().startsWith('{"command":"message"')) fn();
+      });
+    },
+    terminate: () => ws.terminate(),
+  };
+}
+
+function ioLink(socket: IoSocket): Link {
+  const listeners = new Set<(frame: any) => void>();
+  const emit = (frame: any) => {
+    for (const fn of listeners) fn(frame);
+  };
+  socket.onAny((command: string, data: unknown) => emit({ command, data }));
+  return {
+    send(command, data) {
+      socket.emit(command, data, (answer: any) => emit(answer?.error ? { command, error: answer.error } : { command, data: answer }));
+    },
+    listen(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    countMessages(fn) {
+      socket.on('message', fn);
+    },
+    terminate: () => socket.disconnect(),
+  };
+}
+
 interface Peer {
-  ws: WebSocket;
+  ws: Link;
   chatId: number;
   /** clientId → time the message was (or should have been) sent. */
   pending: Map<string, number>;
@@ -21,7 +73,7 @@ interface Peer {
 }
 
 const buyers: Peer[] = [];
-const sellers: WebSocket[] = [];
+const sellers: Link[] = [];
 let seq = 0;
 let pushes = 0;
 let errors = 0;
@@ -36,28 +88,43 @@ function connectSocket(url: string): Promise<WebSocket> {
   });
 }
 
+async function connectLink(url: string): Promise<Link> {
+  if (url.startsWith('ws')) {
+    const ws = await connectSocket(url);
+    ws.on('error', () => {});
+    return wsLink(ws);
+  }
+  const socket = socketIo(url, { transports: ['websocket'], reconnection: false, perMessageDeflate: false } as object);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return ioLink(socket);
+}
+
 /**
  * Sends an auth frame and resolves with the answer (the first frame of command 'auth'). It asks for
  * protocol 2, as the widget does (the baseline server ignores the field).
  */
 function authenticate(ws: WebSocket, data: Record<string, unknown>, timeoutMs = 30_000): Promise<any> {
+  return authenticateLink(wsLink(ws), data, timeoutMs);
+}
+
+function authenticateLink(link: Link, data: Record<string, unknown>, timeoutMs = 30_000): Promise<any> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no auth answer within 30 s')), timeoutMs);
-    const onMessage = (raw: RawData) => {
-      const frame = JSON.parse(raw.toString());
+    const off = link.listen((frame) => {
       if (frame.command !== 'auth') return;
-      ws.off('message', onMessage);
+      off();
       clearTimeout(timer);
       if (frame.error) reject(new Error(`auth failed: ${frame.error}`));
       else resolve(frame.data);
-    };
-    ws.on('message', onMessage);
-    ws.send(JSON.stringify({ command: 'auth', data: { ...data, protocol: 2 } }));
+    });
+    link.send('auth', { ...data, protocol: 2 });
   });
 }
 
-function onBuyerFrame(peer: Peer, raw: RawData): void {
-  const frame = JSON.parse(raw.toString());
+function onBuyerFrame(peer: Peer, frame: any): void {
   if (frame.command !== 'message') return;
   if (frame.error) {
     errors++;
@@ -75,7 +142,7 @@ function onBuyerFrame(peer: Peer, raw: RawData): void {
 function sendMessage(peer: Peer, sentAt: number): void {
   const clientId = String(++seq);
   peer.pending.set(clientId, sentAt);
-  peer.ws.send(JSON.stringify({ command: 'message', data: { text: TEXT, clientDate: Date.now(), chatId: peer.chatId, clientId } }));
+  peer.ws.send('message', { text: TEXT, clientDate: Date.now(), chatId: peer.chatId, clientId });
 }
 
 async function inBatches<T>(count: number, batch: number, make: (i: number) => Promise<T>): Promise<T[]> {
@@ -100,22 +167,18 @@ interface ConnectArgs {
 async function connect({ url, sellerUrl = url, sellers: s, buyersPerSeller, batch = 200 }: ConnectArgs) {
   const started = performance.now();
   const newSellers = await inBatches(s, batch, async (i) => {
-    const ws = await connectSocket(sellerUrl);
-    ws.on('error', () => {});
-    await authenticate(ws, { id: i + 1, token: SELLER_TOKEN(i + 1) });
-    ws.on('message', (raw: RawData) => {
-      if (raw.toString().startsWith('{"command":"message"')) pushes++;
-    });
-    return ws;
+    const link = await connectLink(sellerUrl);
+    await authenticateLink(link, { id: i + 1, token: SELLER_TOKEN(i + 1) });
+    link.countMessages(() => pushes++);
+    return link;
   });
   sellers.push(...newSellers);
   const sellerCount = Math.max(1, s);
   const newBuyers = await inBatches(sellerCount * buyersPerSeller, batch, async (i) => {
-    const ws = await connectSocket(url);
-    ws.on('error', () => {});
-    const answer = await authenticate(ws, { name: `Buyer ${i + 1}`, sellerId: (i % sellerCount) + 1 });
-    const peer: Peer = { ws, chatId: answer.chatId, pending: new Map() };
-    ws.on('message', (raw: RawData) => onBuyerFrame(peer, raw));
+    const link = await connectLink(url);
+    const answer = await authenticateLink(link, { name: `Buyer ${i + 1}`, sellerId: (i % sellerCount) + 1 });
+    const peer: Peer = { ws: link, chatId: answer.chatId, pending: new Map() };
+    link.listen((frame) => onBuyerFrame(peer, frame));
     return peer;
   });
   buyers.push(...newBuyers);
@@ -238,6 +301,9 @@ async function openLoop({ rate, durationMs }: { rate: number; durationMs: number
     lost,
     /** How late the generator itself sent its most late message (its own event loop's lag). */
     worstSendLagMs: worstLagMs,
+    sent: total,
+    /** Confirmed within a second of the scheduled time. */
+    onTime: samples.filter((s) => s <= 1000).length,
   };
 }
 

@@ -5,7 +5,7 @@
  *
  * --quick    smaller load and sizes, under a minute, for CI: prints the table, never fails on a target.
  * --profile  runs the server children with --cpu-prof (profiles in .tmp/bench-profiles/).
- * --only=throughput,storage,memory,widget,manychats  runs only these sections.
+ * --only=throughput,signin,storage,memory,widget,manychats  runs only these sections.
  * Exit code: 0 done, 1 something crashed, 2 (full mode only) a target was missed.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,10 @@ const CONFIG = quick
   ? { rounds: 1, sellers: 5, buyersPerSeller: 40, warmupMs: 1000, durationMs: 2500, openRate: 1000, openMs: 2500, storageSizes: [1_000, 10_000], writes: 200, signIns: 5, idle: 1_000 }
   : { rounds: 3, sellers: 10, buyersPerSeller: 100, warmupMs: 2000, durationMs: 10_000, openRate: 2000, openMs: 10_000, storageSizes: [1_000, 10_000, 100_000], writes: 1000, signIns: 20, idle: 10_000 };
 
+// --rounds=N: fewer (or more) interleaved rounds, for working on one row.
+const roundsArg = Number(argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length));
+if (Number.isInteger(roundsArg) && roundsArg > 0) CONFIG.rounds = roundsArg;
+
 const TARGETS = {
   memoryRatio: 0.7,
   lowdbRatio: 0.5,
@@ -38,6 +42,14 @@ const TARGETS = {
   writeGrowth: 1.5,
   connectionKiB: 12,
   widgetGzipBytes: 15_000,
+  // Against the Socket.IO peer of the same run (issue 18).
+  postgresVsPeer: 2,
+  scaleoutVsPeer: 2,
+  scaleoutOfBaseline: 0.25,
+  scaleoutP99VsPeer: 1.5,
+  signInPostgresVsLowdb: 1.5,
+  lowdbP99VsPeer: 1,
+  lowdbOfBaseline: 0.9,
 };
 
 const tempDirs: string[] = [];
@@ -75,14 +87,22 @@ function serverNodeArgs(label: string): string[] {
   return args;
 }
 
-type Kind = 'baseline' | 'memory' | 'lowdb' | 'lowdb-tmpfs' | 'scaleout';
+type Kind = 'baseline' | 'memory' | 'lowdb' | 'lowdb-tmpfs' | 'postgres' | 'scaleout' | 'sio-memory' | 'sio-postgres' | 'sio-scaleout';
 const LABEL: Record<Kind, string> = {
   baseline: 'baseline (plain ws)',
   memory: 'AH Chat, memoryStore',
   lowdb: 'AH Chat, lowdbStore',
   'lowdb-tmpfs': 'AH Chat, lowdbStore on tmpfs',
+  postgres: 'AH Chat, postgresStore',
   scaleout: 'AH Chat ×2 instances, PostgreSQL + Redis',
+  'sio-memory': 'Socket.IO peer, in memory',
+  'sio-postgres': 'Socket.IO peer, PostgreSQL',
+  'sio-scaleout': 'Socket.IO peer ×2, PostgreSQL + Redis adapter',
 };
+/** The Socket.IO peer each AH Chat row is compared with (AH ÷ peer). */
+const PEER: Partial<Record<Kind, Kind>> = { memory: 'sio-memory', lowdb: 'sio-memory', 'lowdb-tmpfs': 'sio-memory', postgres: 'sio-postgres', scaleout: 'sio-scaleout' };
+/** Kinds on PostgreSQL: they get a fresh schema each, and one more open loop at OVERLOAD_RATE. */
+const ON_POSTGRES: ReadonlySet<Kind> = new Set(['postgres', 'scaleout', 'sio-postgres', 'sio-scaleout']);
 /** A RAM-backed directory (Linux), if there is one: the diagnostic run of lowdb without disk costs. */
 const tmpfs = process.platform === 'linux' && existsSync('/dev/shm') ? '/dev/shm' : null;
 
@@ -142,16 +162,18 @@ const scaleoutSpaces: { schema: string; prefix: string }[] = [];
  * schema and Redis prefix (buyers connect to the first, sellers to the second, so every push crosses).
  */
 function startServers(kind: Kind): Child[] {
-  if (kind !== 'scaleout') return [startServer(kind)];
+  if (!ON_POSTGRES.has(kind)) return [startServer(kind)];
   const space = { schema: `ahchat_bench_${process.pid}_${scaleoutSpaces.length}`, prefix: `ahchat-bench-${process.pid}-${scaleoutSpaces.length}:` };
   scaleoutSpaces.push(space);
-  return ['a', 'b'].map(
-    (name) => new Child(`ahchat-scaleout-${name}`, join(here, 'chat-server.mjs'), ['scaleout', space.schema, space.prefix], serverNodeArgs(`scaleout-${name}`)),
-  );
+  const peer = kind.startsWith('sio-');
+  const script = join(here, peer ? 'socketio-server.mjs' : 'chat-server.mjs');
+  if (kind === 'postgres' || kind === 'sio-postgres') return [new Child(kind, script, ['postgres', space.schema], serverNodeArgs(kind))];
+  return ['a', 'b'].map((name) => new Child(`${kind}-${name}`, script, ['scaleout', space.schema, space.prefix], serverNodeArgs(`${kind}-${name}`)));
 }
 
 function startServer(kind: Kind): Child {
   if (kind === 'baseline') return new Child('baseline', join(here, 'baseline-server.mjs'), [], serverNodeArgs('baseline'));
+  if (kind === 'sio-memory') return new Child(kind, join(here, 'socketio-server.mjs'), ['memory'], serverNodeArgs(kind));
   const args = kind === 'memory' ? ['memory'] : ['lowdb', tempDir('lowdb', kind === 'lowdb-tmpfs' ? tmpfs! : tmpdir())];
   return new Child(`ahchat-${kind}`, join(here, 'chat-server.mjs'), args, serverNodeArgs(kind));
 }
@@ -163,7 +185,12 @@ function log(message: string): void {
 interface ThroughputResult {
   closed: LoopResult & { serverCpuPercent: number; serverCpuMicrosPerMessage: number; serverUserMicrosPerMessage: number; loadCpuPercent: number };
   open: LoopResult & { worstSendLagMs: number; serverStall: { maxMs: number; p99Ms: number } | null };
+  /** PostgreSQL kinds: an open loop past what the machine can confirm. */
+  overload?: LoopResult & { sent: number; onTime: number };
 }
+
+/** The overload open loop of the PostgreSQL rows: more than any of them confirms on 2 cores. */
+const OVERLOAD = quick ? { rate: 4000, durationMs: 2000 } : { rate: 8000, durationMs: 5000 };
 
 type Cpu = { cpuMicros: number; userMicros: number; wallMs: number };
 type Stall = { maxMs: number; p99Ms: number } | null;
@@ -193,6 +220,11 @@ async function throughput(kind: Kind): Promise<ThroughputResult> {
     const stalls: Stall[] = await Promise.all(servers.map((s) => s.call('loopStop')));
     open.serverStall = stalls.reduce((a, b) => (a && b ? { maxMs: Math.max(a.maxMs, b.maxMs), p99Ms: Math.max(a.p99Ms, b.p99Ms) } : a ?? b), null);
     log(`${kind}: open loop p99 ${open.latency.p99.toFixed(1)} ms`);
+    let overload: ThroughputResult['overload'];
+    if (ON_POSTGRES.has(kind) && !kind.endsWith('scaleout')) {
+      overload = await load.call('open', OVERLOAD, OVERLOAD.durationMs + 30_000);
+      log(`${kind}: ${int(OVERLOAD.rate)} msg/s open loop, ${pct(overload!.onTime / overload!.sent)} confirmed within 1 s`);
+    }
     await load.call('disconnect');
     const cpuMicros = cpu1.cpuMicros - cpu0.cpuMicros;
     return {
@@ -205,6 +237,7 @@ async function throughput(kind: Kind): Promise<ThroughputResult> {
         loadCpuPercent: ((loadCpu1.cpuMicros - loadCpu0.cpuMicros) / 1000 / (loadCpu1.wallMs - loadCpu0.wallMs)) * 100,
       },
       open,
+      overload,
     };
   } finally {
     await Promise.all([load.stop(), ...servers.map((s) => s.stop())]);
@@ -294,6 +327,8 @@ function widgetSize() {
 
 const ms = (v: number) => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) : 'n/a');
 const int = (v: number) => Math.round(v).toLocaleString('en-US');
+/** A ratio: two decimals, or two significant digits below 0.1 (so that 0.004 is not "0.00"). */
+const times = (v: number) => `${v >= 0.1 ? v.toFixed(2) : v.toPrecision(2)}×`;
 const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
 const check = (ok: boolean): 'PASS' | 'MISS' => (ok ? 'PASS' : 'MISS');
 
@@ -320,36 +355,45 @@ function median<T>(list: readonly T[], key: (item: T) => number): T {
 }
 
 async function throughputSection(): Promise<void> {
-  const kinds: Kind[] = ['baseline', 'memory', 'lowdb'];
-  // Run once, in the first round (no target: the figures are for comparison): lowdb on tmpfs (a
-  // diagnostic of the store without disk costs; not in quick mode) and two instances on PostgreSQL +
-  // Redis (when both are reachable).
+  // Interleaved every round: the baseline, AH Chat on each store, the Socket.IO peer of each.
+  const kinds: Kind[] = ['baseline', 'memory', 'lowdb', 'sio-memory'];
+  // Run once, in the first round (no target: a diagnostic of the store without disk costs; not in
+  // quick mode): lowdb on tmpfs.
   const extras: Kind[] = [];
   if (tmpfs && !quick) extras.push('lowdb-tmpfs');
   const scaleoutMissing = await scaleoutUnavailable();
-  if (scaleoutMissing) sectionNotes.push(`Two-instance row skipped: ${scaleoutMissing}.`);
-  else extras.push('scaleout');
+  if (scaleoutMissing) sectionNotes.push(`PostgreSQL and two-instance rows skipped: ${scaleoutMissing}.`);
+  else kinds.push('postgres', 'sio-postgres', 'scaleout', 'sio-scaleout');
+  // --kinds=a,b: only these (for working on one row; the targets of missing rows are left out).
+  const wanted = argv.find((a) => a.startsWith('--kinds='))?.slice('--kinds='.length).split(',');
+  const keep = (k: Kind) => !wanted || wanted.includes(k) || k === 'baseline';
   const rounds: Partial<Record<Kind, ThroughputResult[]>> = (results.throughput = {});
   // Rounds interleave the servers, so a burst of load from elsewhere on the machine hits them alike.
   try {
     for (let round = 0; round < CONFIG.rounds; round++) {
       log(`throughput round ${round + 1} of ${CONFIG.rounds}`);
-      for (const kind of round === 0 ? [...kinds, ...extras] : kinds) {
+      for (const kind of (round === 0 ? [...kinds, ...extras] : kinds).filter(keep)) {
         (rounds[kind] ??= []).push(await throughput(kind));
       }
+      await dropScaleoutSpaces();
     }
   } finally {
     await dropScaleoutSpaces();
   }
-  kinds.push(...extras);
+  const ran = [...kinds, ...extras].filter((k) => rounds[k]);
   const closedOf = (kind: Kind) => median(rounds[kind]!, (r) => r.closed.perSecond).closed;
   const openOf = (kind: Kind) => median(rounds[kind]!, (r) => r.open.latency.p99).open;
+  const overloadOf = (kind: Kind) => median(rounds[kind]!, (r) => (r.overload ? r.overload.onTime / r.overload.sent : 0)).overload;
   const base = closedOf('baseline');
   const buyers = CONFIG.sellers * CONFIG.buyersPerSeller;
   const ofRounds = CONFIG.rounds > 1 ? `, median of ${CONFIG.rounds} interleaved rounds` : '';
+  const vsPeer = (kind: Kind, ours: number, theirs: (k: Kind) => number, unit = '×') => {
+    const peer = PEER[kind];
+    return peer && rounds[peer] ? ` · AH ÷ peer ${times(ours / theirs(peer)).replace(/×$/, unit)}` : '';
+  };
 
   rows.push({ section: `Closed loop: ${CONFIG.sellers} sellers × ${CONFIG.buyersPerSeller} buyers, ${CONFIG.durationMs / 1000} s after ${CONFIG.warmupMs / 1000} s warm-up${ofRounds}; (%) = of baseline` });
-  for (const kind of kinds) {
+  for (const kind of ran) {
     const c = closedOf(kind);
     const ratio = c.perSecond / base.perSecond;
     const cpuRatio = base.serverCpuMicrosPerMessage / c.serverCpuMicrosPerMessage;
@@ -359,6 +403,7 @@ async function throughputSection(): Promise<void> {
       figure:
         `${int(c.perSecond)} msg/s` +
         (kind === 'baseline' ? '' : ` (${pct(ratio)})`) +
+        vsPeer(kind, c.perSecond, (p) => closedOf(p).perSecond) +
         ` · ${latency(c)} · server ${ms(c.serverCpuMicrosPerMessage)} µs/msg` +
         (kind === 'baseline' ? '' : ` (${pct(cpuRatio)})`) +
         `, ${c.serverCpuPercent.toFixed(0)} % CPU · generator ${c.loadCpuPercent.toFixed(0)} % CPU` +
@@ -368,17 +413,63 @@ async function throughputSection(): Promise<void> {
     });
   }
   rows.push({ section: `Open loop: ${int(CONFIG.openRate)} msg/s over ${int(buyers)} buyers, ${CONFIG.openMs / 1000} s, latency from the scheduled send time${ofRounds}` });
-  for (const kind of kinds) {
+  for (const kind of ran) {
     const o = openOf(kind);
     // The target is for 2,000 msg/s over 1,000 buyers, which quick mode does not run.
     const isTarget = kind === 'lowdb' && CONFIG.openRate >= 2000 && buyers >= 1000;
+    const p99Ratio = vsPeer(kind, o.latency.p99, (p) => openOf(p).latency.p99).replace(/×$/, '× (p99)');
     rows.push({
       name: LABEL[kind],
-      figure: `${latency(o)} · ${int(o.perSecond)} msg/s confirmed · server stall ${ms(o.serverStall?.maxMs ?? NaN)} ms · generator lag ${ms(o.worstSendLagMs)} ms${problems(o)}`,
+      figure: `${latency(o)}${p99Ratio} · ${int(o.perSecond)} msg/s confirmed · server stall ${ms(o.serverStall?.maxMs ?? NaN)} ms · generator lag ${ms(o.worstSendLagMs)} ms${problems(o)}`,
       target: isTarget ? `p99 ≤ ${TARGETS.openP99Ms} ms` : '',
       result: isTarget ? check(o.latency.p99 <= TARGETS.openP99Ms && o.lost === 0) : '',
     });
   }
+  const overloaded = ran.filter((k) => overloadOf(k));
+  if (overloaded.length) {
+    rows.push({ section: `Overload: open loop of ${int(OVERLOAD.rate)} msg/s for ${OVERLOAD.durationMs / 1000} s, one instance on PostgreSQL${ofRounds}` });
+    for (const kind of overloaded) {
+      const o = overloadOf(kind)!;
+      const share = o.onTime / o.sent;
+      const peer = PEER[kind];
+      const peerShare = peer && rounds[peer] ? overloadOf(peer) : undefined;
+      rows.push({
+        name: LABEL[kind],
+        figure: `${pct(share)} confirmed within 1 s${peerShare ? ` · AH ÷ peer ${(share / (peerShare.onTime / peerShare.sent)).toFixed(2)}×` : ''} · p50 ${ms(o.latency.p50)} ms${problems(o)}`,
+        target: '',
+        result: '',
+      });
+    }
+  }
+
+  // Issue 18's targets: ratios to the Socket.IO peer and to the baseline of this same run.
+  const has = (...k: Kind[]) => k.every((kind) => rounds[kind]);
+  const targetRows: Row[] = [];
+  const ratioRow = (name: string, value: number, target: string, ok: boolean, unit = '×') =>
+    targetRows.push({ name, figure: times(value).replace(/×$/, unit), target, result: check(ok) });
+  if (has('postgres', 'sio-postgres')) {
+    const r = closedOf('postgres').perSecond / closedOf('sio-postgres').perSecond;
+    ratioRow('PostgreSQL, closed loop, AH ÷ peer', r, `≥ ${TARGETS.postgresVsPeer}×`, r >= TARGETS.postgresVsPeer);
+  }
+  if (has('scaleout', 'sio-scaleout')) {
+    const r = closedOf('scaleout').perSecond / closedOf('sio-scaleout').perSecond;
+    ratioRow('×2 instances, closed loop, AH ÷ peer', r, `≥ ${TARGETS.scaleoutVsPeer}×`, r >= TARGETS.scaleoutVsPeer);
+    const p = openOf('scaleout').latency.p99 / openOf('sio-scaleout').latency.p99;
+    ratioRow('×2 instances, open-loop p99, AH ÷ peer', p, `≤ ${TARGETS.scaleoutP99VsPeer}×`, p <= TARGETS.scaleoutP99VsPeer);
+  }
+  if (has('scaleout')) {
+    const r = closedOf('scaleout').perSecond / base.perSecond;
+    targetRows.push({ name: '×2 instances, closed loop, of baseline', figure: pct(r), target: `≥ ${pct(TARGETS.scaleoutOfBaseline)}`, result: check(r >= TARGETS.scaleoutOfBaseline) });
+  }
+  if (has('lowdb', 'sio-memory') && CONFIG.openRate >= 2000) {
+    const p = openOf('lowdb').latency.p99 / openOf('sio-memory').latency.p99;
+    ratioRow('one instance (lowdb), open-loop p99, AH ÷ peer', p, `≤ ${TARGETS.lowdbP99VsPeer}×`, p <= TARGETS.lowdbP99VsPeer);
+  }
+  if (has('lowdb')) {
+    const r = closedOf('lowdb').perSecond / base.perSecond;
+    targetRows.push({ name: 'one instance (lowdb), closed loop, of baseline', figure: pct(r), target: `≥ ${pct(TARGETS.lowdbOfBaseline)}`, result: check(r >= TARGETS.lowdbOfBaseline) });
+  }
+  if (targetRows.length) rows.push({ section: 'Against the Socket.IO peer and the baseline (same run)' }, ...targetRows);
 }
 
 async function storageSection(): Promise<void> {
@@ -404,6 +495,23 @@ async function storageSection(): Promise<void> {
     target: `≤ ${TARGETS.writeGrowth}× (flat)`,
     result: check(growth <= TARGETS.writeGrowth),
   });
+  const journalDir = tempDir('journal');
+  const child = new Child('journal-modes', join(here, 'storage.mjs'));
+  try {
+    await child.whenReady();
+    for (const batch of [1, 10]) {
+      const modes = await child.call('journalModes', { dir: journalDir, batches: quick ? 500 : 3000, batch }, 120_000);
+      (results.journalModes ??= {})[batch] = modes;
+      rows.push({
+        name: `journal, batches of ${batch}, sync vs thread pool`,
+        figure: `written in p50/p99 ${ms(modes.sync.latency.p50)}/${ms(modes.sync.latency.p99)} ms vs ${ms(modes.pool.latency.p50)}/${ms(modes.pool.latency.p99)} ms · CPU ${ms(modes.sync.cpuMicrosPerBatch)} vs ${ms(modes.pool.cpuMicrosPerBatch)} µs per batch`,
+        target: '',
+        result: '',
+      });
+    }
+  } finally {
+    await child.stop();
+  }
   const tenK = runs.find((r) => r.stored === 10_000) ?? largest;
   results.signIn = await signIn(tenK.dir, tenK.token);
   rows.push({
@@ -495,7 +603,55 @@ async function manyChatsSection(): Promise<void> {
   sectionNotes.push(`Many chats: seeded in ${ms(seedMs / 1000)} s; the server started on them in ${ms(r.startMs)} ms.`);
 }
 
-const SECTIONS = { throughput: throughputSection, storage: storageSection, memory: memorySection, widget: widgetSection, manychats: manyChatsSection };
+/** Issue 18's sign-in row: a seller with 200 chats of 50 messages each, lowdb against PostgreSQL. */
+const HISTORY = quick ? { chats: 50, messages: 20, rounds: 5 } : { chats: 200, messages: 50, rounds: 20 };
+
+async function signInSection(): Promise<void> {
+  const missing = await scaleoutUnavailable();
+  const kinds: ('lowdb' | 'postgres')[] = missing ? ['lowdb'] : ['lowdb', 'postgres'];
+  const runs: Record<string, any> = (results.historySignIn = {});
+  for (const kind of kinds) {
+    const space = { schema: `ahchat_bench_${process.pid}_${scaleoutSpaces.length}`, prefix: `ahchat-bench-${process.pid}-${scaleoutSpaces.length}:` };
+    if (kind === 'postgres') scaleoutSpaces.push(space);
+    const dir = kind === 'lowdb' ? tempDir('history') : undefined;
+    const seeder = new Child(`seed-history-${kind}`, join(here, 'seller-sign-in.mjs'));
+    try {
+      await seeder.whenReady();
+      await seeder.call('seedHistory', { dir, schema: kind === 'postgres' ? space.schema : undefined, chats: HISTORY.chats, messages: HISTORY.messages, sellerId: '1' }, 600_000);
+    } finally {
+      await seeder.stop();
+    }
+    const server = new Child(`ahchat-history-${kind}`, join(here, 'chat-server.mjs'), kind === 'lowdb' ? ['lowdb', dir!] : ['postgres', space.schema], serverNodeArgs(`history-${kind}`));
+    const load = new Child(`load-history-${kind}`, join(here, 'load.mjs'));
+    try {
+      server.link(load);
+      const { url } = await server.whenReady(120_000);
+      await load.whenReady();
+      runs[kind] = await load.call('sellerSignIns', { url, sellerId: 1, concurrent: 1, rounds: HISTORY.rounds, bystanderSellerId: 2 }, 300_000);
+      log(`seller sign-in, ${kind}: p50 ${ms(runs[kind].auth.p50)} ms`);
+    } finally {
+      await Promise.all([load.stop(), server.stop()]);
+      await dropScaleoutSpaces();
+    }
+  }
+  if (missing) sectionNotes.push(`Sign-in on PostgreSQL skipped: ${missing}.`);
+  rows.push({ section: `Seller sign-in: ${HISTORY.chats} chats × ${HISTORY.messages} messages, one sign-in at a time × ${HISTORY.rounds} after a warm-up` });
+  for (const kind of kinds) {
+    const r = runs[kind];
+    rows.push({
+      name: kind === 'lowdb' ? 'AH Chat, lowdbStore' : 'AH Chat, postgresStore',
+      figure: `auth answer p50/p99/max ${ms(r.auth.p50)}/${ms(r.auth.p99)}/${ms(r.auth.max)} ms (${r.chatsInAnswer} chats, ${int(r.answerBytes)} B)${r.errors ? `; ${r.errors} errors (${r.lastError})` : ''}`,
+      target: '',
+      result: '',
+    });
+  }
+  if (runs.postgres) {
+    const ratio = runs.postgres.auth.p50 / runs.lowdb.auth.p50;
+    rows.push({ name: 'PostgreSQL ÷ lowdb (p50)', figure: `${ratio.toFixed(2)}×`, target: `≤ ${TARGETS.signInPostgresVsLowdb}×`, result: check(ratio <= TARGETS.signInPostgresVsLowdb) });
+  }
+}
+
+const SECTIONS = { throughput: throughputSection, signin: signInSection, storage: storageSection, memory: memorySection, widget: widgetSection, manychats: manyChatsSection };
 
 async function main(): Promise<void> {
   if (profile) mkdirSync(profileDir, { recursive: true });
@@ -510,7 +666,7 @@ async function main(): Promise<void> {
     "Benchmark settings: AH Chat runs with rateLimit, signUpRateLimit and maxConnectionsPerIp raised so the one local load generator is never throttled (defaults: 20 messages/10 s per socket, 100 sign-ups/min and 100 sockets per IP), and origins '*'.",
     "Ratios are against the baseline measured in this same run. Server µs/msg: the server process's user+system CPU time (all threads) over all messages of the closed loop, warm-up included; its (%) is the baseline's µs/msg over ours. Stall: worst event-loop delay (monitorEventLoopDelay, 1 ms resolution).",
     ...sectionNotes,
-    ...(results.throughput?.['scaleout'] ? ['"AH Chat ×2 instances": two server processes sharing one PostgreSQL schema (postgresStore) and one Redis prefix (redisBus); buyers connect to one, sellers to the other, so every push crosses Redis. No target: for comparison with the single-process rows. Server µs/msg adds both processes (not PostgreSQL or Redis themselves).'] : []),
+    ...(results.throughput?.['scaleout'] ? ['"AH Chat ×2 instances": two server processes sharing one PostgreSQL schema (postgresStore) and one Redis prefix (redisBus); buyers connect to one, sellers to the other, so every push crosses Redis; the Socket.IO peer ×2 the same with @socket.io/redis-adapter. Server µs/msg adds both processes (not PostgreSQL or Redis themselves). The peer is driven by socket.io-client, which costs the generator more CPU per message than plain ws does (see generator % CPU).'] : []),
     ...(results.throughput?.['lowdb-tmpfs'] ? [`"lowdbStore on tmpfs" is a diagnostic, not a target: the same store with its directory in ${tmpfs}, to separate the store's own cost from the file system's.`] : []),
     `Took ${((Date.now() - started) / 1000).toFixed(0)} s; machine load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (other work on a shared machine makes figures noisy).` + (quick ? ' Quick mode: smaller load and sizes; PASS/MISS are indicative only and never fail the run.' : ''),
   ];

@@ -4,6 +4,7 @@
  * The directory is left for the runner (sign-in and start-time runs use it), which deletes it.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Journal } from '../lib/store/journal.js';
 import { lowdbStore } from '../lib/store/lowdb-store.js';
 import { hashToken } from '../lib/tokens.js';
 import { serveIpc, sendReady } from './ipc.js';
@@ -67,7 +68,38 @@ async function measure({ dir, stored, writes, rounds, seedBatch = 1000 }: Measur
   };
 }
 
+/**
+ * The journal's two ways to write a small batch, interleaved: synchronously on the event loop, or
+ * through the thread pool (syncWriteMax 0). Batches of `batch` message-sized records, one after
+ * another: latency from append to written, and the process's CPU per batch.
+ */
+async function journalModes({ dir, batches, batch }: { dir: string; batches: number; batch: number }) {
+  const line = JSON.stringify({ t: 'm', chatId: 1, id: 1, from: 'buyer', text: TEXT, createdAt: Date.now(), clientDate: Date.now(), clientId: 'abc123' });
+  const modes = { sync: new Journal({ dir, no: 1, validSize: 0, exists: false, fsync: false }), pool: new Journal({ dir, no: 2, validSize: 0, exists: false, fsync: false, syncWriteMax: 0 }) };
+  const out: Record<string, { latency: ReturnType<typeof summarize>; cpuMicrosPerBatch: number }> = {};
+  const samples: Record<string, number[]> = { sync: [], pool: [] };
+  const cpu: Record<string, number> = { sync: 0, pool: 0 };
+  for (let round = 0; round < 10; round++) {
+    for (const [name, journal] of Object.entries(modes)) {
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < batches / 10; i++) {
+        const t = performance.now();
+        let seq = 0;
+        for (let k = 0; k < batch; k++) seq = journal.append(line);
+        await journal.whenWritten(seq);
+        samples[name]!.push(performance.now() - t);
+      }
+      const c = process.cpuUsage(c0);
+      cpu[name]! += c.user + c.system;
+    }
+  }
+  for (const name of Object.keys(modes)) out[name] = { latency: summarize(samples[name]!), cpuMicrosPerBatch: cpu[name]! / batches };
+  await Promise.all(Object.values(modes).map((j) => j.close()));
+  return out;
+}
+
 serveIpc({
+  journalModes,
   measure,
   stop: () => setImmediate(() => process.exit(0)),
 });

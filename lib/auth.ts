@@ -11,7 +11,7 @@ import type { ChatContext } from './context.js';
 import { ChatError, type ErrorCode } from './errors.js';
 import type { AuthRequest, WireChat } from './protocol.js';
 import { protocolFor } from './protocol.js';
-import type { Buyer, Chat, SellerKey, Side } from './store/store.js';
+import type { Buyer, Chat, Message, SellerKey, Side } from './store/store.js';
 import { hashToken, newToken } from './tokens.js';
 import type { Session } from './session.js';
 import { toWireChat, wireChats } from './wire.js';
@@ -87,10 +87,12 @@ async function signInSeller(ctx: ChatContext, connection: Connection, request: A
   const protocol = protocolFor(request.protocol);
   await signIn(ctx, connection, { side: 'seller', sellerId, name, protocol }, async () => {
     const chats = await ctx.store.listChats(sellerId, { limit: ctx.options.chatListLimit });
-    const online = await ctx.hub.isOnline(chats.map((chat) => buyerKey(chat.id)));
-    const views = await Promise.all(
-      chats.map((chat, i) => chatView(ctx, chat, 'seller', chat.chatter, online[i] ?? false, request.since)),
-    );
+    // Presence and every chat's recent messages at once: a constant number of round trips.
+    const [online, recent] = await Promise.all([
+      ctx.hub.isOnline(chats.map((chat) => buyerKey(chat.id))),
+      recentMessages(ctx, chats, request.since),
+    ]);
+    const views = chats.map((chat, i) => toView(ctx, chat, 'seller', chat.chatter, online[i] ?? false, recent[i]!));
     trimToBudget(views);
     connection.send({ command: 'auth', data: answer(request, { name }, views) });
   });
@@ -249,6 +251,31 @@ function reserveNewChat(ctx: ChatContext, ip: string, buyerId: number | string):
     taken.push(key);
   }
   return taken;
+}
+
+/**
+ * The recent messages of each chat (the newest historyLimit + 1, or those after `since[chat.id]`),
+ * in one store call when the store reads in batches.
+ */
+async function recentMessages(ctx: ChatContext, chats: readonly Chat[], since: Record<string, number> | undefined): Promise<Message[][]> {
+  const limit = ctx.options.historyLimit + 1;
+  if (chats.length === 0) return [];
+  if (ctx.store.listRecentMessages) {
+    const after = new Map<number, number>();
+    for (const chat of chats) {
+      const from = since?.[String(chat.id)];
+      if (from !== undefined) after.set(chat.id, from);
+    }
+    return ctx.store.listRecentMessages(chats.map((chat) => chat.id), { limit, after });
+  }
+  return Promise.all(chats.map((chat) => ctx.store.listMessages(chat.id, { limit, after: since?.[String(chat.id)] })));
+}
+
+/** One chat as the receiver sees it, from its recent messages (historyLimit + 1 of them tell `more`). */
+function toView(ctx: ChatContext, chat: Chat, receiver: Side, chatter: string, online: boolean, messages: Message[]): WireChat {
+  const more = messages.length > ctx.options.historyLimit;
+  if (more) messages = messages.slice(1);
+  return toWireChat({ chat, receiver, chatter, online, messages, more });
 }
 
 /** One chat as the receiver sees it: the newest messages, or those after `since[chat.id]`. */

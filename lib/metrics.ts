@@ -88,7 +88,7 @@ export class ChatMetrics {
   timedStore(store: Store): Store {
     return timed(store, this.storeLatency, [
       'createBuyer', 'findBuyerByTokenHash', 'openChat', 'getChat', 'listChats',
-      'appendMessage', 'listMessages', 'markRead', 'closeChat',
+      'appendMessage', 'listMessages', 'listRecentMessages', 'markRead', 'closeChat',
       'getBuyer', 'findBuyerByExternalId', 'upsertBuyer', 'updateBuyer', 'setChatContext',
     ], ['close', 'ping']);
   }

@@ -151,7 +151,7 @@ const auth = await new Promise((resolve) => socket.once('message', (data) => res
 socket.close();
 await chat.close();
 server.close();
-console.log(JSON.stringify({ widget: widget.status, health: health.status, ready: ready.status, auth: auth.command, seller: auth.data.chats[0].chatter }));
+console.log(JSON.stringify({ widget: widget.status, health: health.status, ready: ready.status, auth: auth.command, seller: Object.values(auth.data.chats)[0].chatter }));
 `;
     await writeFile(join(apps[name], 'example.mjs'), program);
     const { stdout } = await run(process.execPath, ['example.mjs'], { cwd: apps[name], timeout: 30_000 });

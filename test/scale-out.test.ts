@@ -100,7 +100,7 @@ afterAll(async () => {
 describe('two instances on one PostgreSQL and one Redis', () => {
   it('migrated the shared schema once', async () => {
     const { rows } = await database.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
   });
 
   it("a buyer's page context, its messages' context and a guest's new name cross instances, stored in PostgreSQL", async () => {

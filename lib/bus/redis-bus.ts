@@ -2,6 +2,7 @@
  * A Bus on Redis, for running several AH Chat instances (see docs/SCALE-OUT.md).
  *
  * Events: JSON entries of one Redis stream, `<prefix>stream` (XADD, capped at `backlog` entries),
+ * the events of one event-loop turn written together (one pipeline, one socket write),
  * read by every instance on a second connection (a blocking XREAD can share it with nothing else).
  * Each entry names the instance that wrote it, which skips its own: the hub delivers to its own
  * sockets directly, so local pushes never wait on Redis. An instance that was cut off reads on
@@ -324,6 +325,46 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
     await bounded(commands.xadd(stream, 'MAXLEN', backlog, '*', 'e', entry(event)));
   }
 
+  /**
+   * Events published while up, written together after the current turn: one pipeline of XADDs
+   * (one socket write, one timer) however many messages the turn handled.
+   */
+  let outbox: HubEvent[] = [];
+  let outboxWritten: Promise<void> | null = null;
+
+  function enqueue(event: HubEvent): Promise<void> {
+    outbox.push(event);
+    outboxWritten ??= new Promise<void>((resolve) => setImmediate(resolve)).then(flushOutbox);
+    return outboxWritten;
+  }
+
+  async function flushOutbox(): Promise<void> {
+    const batch = outbox;
+    outbox = [];
+    outboxWritten = null;
+    // Redis went away since these were published: they wait for the recovery like the others.
+    if (!up) {
+      for (const event of batch) keep(event);
+      return;
+    }
+    const pipeline = commands.pipeline();
+    for (const event of batch) pipeline.xadd(stream, 'MAXLEN', backlog, '*', 'e', entry(event));
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await bounded(pipeline.exec());
+    } catch (error) {
+      // Kept, and written again (in a new epoch) by the recovery this starts.
+      for (const event of batch) keep(event);
+      wentAway(describe(error));
+      return;
+    }
+    const failed = batch.filter((_, i) => !results || results[i]?.[0]);
+    if (failed.length > 0) {
+      for (const event of failed) keep(event);
+      wentAway(describe(results?.find(([error]) => error)?.[0] ?? 'no reply'));
+    }
+  }
+
   /** Keeps an event for when Redis is back; typing and presence are not worth keeping. */
   function keep(event: HubEvent): void {
     if (!KEPT.has(event.type)) return;
@@ -517,13 +558,7 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
     publish(event) {
       return track(async () => {
         if (!up) return keep(event);
-        try {
-          await write(event);
-        } catch (error) {
-          // Kept, and written again (in a new epoch) by the recovery this starts.
-          keep(event);
-          wentAway(describe(error));
-        }
+        await enqueue(event);
       });
     },
 

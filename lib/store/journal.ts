@@ -3,6 +3,7 @@
  *
  * Every record appended during one event-loop turn goes to the file in one `write` (and one
  * `datasync` with `fsync: true`); while a write is in flight, new records gather for the next one.
+ * Without fsync a small batch is written synchronously (syncWriteMax), a large one on the thread pool.
  * So the cost of a record is a share of one append, however many chats the records belong to: this is
  * what lets lowdbStore take thousands of messages a second where one file rewrite per message could not.
  *
@@ -14,7 +15,7 @@
  * Compaction (done by the store) moves the journal into other files: rotate() sends later records to
  * the next file number, after which the old file can be deleted once its content is safe elsewhere.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDirectory } from './sync-directory.js';
@@ -33,6 +34,12 @@ export interface JournalOptions {
   exists: boolean;
   /** datasync after every write, and sync the directory when a file is created or deleted. */
   fsync: boolean;
+  /**
+   * Without fsync, a batch of at most this many bytes is written synchronously, on the event loop:
+   * copying a few KiB into the page cache costs less than the thread-pool round trip (and the turn
+   * of the loop) that an asynchronous write takes. 0: always through the thread pool. Default 65536.
+   */
+  syncWriteMax?: number;
 }
 
 interface Batch {
@@ -58,6 +65,7 @@ const noop = (): void => {};
 export class Journal {
   #dir: string;
   #fsync: boolean;
+  #syncWriteMax: number;
   #file: JournalFile;
   /** Lines not yet written, in order (each ends with a newline). */
   #queue: string[] = [];
@@ -76,6 +84,7 @@ export class Journal {
   constructor(options: JournalOptions) {
     this.#dir = options.dir;
     this.#fsync = options.fsync;
+    this.#syncWriteMax = options.fsync ? 0 : (options.syncWriteMax ?? 65_536);
     this.#file = { no: options.no, size: options.validSize, cut: options.exists, exists: options.exists, handle: null };
   }
 
@@ -239,11 +248,13 @@ export class Journal {
       file.cut = false;
     }
     const buffer = Buffer.from(text, 'utf8');
+    const sync = buffer.length <= this.#syncWriteMax;
     try {
       let done = 0;
       while (done < buffer.length) {
-        const { bytesWritten } = await handle.write(buffer, done, buffer.length - done, file.size + done);
-        done += bytesWritten;
+        done += sync
+          ? writeSync(handle.fd, buffer, done, buffer.length - done, file.size + done)
+          : (await handle.write(buffer, done, buffer.length - done, file.size + done)).bytesWritten;
       }
       if (this.#fsync) await handle.datasync();
     } catch (error) {

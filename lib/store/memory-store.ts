@@ -62,6 +62,10 @@ export function memoryStore(): Store {
       open();
       return state.listMessages(chatId, options);
     },
+    async listRecentMessages(chatIds, options) {
+      open();
+      return chatIds.map((chatId) => state.listMessages(chatId, { limit: options.limit, after: options.after?.get(chatId) }));
+    },
     async markRead(chatId, side, messageId) {
       open();
       return state.markRead(chatId, side, messageId)?.chat ?? null;

@@ -114,6 +114,13 @@ export interface ListMessagesOptions {
   after?: number;
 }
 
+export interface ListRecentMessagesOptions {
+  /** At most this many messages per chat (the newest of the matching ones). */
+  limit: number;
+  /** Per chat id: only messages with id > after (a client catching up); all when absent. */
+  after?: ReadonlyMap<number, number>;
+}
+
 export interface Store {
   /** Creates a buyer. tokenHash is unique; the caller makes the token. email and guest are kept when given. */
   createBuyer(input: BuyerProfile & { tokenHash: string }): Promise<Buyer>;
@@ -158,6 +165,13 @@ export interface Store {
   appendMessage(input: NewMessage): Promise<{ message: Message; duplicate: boolean }>;
   /** Messages of a chat in ascending id order: the newest `limit` that match before/after. */
   listMessages(chatId: number, options: ListMessagesOptions): Promise<Message[]>;
+  /**
+   * Optional batch form of listMessages for many chats at once (a seller's sign-in): for each of
+   * chatIds, in the same order, what listMessages(chatId, { limit, after: after.get(chatId) })
+   * would return; [] for a chat that does not exist. A database store answers it in one query
+   * rather than one per chat; the plugin falls back to listMessages per chat for a store without it.
+   */
+  listRecentMessages?(chatIds: readonly number[], options: ListRecentMessagesOptions): Promise<Message[][]>;
   /** Moves side's read marker up to messageId (never down); returns the updated chat, or null if no such chat. */
   markRead(chatId: number, side: Side, messageId: number): Promise<Chat | null>;
   /** Marks the chat closed; returns it, or null if no such chat. */

@@ -12,7 +12,7 @@ const env = useBrowserAndServer();
 const RLO = '\u202e';
 
 describe('widget: bidi and template spoofing', () => {
-  it('renders names and texts in isolating <bdi> elements and shows bidi controls in a link as U+FFFD', async () => {
+  it('renders names in isolating <bdi> elements, texts in isolating dir=auto bubbles, and shows bidi controls in a link as U+FFFD', async () => {
     const buyerContext = await env.browser.newContext();
     const sellerContext = await env.browser.newContext();
     try {
@@ -33,7 +33,7 @@ describe('widget: bidi and template spoofing', () => {
       expect(await name.evaluate((el) => [el.localName, getComputedStyle(el).unicodeBidi])).toEqual(['bdi', 'isolate']);
       // The name keeps its control (it can only reorder itself, inside its <bdi>); the preview is isolated too.
       expect(await name.textContent()).toBe(`${RLO}Mallory`);
-      expect(await item.locator('.ah-preview').evaluate((el) => el.localName)).toBe('bdi');
+      expect(await item.locator('.ah-preview bdi').evaluate((el) => el.localName)).toBe('bdi');
 
       await item.click();
       expect(await seller.locator('.ah-title-text').evaluate((el) => el.localName)).toBe('bdi');
@@ -41,10 +41,11 @@ describe('widget: bidi and template spoofing', () => {
       await links.nth(1).waitFor();
       expect(await links.allTextContents()).toEqual(['https://evil.example/\ufffdfdp.exe', 'https://shop.example/tea']);
       for (const page of [buyer, seller]) {
-        const bubbles = page.locator('.ah-msg .ah-text');
-        expect(await bubbles.evaluateAll((els) => els.map((el) => [el.localName, getComputedStyle(el).unicodeBidi]))).toEqual([
-          ['bdi', 'isolate'],
-          ['bdi', 'isolate'],
+        // Each text sits in its bubble, an element with dir="auto": isolated, its direction its own.
+        const bubbles = page.locator('.ah-msg .ah-bubble');
+        expect(await bubbles.evaluateAll((els) => els.map((el) => [el.getAttribute('dir'), getComputedStyle(el).unicodeBidi]))).toEqual([
+          ['auto', 'isolate'],
+          ['auto', 'isolate'],
         ]);
         const shown = await bubbles.allTextContents();
         expect(shown.join('')).not.toContain(RLO);

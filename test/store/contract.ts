@@ -348,6 +348,37 @@ export function storeContract(name: string, makeStore: MakeStore): void {
       });
     });
 
+    describe('listRecentMessages (optional; every built-in store has it)', () => {
+      it('answers for each chat, in the order asked, what listMessages would: newest `limit`, after per chat, [] for none', async () => {
+        const recent = store.listRecentMessages?.bind(store);
+        if (!recent) return;
+        const a = (await newChat('10', 'Ann')).id;
+        const b = (await newChat('10', 'Bea')).id;
+        const empty = (await newChat('10', 'Cid')).id;
+        for (let i = 1; i <= 6; i++) await say(a, i % 2 ? 'buyer' : 'seller', `a${i}`, `ka${i}`);
+        for (let i = 1; i <= 3; i++) await say(b, 'seller', `b${i}`);
+        const asked = [b, 987_654, a, empty];
+        const lists = await recent(asked, { limit: 4 });
+        expect(lists).toHaveLength(4);
+        for (const [i, chatId] of asked.entries()) expect(lists[i]).toEqual(await store.listMessages(chatId, { limit: 4 }));
+        expect(lists[2]!.map((m) => m.id)).toEqual([3, 4, 5, 6]);
+        expect(lists[2]![3]).toMatchObject({ chatId: a, from: 'seller', text: 'a6', clientId: 'ka6' });
+        expect(lists[0]!.map((m) => m.text)).toEqual(['b1', 'b2', 'b3']);
+        expect(lists[1]).toEqual([]);
+        expect(lists[3]).toEqual([]);
+        // after, per chat: catching up, the newest `limit` of the newer ones.
+        const caught = await recent([a, b], { limit: 2, after: new Map([[a, 2]]) });
+        expect(caught.map((l) => l.map((m) => m.id))).toEqual([[5, 6], [2, 3]]);
+        expect((await recent([a], { limit: 10, after: new Map([[a, 6]]) }))[0]).toEqual([]);
+        expect(await recent([], { limit: 3 })).toEqual([]);
+        // The same chat twice gets its messages twice, as copies.
+        const twice = await recent([b, b], { limit: 1 });
+        expect(twice[0]).toEqual(twice[1]);
+        twice[0]![0]!.text = 'changed';
+        expect((await store.listMessages(b, { limit: 1 }))[0]!.text).toBe('b3');
+      });
+    });
+
     describe('markRead', () => {
       let chatId: number;
       beforeEach(async () => {

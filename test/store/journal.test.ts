@@ -32,12 +32,36 @@ describe('Journal', () => {
     await dir.remove();
   });
 
-  const make = (options: { no?: number; validSize?: number; exists?: boolean } = {}) => {
-    const journal = new Journal({ dir: dir.path, no: 0, validSize: 0, exists: false, fsync: false, ...options });
+  // Through the thread pool (FileHandle.write, which these tests gate and fail); the synchronous
+  // small-batch write has its own tests below.
+  const make = (options: { no?: number; validSize?: number; exists?: boolean; syncWriteMax?: number } = {}) => {
+    const journal = new Journal({ dir: dir.path, no: 0, validSize: 0, exists: false, fsync: false, syncWriteMax: 0, ...options });
     journals.push(journal);
     return journal;
   };
   const file = (no = 0) => readFile(join(dir.path, `${no}.jsonl`), 'utf8');
+
+  it('without fsync, writes a small batch synchronously: on disk when its turn ends, no thread-pool write', async () => {
+    const journal = make({ syncWriteMax: 1024 });
+    const seqs = [1, 2, 3].map((n) => journal.append(rec(n)));
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(journal.whenWritten(seqs[2]!)).toBeNull();
+    expect(write).not.toHaveBeenCalled();
+    expect(await file()).toBe(lines(1, 2, 3));
+    // A batch larger than syncWriteMax goes through the thread pool.
+    const big = 'x'.repeat(2000);
+    const seq = journal.append(JSON.stringify({ big }));
+    await journal.whenWritten(seq);
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(await file()).toBe(`${lines(1, 2, 3)}${JSON.stringify({ big })}\n`);
+  });
+
+  it('with fsync, never writes synchronously', async () => {
+    const journal = make({ syncWriteMax: 1024, ...({ fsync: true } as object) });
+    await journal.whenWritten(journal.append(rec(1)));
+    expect(write).toHaveBeenCalledTimes(1);
+  });
 
   it('writes the records of one turn with one write, in order', async () => {
     const journal = make();

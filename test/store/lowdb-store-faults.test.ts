@@ -20,6 +20,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   const open = async (...args: Parameters<typeof real.open>): Promise<FileHandle> => {
     const handle = await real.open(...args);
     if (!String(args[0]).endsWith('.jsonl')) return handle;
+    journalFds.add(handle.fd);
     const write = handle.write.bind(handle) as (buffer: Buffer, offset: number, length: number, position: number) => Promise<{ bytesWritten: number; buffer: Buffer }>;
     let torn = false;
     Object.assign(handle, {
@@ -37,6 +38,24 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     return handle;
   };
   return { ...real, open, default: { ...real, open } };
+});
+
+// The same fault for the journal's synchronous small-batch write (fs.writeSync on a journal's fd).
+const journalFds = vi.hoisted(() => new Set<number>());
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  let torn = false;
+  const writeSync = ((fd: number, buffer: Buffer, offset: number, length: number, position: number) => {
+    if (!fault.error || !journalFds.has(fd)) return real.writeSync(fd, buffer, offset, length, position);
+    fault.attempts++;
+    if (!torn && length > 1) {
+      torn = true;
+      return real.writeSync(fd, buffer, offset, Math.floor(length / 2), position);
+    }
+    torn = false;
+    throw fault.error;
+  }) as typeof real.writeSync;
+  return { ...real, writeSync, default: { ...real, writeSync } };
 });
 
 const enospc = (): NodeJS.ErrnoException => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });

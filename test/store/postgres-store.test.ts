@@ -45,7 +45,7 @@ describe('postgresStore', () => {
       await Promise.all(stores.map((s) => s.migrate()));
       await stores[0]!.migrate();
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
       await dropSchema(admin, schema);

@@ -31,7 +31,7 @@ export function linkify(text: string): Array<string | VNode> {
 }
 
 export function MessageText({ text }: { text: string }): VNode {
-  // <bdi> isolates the text: its direction comes from its own first strong letter, and nothing in it
-  // can reorder what is outside the bubble.
-  return html`<bdi class="ah-text">${linkify(text.replace(BIDI, '\ufffd'))}</bdi>`;
+  // The bubble around it has dir="auto": it takes its direction from the text's first strong letter
+  // and, as an element with dir, isolates it (a <bdi> here would hide the text from that detection).
+  return html`<span class="ah-text">${linkify(text.replace(BIDI, '\ufffd'))}</span>`;
 }
