@@ -3,9 +3,8 @@
  * (Which request passes is `originAllowed` in upgrade.ts.)
  */
 import type { IncomingMessage } from 'node:http';
-import { BoundedMap } from './bounded-map.js';
 import type { Logger, OriginsOption } from './options.js';
-import { RateLimiter } from './rate-limiter.js';
+import { OncePerKey, RateLimiter } from './rate-limiter.js';
 
 /**
  * A configured origin as a browser serialises it in the Origin header (scheme and host lower-case,
@@ -36,15 +35,16 @@ const PER_ORIGIN_MS = 10 * 60_000;
 
 /** Logs refused Origins: one line per origin per 10 minutes, at most 10 lines a minute, naming what to set. */
 export class OriginRefusals {
-  private readonly logged = new BoundedMap<string, number>(1000);
   private readonly lines = new RateLimiter(LINES_PER_MINUTE, 60_000);
+  private readonly logged: OncePerKey;
   private unlogged = 0;
 
   constructor(
     private readonly origins: OriginsOption | undefined,
     private readonly logger: Logger,
-    private readonly now: () => number = () => performance.now(),
+    now: () => number = () => performance.now(),
   ) {
+    this.logged = new OncePerKey(PER_ORIGIN_MS, 1000, now);
     if (origins === '*') {
       logger.warn("origins '*' (AHCHAT_ORIGINS='*'): pages on any site may open sockets and sign buyers up; list your shop's origins instead");
     }
@@ -52,14 +52,12 @@ export class OriginRefusals {
 
   refused(request: IncomingMessage): void {
     const origin = String(request.headers.origin).slice(0, 200);
-    const now = this.now();
-    const last = this.logged.get(origin);
-    if (last !== undefined && now - last < PER_ORIGIN_MS) return;
+    if (!this.logged.due(origin)) return;
     if (!this.lines.take()) {
       this.unlogged++;
       return;
     }
-    this.logged.set(origin, now);
+    this.logged.mark(origin);
     const allowed = Array.isArray(this.origins) ? `the allowed origins are ${this.origins.join(', ')}` : "only this server's own origin is allowed";
     const more = this.unlogged > 0 ? ` (${this.unlogged} other refusals not logged)` : '';
     this.unlogged = 0;

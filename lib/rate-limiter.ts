@@ -66,3 +66,29 @@ export class KeyedRateLimiter {
     this.buckets.get(key)?.refund();
   }
 }
+
+/**
+ * Remembers when each key last did something (at most `size` keys, the oldest forgotten first), so
+ * that a log line or a notice goes out at most once per key per `intervalMs`.
+ */
+export class OncePerKey {
+  private readonly last: BoundedMap<string, number>;
+
+  constructor(
+    private readonly intervalMs: number,
+    size = 1000,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.last = new BoundedMap(size);
+  }
+
+  /** Whether the key's interval has passed since it was last marked (or it never was). */
+  due(key: string): boolean {
+    const last = this.last.get(key);
+    return last === undefined || this.now() - last >= this.intervalMs;
+  }
+
+  mark(key: string): void {
+    this.last.set(key, this.now());
+  }
+}

@@ -1,6 +1,6 @@
-/** Token buckets: bursts, refill, a clock that steps back; per-key buckets with bounded memory. */
+/** Token buckets: bursts, refill, a clock that steps back; per-key buckets with bounded memory; once-per-key intervals. */
 import { describe, expect, it } from 'vitest';
-import { KeyedRateLimiter, RateLimiter } from '../lib/rate-limiter.js';
+import { KeyedRateLimiter, OncePerKey, RateLimiter } from '../lib/rate-limiter.js';
 
 describe('RateLimiter', () => {
   it('allows a burst of capacity, then refills evenly over the interval', () => {
@@ -35,5 +35,27 @@ describe('KeyedRateLimiter', () => {
     limiter.take('c'); // evicts 'b'
     expect(limiter.take('a')).toBe(false);
     expect(limiter.take('b')).toBe(true);
+  });
+});
+
+describe('OncePerKey', () => {
+  it('is due for a new key, not again within the interval, and again after it; keys are apart', () => {
+    let now = 0;
+    const once = new OncePerKey(1000, 2, () => now);
+    expect(once.due('a')).toBe(true);
+    once.mark('a');
+    now = 999;
+    expect(once.due('a')).toBe(false);
+    expect(once.due('b')).toBe(true);
+    now = 1000;
+    expect(once.due('a')).toBe(true);
+  });
+
+  it('forgets the oldest key beyond its size (so it is due again)', () => {
+    const now = 0;
+    const once = new OncePerKey(1000, 2, () => now);
+    for (const key of ['a', 'b', 'c']) once.mark(key);
+    expect(once.due('a')).toBe(true);
+    expect(once.due('c')).toBe(false);
   });
 });

@@ -17,7 +17,7 @@ import { helpText } from './variables.js';
 import { MIN_TOKEN_LENGTH, sellersFromList, shortTokenSellers } from './sellers.js';
 import { DIRECT_TIMEOUTS, limitConnectionsPerIp } from '../connection-limit.js';
 import { DEFAULTS } from '../options.js';
-import { BoundedMap } from '../bounded-map.js';
+import { OncePerKey } from '../rate-limiter.js';
 
 /** dist/server/ and lib/server/ are both two levels below the package root. */
 function version(): string {
@@ -121,12 +121,10 @@ async function main(): Promise<void> {
 
 /** One line per address per 10 minutes for connections refused over the per-address cap. */
 function refusedLog(cap: number): (ip: string) => void {
-  const logged = new BoundedMap<string, number>(1000);
+  const logged = new OncePerKey(600_000);
   return (ip) => {
-    const now = performance.now();
-    const last = logged.get(ip);
-    if (last !== undefined && now - last < 600_000) return;
-    logged.set(ip, now);
+    if (!logged.due(ip)) return;
+    logged.mark(ip);
     console.warn(`ahchat: ${ip} holds ${cap} connections (the per-address cap): closing its further ones at once`);
   };
 }
