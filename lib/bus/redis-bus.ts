@@ -1,6 +1,10 @@
 /**
  * A Bus on Redis, for running several AH Chat instances (see docs/SCALE-OUT.md).
  *
+ * Over 300 lines on purpose: publishing, presence and recovery share one up/away state, and the
+ * outage guarantees hang on their order; one closure keeps that order visible. The scripts, the
+ * options and the stream entries are in files of their own.
+ *
  * Events: JSON entries of one Redis stream, `<prefix>stream` (XADD, capped at `backlog` entries),
  * the events of one event-loop turn written together (one pipeline, one socket write),
  * read by every instance on a second connection (a blocking XREAD can share it with nothing else).
@@ -38,140 +42,17 @@
  * Cluster (the scripts touch keys they compute). `ioredis` is an optional peer dependency: this
  * module is reached only through `ah-chat/redis`.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import type { Logger } from '../options.js';
-import { consoleLogger, OutageLog } from '../outage-log.js';
+import { OutageLog } from '../outage-log.js';
+import { resolveRedisBusOptions, type RedisBusOptions } from './redis-bus-options.js';
 import type { Bus, HubEvent, PresenceEvent, PresenceKey } from './bus.js';
-
-export interface RedisBusOptions {
-  /** redis:// or rediss:// URL; the bus opens (and on close, quits) its connections. Default redis://127.0.0.1:6379. */
-  url?: string;
-  /** A client the host owns: used for commands and duplicated for reading events; never quit by the bus. */
-  client?: Redis;
-  /** Prefix of every key and of the stream, so several apps can share one Redis. Default 'ahchat:'. */
-  prefix?: string;
-  /** Longest time a dead instance's presence outlives its last heartbeat. Default 15000. */
-  ttlMs?: number;
-  /** How often each instance renews its presence and sweeps dead instances. Default ttlMs / 3; at most that. */
-  heartbeatMs?: number;
-  /** Longest wait for one Redis command before the bus counts Redis as away. Default 2000. */
-  commandTimeoutMs?: number;
-  /**
-   * Events kept for replay: the stream's length in Redis (for instances that were cut off), and the
-   * most this instance keeps in memory while Redis is away. Default 10000.
-   */
-  backlog?: number;
-  /** Where the one line per outage goes. Default console. */
-  logger?: Logger;
-}
-
-/** Shared head of every script: the key names, Redis's clock and "is this instance alive". */
-const PRELUDE = `
--- Redis 3.2/4 need this to write after reading TIME; from Redis 5 on it is the default.
-if redis.replicate_commands then pcall(redis.replicate_commands) end
-local p = ARGV[1]
-local instances = p .. 'instances'
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local function live(id)
-  local expiry = redis.call('ZSCORE', instances, id)
-  return expiry and tonumber(expiry) > now
-end
-local function anyLive(holders)
-  for _, id in ipairs(redis.call('SMEMBERS', holders)) do
-    if live(id) then return true end
-  end
-  return false
-end
-`;
-
-const SCRIPTS = {
-  /** ARGV: prefix, id, key, offline event JSON or ''. Returns { was offline everywhere, this instance is registered }. */
-  join: `${PRELUDE}
-local holders = p .. 'presence:' .. ARGV[3]
-local wasOnline = anyLive(holders)
-redis.call('SADD', holders, ARGV[2])
-redis.call('SADD', p .. 'held:' .. ARGV[2], ARGV[3])
-if ARGV[4] ~= '' then redis.call('HSET', p .. 'offline', ARGV[3], ARGV[4]) end
-return { wasOnline and 0 or 1, live(ARGV[2]) and 1 or 0 }`,
-
-  /** ARGV: prefix, id, key. Returns 1 when the key is now offline everywhere. */
-  leave: `${PRELUDE}
-local holders = p .. 'presence:' .. ARGV[3]
-redis.call('SREM', p .. 'held:' .. ARGV[2], ARGV[3])
--- Not a holder any more: a sweep dropped us and has already announced whatever was due.
-if redis.call('SREM', holders, ARGV[2]) == 0 then return 0 end
-if anyLive(holders) then return 0 end
--- Dead holders go too, so that sweeping them later announces nothing a second time.
-redis.call('DEL', holders)
-redis.call('HDEL', p .. 'offline', ARGV[3])
-return 1`,
-
-  /** ARGV: prefix, keys…. Returns 1/0 per key. */
-  isOnline: `${PRELUDE}
-local result = {}
-for i = 2, #ARGV do result[i - 1] = anyLive(p .. 'presence:' .. ARGV[i]) and 1 or 0 end
-return result`,
-
-  /** ARGV: prefix, id, entry lifetime ms. Returns 1 when the entry was gone or expired: our keys must be joined again. */
-  heartbeat: `${PRELUDE}
-local known = redis.call('ZSCORE', instances, ARGV[2])
--- Expired counts as gone even before a sweep removed it: meanwhile another instance's leave() may
--- have deleted a key's holders, us among them, so our keys must be joined again.
-local alive = known and tonumber(known) > now
-redis.call('ZADD', instances, now + tonumber(ARGV[3]), ARGV[2])
-return alive and 0 or 1`,
-
-  /**
-   * ARGV: prefix, stream, id or '', backlog. With an id, drops that instance (our goodbye on close);
-   * without, drops every instance whose expiry passed. Writes the offline event of each key left with
-   * no live holder to the stream; returns how many it wrote.
-   */
-  sweep: `${PRELUDE}
-local function drop(id)
-  local held = p .. 'held:' .. id
-  local announced = 0
-  for _, key in ipairs(redis.call('SMEMBERS', held)) do
-    local holders = p .. 'presence:' .. key
-    if redis.call('SREM', holders, id) == 1 and not anyLive(holders) then
-      redis.call('DEL', holders)
-      local event = redis.call('HGET', p .. 'offline', key)
-      redis.call('HDEL', p .. 'offline', key)
-      if event then
-        redis.call('XADD', ARGV[2], 'MAXLEN', ARGV[4], '*', 'e', event)
-        announced = announced + 1
-      end
-    end
-  end
-  redis.call('DEL', held)
-  redis.call('ZREM', instances, id)
-  return announced
-end
-if ARGV[3] ~= '' then return drop(ARGV[3]) end
-local announced = 0
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', instances, '-inf', now, 'LIMIT', 0, 50)) do
-  announced = announced + drop(id)
-end
-return announced`,
-};
-
-type ScriptName = keyof typeof SCRIPTS;
-const SHAS = Object.fromEntries(
-  Object.entries(SCRIPTS).map(([name, lua]) => [name, createHash('sha1').update(lua).digest('hex')]),
-) as Record<ScriptName, string>;
-
+import { SCRIPTS, SHAS, type ScriptName } from './redis-scripts.js';
+import { compareIds, StreamEntries } from './redis-stream-entries.js';
 
 /** Events kept while Redis is away: what a client would otherwise see only in history. */
 const KEPT: ReadonlySet<HubEvent['type']> = new Set(['message', 'chat', 'read', 'closed', 'resync']);
-
-/** Stream entry ids ("ms-seq") in order. */
-function compareIds(a: string, b: string): number {
-  const [am = 0n, as = 0n] = a.split('-').map(BigInt);
-  const [bm = 0n, bs = 0n] = b.split('-').map(BigInt);
-  return am === bm ? (as === bs ? 0 : as < bs ? -1 : 1) : am < bm ? -1 : 1;
-}
 
 /** Most entries one XREAD returns: a reader that fell behind catches up in few round trips. */
 const READ_BATCH = 5000;
@@ -180,24 +61,10 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
 
 type StreamReply = [key: string, entries: [id: string, fields: string[]][]][] | null;
 
+export type { RedisBusOptions } from './redis-bus-options.js';
+
 export function redisBus(options: RedisBusOptions = {}): Bus {
-  if (options === null || typeof options !== 'object') throw new TypeError('redisBus: options must be an object');
-  const { url, client, prefix = 'ahchat:', ttlMs = 15_000, commandTimeoutMs = 2000, backlog = 10_000 } = options;
-  if (url !== undefined && client !== undefined) throw new TypeError('redisBus: give options.url or options.client, not both');
-  if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) {
-    throw new TypeError('redisBus: options.url must start with redis:// or rediss://');
-  }
-  if (typeof prefix !== 'string') throw new TypeError('redisBus: options.prefix must be a string');
-  if (!Number.isInteger(ttlMs) || ttlMs < 30) throw new RangeError(`redisBus: options.ttlMs must be an integer of at least 30, got ${ttlMs}`);
-  const heartbeatMs = options.heartbeatMs ?? Math.floor(ttlMs / 3);
-  if (!Number.isInteger(heartbeatMs) || heartbeatMs < 10 || heartbeatMs * 3 > ttlMs) {
-    throw new RangeError(`redisBus: options.heartbeatMs must be an integer from 10 to ttlMs / 3 (${Math.floor(ttlMs / 3)}), got ${heartbeatMs}`);
-  }
-  if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1) {
-    throw new RangeError(`redisBus: options.commandTimeoutMs must be a positive integer, got ${commandTimeoutMs}`);
-  }
-  if (!Number.isInteger(backlog) || backlog < 1) throw new RangeError(`redisBus: options.backlog must be a positive integer, got ${backlog}`);
-  const logger = options.logger ?? consoleLogger;
+  const { url, client, prefix, ttlMs, heartbeatMs, commandTimeoutMs, backlog, logger } = resolveRedisBusOptions(options);
 
   const id = randomUUID();
   const stream = `${prefix}stream`;
@@ -309,17 +176,8 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
     });
   }
 
-  /**
-   * Each entry carries its writer, an epoch (one per connected spell: a new one after each
-   * recovery) and a number within it, so that a reader notices entries it never got (trimmed away
-   * while it lagged) without asking Redis. Numbered as written, so kept events replayed after an
-   * outage start a new epoch rather than look like a gap.
-   */
-  let epoch = 0;
-  let seq = 0;
-  const entry = (event: HubEvent): string => JSON.stringify({ ...event, instance: id, epoch, seq: ++seq });
-  /** Per writer, the epoch and number of the last entry read. */
-  const lastRead = new Map<string, { epoch: number; seq: number }>();
+  const entries = new StreamEntries(id);
+  const entry = (event: HubEvent): string => entries.encode(event);
 
   async function write(event: HubEvent): Promise<void> {
     await bounded(commands.xadd(stream, 'MAXLEN', backlog, '*', 'e', entry(event)));
@@ -444,8 +302,7 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
     try {
       await run<number>('heartbeat', [id, lifeMs]);
       // Entries lost in flight when Redis went away are kept and written again: not a gap.
-      epoch++;
-      seq = 0;
+      entries.newEpoch();
       let replayed = 0;
       let resynced = false;
       let only: Set<PresenceKey> | null = null;
@@ -495,28 +352,13 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
           blockMs + commandTimeoutMs,
         )) as StreamReply;
         let gap = false;
-        for (const [, entries] of reply ?? []) {
-          for (const [entryId, fields] of entries) {
+        for (const [, streamEntries] of reply ?? []) {
+          for (const [entryId, fields] of streamEntries) {
             lastId = entryId;
-            const text = fields[1];
-            if (text === undefined) continue;
-            let event: HubEvent & { instance?: string };
-            try {
-              event = JSON.parse(text) as HubEvent & { instance?: string };
-            } catch {
-              continue; // Not ours: someone else wrote to our stream.
-            }
-            const { instance, epoch: writerEpoch, seq: writerSeq } = event as { instance?: string; epoch?: number; seq?: number };
-            if (instance === id) continue;
-            if (instance !== undefined && typeof writerEpoch === 'number' && typeof writerSeq === 'number') {
-              const last = lastRead.get(instance);
-              if (last && last.epoch === writerEpoch && writerSeq > last.seq + 1) gap = true;
-              lastRead.set(instance, { epoch: writerEpoch, seq: writerSeq });
-            }
-            delete event.instance;
-            delete (event as { epoch?: number }).epoch;
-            delete (event as { seq?: number }).seq;
-            deliver?.(event);
+            const decoded = entries.decode(fields);
+            if (!decoded) continue;
+            if (decoded.gap) gap = true;
+            deliver?.(decoded.event);
           }
         }
         // Entries of a writer went missing (trimmed before we read them): clients must fetch.
