@@ -11,9 +11,21 @@ import { buyerOffline, EventLog, isPresence, messageEvent } from '../helpers/bus
 
 export type MakeBuses = (n: number) => Promise<{ buses: Bus[]; cleanup: () => Promise<void> }>;
 
+/** Buses on a backing system the test can take away (buses alone have none). */
+export interface AwayBuses {
+  buses: Bus[];
+  /** What each bus logged, one list per bus. */
+  lines: string[][];
+  /** Takes the backing system away (resolves once it is gone). */
+  cutOff(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
 export interface BusKind {
   /** True when the factory's buses are instances of one deployment (they see each other). */
   shared: boolean;
+  /** For a bus with a backing system: n buses on one the test may take away, and the longest a call may then take. */
+  away?: { make(n: number): Promise<AwayBuses>; boundMs: number };
 }
 
 /** One of each event type the hub publishes, with every optional field set. */
@@ -117,6 +129,7 @@ export function busContract(name: string, makeBuses: MakeBuses, kind: BusKind): 
       });
     });
 
+    if (kind.away) awayCases(kind.away);
     if (!kind.shared) return;
 
     describe('instances of one deployment', () => {
@@ -190,6 +203,56 @@ export function busContract(name: string, makeBuses: MakeBuses, kind: BusKind): 
         expect(watcher!.log.count(isPresence(3, false))).toBe(0);
         expect(a!.log.count(isPresence(3, false))).toBe(0);
       });
+    });
+  });
+}
+
+/** Polls (the bus gives no event for it) until check() holds, within timeoutMs. */
+async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function awayCases(away: NonNullable<BusKind['away']>): void {
+  describe('while its backing system is away', () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      for (const cleanup of cleanups.splice(0)) await cleanup();
+    });
+
+    it('answers every call within the bound from what this instance holds, and says so in one log line', async () => {
+      const opened = await away.make(1);
+      cleanups.push(opened.cleanup);
+      const [bus] = opened.buses;
+      const [lines] = opened.lines;
+      await bus!.start(() => {});
+      await bus!.join(buyerKey(1), buyerOffline(1));
+      await bus!.join(buyerKey(2), buyerOffline(2));
+      await opened.cutOff();
+      await until(() => lines!.length > 0, 'the outage line');
+
+      const started = Date.now();
+      expect(await bus!.leave(buyerKey(2))).toBe(true);
+      expect(await bus!.join(buyerKey(3), buyerOffline(3))).toBe(true);
+      await bus!.publish(closedChat(1));
+      await bus!.publish(typing(1));
+      expect(await bus!.isOnline([buyerKey(1), buyerKey(2), buyerKey(3), sellerKey('10')])).toEqual([true, false, true, false]);
+      expect(Date.now() - started).toBeLessThan(away.boundMs);
+      expect(lines).toHaveLength(1);
+    });
+
+    it('ping rejects, with the reason, while the bus cannot carry events', async () => {
+      const opened = await away.make(1);
+      cleanups.push(opened.cleanup);
+      const [bus] = opened.buses;
+      await bus!.start(() => {});
+      await expect(bus!.ping?.()).resolves.toBeUndefined();
+      await opened.cutOff();
+      await until(() => opened.lines[0]!.length > 0, 'the outage line');
+      await expect(bus!.ping!()).rejects.toThrow(/./);
     });
   });
 }

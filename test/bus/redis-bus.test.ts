@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Bus, HubEvent } from '../../lib/bus/bus.js';
 import { redisBus, type RedisBusOptions } from '../../lib/bus/redis-bus.js';
 import { buyerOffline, EventLog, isPresence } from '../helpers/bus-events.js';
-import { connectTestRedis, dropPrefix, freshPrefix, testRedisUrl } from '../helpers/redis.js';
+import { connectTestRedis, dropPrefix, freshPrefix, startOwnRedis, testRedisUrl } from '../helpers/redis.js';
 import { busContract } from './contract.js';
 
 let admin: Redis;
@@ -51,7 +51,29 @@ busContract(
       },
     };
   },
-  { shared: true },
+  {
+    shared: true,
+    // Away: a redis-server of the test's own, killed (never the machine's shared one).
+    away: {
+      boundMs: 500,
+      async make(n) {
+        const own = await startOwnRedis();
+        const lines = Array.from({ length: n }, () => [] as string[]);
+        const buses = lines.map((log) =>
+          redisBus({ url: own.url, prefix: 'away:', logger: { info: (m) => log.push(m), warn: (m) => log.push(m), error: (m) => log.push(m) } }),
+        );
+        return {
+          buses,
+          lines,
+          cutOff: () => own.kill(),
+          async cleanup() {
+            await Promise.all(buses.map((bus) => bus.close()));
+            await own.kill();
+          },
+        };
+      },
+    },
+  },
 );
 
 describe('redisBus', () => {
