@@ -1,47 +1,42 @@
 /** Host hooks and events: beforeMessage, and chat.on('message' | 'chat' | 'status'). */
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MessageRejected } from '../lib/errors.js';
 import { TestClient } from './helpers/client.js';
-import { type RunningChat, signInSeller, signUpBuyer, startChat } from './helpers/chat-server.js';
+import { signInSeller, signUpBuyer, startChat } from './helpers/chat-server.js';
+import { useTeardown } from './helpers/teardown.js';
 
-let running: RunningChat | undefined;
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await running?.stop();
-  running = undefined;
-});
+const scene = useTeardown();
 
 describe('beforeMessage', () => {
   it('stores the text the hook returns, masks included, and tells the hook who wrote what', async () => {
     const seen: unknown[] = [];
-    running = await startChat({
+    scene.running = await startChat({
       beforeMessage: (ctx) => {
         seen.push(ctx);
         return ctx.text.replace(/\+?\d[\d\s-]{7,}\d/g, '[phone hidden]');
       },
     });
-    const buyer = await signUpBuyer(running.url, 'Alice');
-    clients.push(buyer.client);
+    const buyer = await signUpBuyer(scene.running.url, 'Alice');
+    scene.clients.push(buyer.client);
     const sent = await buyer.client.request('message', { text: 'call me at +49 151 2345 6789', clientDate: 1, chatId: buyer.chatId });
     expect(sent.data.text).toBe('call me at [phone hidden]');
     expect(seen).toEqual([{ text: 'call me at +49 151 2345 6789', chatId: buyer.chatId, sellerId: 10, from: 'buyer', name: 'Alice' }]);
-    const seller = await signInSeller(running.url);
-    clients.push(seller.client);
+    const seller = await signInSeller(scene.running.url);
+    scene.clients.push(seller.client);
     expect(seller.auth.data.chats[0].messages[0].text).toBe('call me at [phone hidden]');
   });
 
   it("refuses with MESSAGE_REJECTED and the host's reason, storing nothing", async () => {
-    running = await startChat({
+    scene.running = await startChat({
       beforeMessage: ({ text }) => {
         if (text.includes('casino')) throw new MessageRejected('SPAM');
         if (text.includes('nope')) return null;
         return text;
       },
     });
-    const buyer = await signUpBuyer(running.url);
-    clients.push(buyer.client);
+    const buyer = await signUpBuyer(scene.running.url);
+    scene.clients.push(buyer.client);
     expect(await buyer.client.request('message', { text: 'best casino', clientDate: 1, chatId: buyer.chatId })).toEqual({
       command: 'message', error: 'MESSAGE_REJECTED', data: { reason: 'SPAM' },
     });
@@ -53,13 +48,13 @@ describe('beforeMessage', () => {
   });
 
   it('answers INTERNAL_ERROR, stores nothing and keeps serving when the hook crashes', async () => {
-    running = await startChat({
+    scene.running = await startChat({
       beforeMessage: () => {
         throw new Error('hook bug');
       },
     });
-    const buyer = await signUpBuyer(running.url);
-    clients.push(buyer.client);
+    const buyer = await signUpBuyer(scene.running.url);
+    scene.clients.push(buyer.client);
     expect(await buyer.client.request('message', { text: 'x', clientDate: 1, chatId: buyer.chatId })).toEqual({ command: 'message', error: 'INTERNAL_ERROR' });
     const history = await buyer.client.request('history', { chatId: buyer.chatId });
     expect(history.data.messages).toEqual([]);
@@ -68,14 +63,14 @@ describe('beforeMessage', () => {
 
 describe('host events', () => {
   it("emits 'chat', 'status' and 'message' on the plugin", async () => {
-    running = await startChat();
-    const chatEvent = once(running.chat, 'chat');
-    const statusEvent = once(running.chat, 'status');
-    const buyer = await signUpBuyer(running.url, 'Eve');
-    clients.push(buyer.client);
+    scene.running = await startChat();
+    const chatEvent = once(scene.running.chat, 'chat');
+    const statusEvent = once(scene.running.chat, 'status');
+    const buyer = await signUpBuyer(scene.running.url, 'Eve');
+    scene.clients.push(buyer.client);
     expect((await chatEvent)[0]).toEqual({ id: buyer.chatId, chatter: 'Eve', sellerId: 10 });
     expect((await statusEvent)[0]).toEqual({ side: 'buyer', sellerId: 10, chatId: buyer.chatId, online: true });
-    const messageEvent = once(running.chat, 'message');
+    const messageEvent = once(scene.running.chat, 'message');
     await buyer.client.request('message', { text: 'hello host', clientDate: 7, chatId: buyer.chatId });
     expect((await messageEvent)[0]).toMatchObject({ id: 1, chatId: buyer.chatId, from: 'buyer', text: 'hello host', sellerId: 10 });
   });
@@ -97,9 +92,9 @@ describe('onUnread', () => {
 
   it('batches what an offline seller has not read into one call per quiet period', async () => {
     const c = collector();
-    running = await startChat({ onUnread: c.hook, unreadQuietPeriod: 100 });
-    const buyer = await signUpBuyer(running.url, 'Night owl');
-    clients.push(buyer.client);
+    scene.running = await startChat({ onUnread: c.hook, unreadQuietPeriod: 100 });
+    const buyer = await signUpBuyer(scene.running.url, 'Night owl');
+    scene.clients.push(buyer.client);
     const first = c.next();
     for (const text of ['one', 'two', 'three']) await buyer.client.request('message', { text, clientDate: 1, chatId: buyer.chatId });
     await first;
@@ -110,10 +105,10 @@ describe('onUnread', () => {
 
   it('tells about an offline buyer per chat, and not about what the buyer already read', async () => {
     const c = collector();
-    running = await startChat({ onUnread: c.hook, unreadQuietPeriod: 100 });
-    const buyer = await signUpBuyer(running.url, 'Gone');
-    const seller = await signInSeller(running.url);
-    clients.push(seller.client);
+    scene.running = await startChat({ onUnread: c.hook, unreadQuietPeriod: 100 });
+    const buyer = await signUpBuyer(scene.running.url, 'Gone');
+    const seller = await signInSeller(scene.running.url);
+    scene.clients.push(seller.client);
     await buyer.client.request('message', { text: 'hi', clientDate: 1, chatId: buyer.chatId });
     await seller.client.next('message');
     const early = await seller.client.request('message', { text: 'seen already', clientDate: 1, chatId: buyer.chatId });

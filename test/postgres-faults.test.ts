@@ -6,25 +6,22 @@
  * terminated: they are found by an application_name nobody else uses.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../lib/options.js';
 import { postgresStore } from '../lib/store/postgres-store.js';
 import { StoreUnavailableError } from '../lib/store/store.js';
-import { TestClient } from './helpers/client.js';
-import { connectTestDatabase, dropSchema, freshSchemaName, testDatabaseUrl } from './helpers/postgres.js';
-import { type ServerProcess, startServerProcess } from './helpers/server-process.js';
+import type { TestClient } from './helpers/client.js';
+import { dropSchema, freshSchemaName, testDatabaseUrl } from './helpers/postgres.js';
+import type { ServerProcess } from './helpers/server-process.js';
+import { useStandaloneSuite } from './helpers/standalone-suite.js';
 
 const appName = `ahchat_faults_${randomBytes(4).toString('hex')}`;
-const schema = freshSchemaName();
-const dataDir = mkdtempSync(join(tmpdir(), 'ahchat-pgfaults-'));
+const suite = useStandaloneSuite('ahchat-pgfaults-');
+const { schema } = suite;
 let admin: pg.Pool;
 let server: ServerProcess;
-const clients: TestClient[] = [];
 
 function withAppName(url: string, name: string): string {
   const parsed = new URL(url);
@@ -53,8 +50,7 @@ async function until<T>(fn: () => Promise<T>, what: string, timeoutMs = 5000): P
 }
 
 async function buyer(name: string): Promise<{ client: TestClient; chatId: number }> {
-  const client = await TestClient.connect(`ws://127.0.0.1:${server.port}/ahchat`, { origin: 'http://shop.example' });
-  clients.push(client);
+  const client = await suite.connect(server);
   const auth = await client.request('auth', { protocol: 2, name, sellerId: 10 });
   expect(auth.error).toBeUndefined();
   return { client, chatId: auth.data.chatId };
@@ -63,24 +59,11 @@ async function buyer(name: string): Promise<{ client: TestClient; chatId: number
 const alive = () => server.child.exitCode === null && server.child.signalCode === null;
 
 beforeAll(async () => {
-  admin = await connectTestDatabase();
-  server = await startServerProcess({
+  admin = suite.database;
+  server = await suite.start({
     AHCHAT_DATABASE_URL: withAppName(testDatabaseUrl, appName),
-    AHCHAT_DATABASE_SCHEMA: schema,
     AHCHAT_DATABASE_QUERY_TIMEOUT_MS: '4000',
-    AHCHAT_DB: dataDir,
-    AHCHAT_ORIGINS: 'http://shop.example',
   });
-});
-
-afterAll(async () => {
-  for (const client of clients) client.close();
-  await server?.kill('SIGKILL');
-  if (admin) {
-    await dropSchema(admin, schema);
-    await admin.end();
-  }
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('PostgreSQL backends terminated under the standalone server', () => {

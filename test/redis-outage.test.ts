@@ -5,34 +5,21 @@
  * messages of the outage reach the other instance's clients. The Redis is this suite's own
  * redis-server process, never the machine's shared one.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../lib/protocol.js';
-import { TestClient } from './helpers/client.js';
-import { connectTestDatabase, dropSchema, freshSchemaName, testDatabaseUrl } from './helpers/postgres.js';
+import { nextWhere, type TestClient } from './helpers/client.js';
 import { type OwnRedis, startOwnRedis } from './helpers/redis.js';
-import { type ServerProcess, startServerProcess } from './helpers/server-process.js';
+import type { ServerProcess } from './helpers/server-process.js';
+import { useStandaloneSuite } from './helpers/standalone-suite.js';
 
 const TTL_MS = 2000;
 const SELLER = { id: 10, token: 'iofh3498hwe' };
 /** Far above a sign-in or send on this machine (a few ms), far below the 10 s they took when they waited on Redis. */
 const NORMAL_MS = 1500;
 
-let database: pg.Pool;
 let redis: OwnRedis;
-const schema = freshSchemaName();
-const dataDir = mkdtempSync(join(tmpdir(), 'ahchat-redis-outage-'));
-const servers: ServerProcess[] = [];
-const clients: TestClient[] = [];
-
-async function connect(server: ServerProcess): Promise<TestClient> {
-  const client = await TestClient.connect(`ws://127.0.0.1:${server.port}/ahchat`, { origin: 'http://shop.example' });
-  clients.push(client);
-  return client;
-}
+const suite = useStandaloneSuite('ahchat-redis-outage-');
+const { servers, connect } = suite;
 
 /** Signs in (or up) and returns the answer with the time it took. */
 async function timedAuth(client: TestClient, data: unknown): Promise<{ auth: Frame<any>; ms: number }> {
@@ -41,14 +28,6 @@ async function timedAuth(client: TestClient, data: unknown): Promise<{ auth: Fra
   const ms = Date.now() - started;
   expect(auth.error).toBeUndefined();
   return { auth, ms };
-}
-
-async function nextWhere<D = any>(client: TestClient, command: string, match: (data: D) => boolean, timeoutMs = 3000): Promise<Frame<D>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const frame = await client.next<D>(command, Math.max(1, deadline - Date.now()));
-    if (match(frame.data as D)) return frame;
-  }
 }
 
 /** Sends a message and awaits its confirmation; returns it with the time it took. */
@@ -71,31 +50,12 @@ async function until(check: () => boolean, what: string, timeoutMs: number): Pro
 const lines = (server: ServerProcess, text: string) => server.output().split('\n').filter((l) => l.includes(text));
 
 beforeAll(async () => {
-  database = await connectTestDatabase();
   redis = await startOwnRedis();
-  for (let i = 0; i < 2; i++) {
-    servers.push(
-      await startServerProcess({
-        AHCHAT_DATABASE_URL: testDatabaseUrl,
-        AHCHAT_DATABASE_SCHEMA: schema,
-        AHCHAT_REDIS_URL: redis.url,
-        AHCHAT_PRESENCE_TTL_MS: String(TTL_MS),
-        AHCHAT_DB: dataDir,
-        AHCHAT_ORIGINS: 'http://shop.example',
-      }),
-    );
-  }
+  for (let i = 0; i < 2; i++) await suite.start({ AHCHAT_REDIS_URL: redis.url, AHCHAT_PRESENCE_TTL_MS: String(TTL_MS) });
 });
 
 afterAll(async () => {
-  for (const client of clients) client.close();
-  await Promise.all(servers.map((s) => s.kill('SIGKILL')));
   await redis?.kill();
-  if (database) {
-    await dropSchema(database, schema);
-    await database.end();
-  }
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('Redis killed and restarted under two instances', () => {

@@ -3,52 +3,25 @@
  * conversation across instances, pushes across instances, an instance killed with SIGKILL, and
  * concurrent writers to one chat on both instances.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type pg from 'pg';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../lib/protocol.js';
-import { TestClient } from './helpers/client.js';
-import { connectTestDatabase, dropSchema, freshSchemaName, testDatabaseUrl } from './helpers/postgres.js';
+import { nextWhere, type TestClient } from './helpers/client.js';
+import { testDatabaseUrl } from './helpers/postgres.js';
 import { connectTestRedis, dropPrefix, freshPrefix, testRedisUrl } from './helpers/redis.js';
-import { runServerExpectingFailure, SELLERS_ENV, type ServerProcess, startServerProcess } from './helpers/server-process.js';
+import { runServerExpectingFailure, SELLERS_ENV, type ServerProcess } from './helpers/server-process.js';
+import { useStandaloneSuite } from './helpers/standalone-suite.js';
 
 const TTL_MS = 2000;
 const SELLER = { id: 10, token: 'iofh3498hwe', protocol: 2 };
 
-let database: pg.Pool;
 let redis: Redis;
-const schema = freshSchemaName();
 const prefix = freshPrefix();
-const dataDir = mkdtempSync(join(tmpdir(), 'ahchat-scale-'));
-const servers: ServerProcess[] = [];
-const clients: TestClient[] = [];
+const suite = useStandaloneSuite('ahchat-scale-');
+const { schema, dataDir, servers, connect } = suite;
 
-function startInstance(): Promise<ServerProcess> {
-  return startServerProcess({
-    AHCHAT_DATABASE_URL: testDatabaseUrl,
-    AHCHAT_DATABASE_SCHEMA: schema,
-    AHCHAT_REDIS_URL: testRedisUrl,
-    AHCHAT_REDIS_PREFIX: prefix,
-    AHCHAT_PRESENCE_TTL_MS: String(TTL_MS),
-    // Unused with PostgreSQL; set so that nothing is written into the working directory.
-    AHCHAT_DB: dataDir,
-    AHCHAT_ORIGINS: 'http://shop.example',
-  }).then((server) => {
-    servers.push(server);
-    return server;
-  });
-}
-
-const urlOf = (server: ServerProcess) => `ws://127.0.0.1:${server.port}/ahchat`;
-
-async function connect(server: ServerProcess): Promise<TestClient> {
-  const client = await TestClient.connect(urlOf(server), { origin: 'http://shop.example' });
-  clients.push(client);
-  return client;
-}
+const startInstance = () =>
+  suite.start({ AHCHAT_REDIS_URL: testRedisUrl, AHCHAT_REDIS_PREFIX: prefix, AHCHAT_PRESENCE_TTL_MS: String(TTL_MS) });
 
 async function seller(server: ServerProcess): Promise<TestClient> {
   const client = await connect(server);
@@ -65,41 +38,26 @@ async function buyer(server: ServerProcess, data: { name: string } | { token: st
   return { client, chatId: auth.data.chatId as number, token: (auth.data.token as string | undefined) ?? '', status: status.data.status as boolean };
 }
 
-/** The next `command` frame whose data matches; frames of that command that do not match are dropped. */
-async function nextWhere<D = any>(client: TestClient, command: string, match: (data: D) => boolean, timeoutMs = 3000): Promise<Frame<D>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const frame = await client.next<D>(command, Math.max(1, deadline - Date.now()));
-    if (match(frame.data as D)) return frame;
-  }
-}
 
 const send = (client: TestClient, chatId: number, text: string, clientId: string) =>
   client.send('message', { chatId, text, clientDate: Date.now(), clientId });
 
 beforeAll(async () => {
-  [database, redis] = await Promise.all([connectTestDatabase(), connectTestRedis()]);
+  redis = await connectTestRedis();
   // Both start on an empty schema at once: the migration must run exactly once.
   await Promise.all([startInstance(), startInstance()]);
 });
 
 afterAll(async () => {
-  for (const client of clients) client.close();
-  await Promise.all(servers.map((s) => s.kill('SIGKILL')));
-  if (database) {
-    await dropSchema(database, schema);
-    await database.end();
-  }
   if (redis) {
     await dropPrefix(redis, prefix);
     redis.disconnect();
   }
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('two instances on one PostgreSQL and one Redis', () => {
   it('migrated the shared schema once', async () => {
-    const { rows } = await database.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
+    const { rows } = await suite.database.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
     expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
   });
 

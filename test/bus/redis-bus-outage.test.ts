@@ -5,34 +5,11 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Bus, HubEvent, PresenceEvent } from '../../lib/bus/bus.js';
+import type { Bus, HubEvent } from '../../lib/bus/bus.js';
 import { redisBus, type RedisBusOptions } from '../../lib/bus/redis-bus.js';
 import type { Logger } from '../../lib/options.js';
+import { buyerOffline as offline, EventLog, messageEvent as message } from '../helpers/bus-events.js';
 import { type OwnRedis, startOwnRedis } from '../helpers/redis.js';
-
-class EventLog {
-  readonly events: HubEvent[] = [];
-  private waiters: { match: (e: HubEvent) => boolean; resolve: (e: HubEvent) => void }[] = [];
-  readonly onEvent = (event: HubEvent): void => {
-    this.events.push(event);
-    this.waiters = this.waiters.filter((w) => !(w.match(event) && (w.resolve(event), true)));
-  };
-  wait(match: (e: HubEvent) => boolean, timeoutMs = 5000): Promise<HubEvent> {
-    const seen = this.events.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching event within ${timeoutMs} ms; got ${JSON.stringify(this.events)}`)), timeoutMs);
-      this.waiters.push({ match, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-    });
-  }
-}
-
-const offline = (chatId: number): PresenceEvent => ({ type: 'buyer-presence', sellerId: '10', chatId, online: false });
-const message = (chatId: number, id: number): HubEvent => ({
-  type: 'message',
-  sellerId: '10',
-  message: { id, chatId, from: 'buyer', text: `m${id}`, createdAt: 1, clientDate: 1 },
-});
 
 let redis: OwnRedis;
 const opened: Bus[] = [];

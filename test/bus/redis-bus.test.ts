@@ -1,35 +1,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Bus, HubEvent, PresenceEvent } from '../../lib/bus/bus.js';
+import type { Bus, HubEvent } from '../../lib/bus/bus.js';
 import { redisBus, type RedisBusOptions } from '../../lib/bus/redis-bus.js';
-import { connectTestRedis, dropPrefix, freshPrefix, testRedisUrl } from '../helpers/redis.js';
-
-/** Every event a bus delivered, and a way to await the first one that matches. */
-class EventLog {
-  readonly events: HubEvent[] = [];
-  private waiters: { match: (e: HubEvent) => boolean; resolve: (e: HubEvent) => void }[] = [];
-
-  readonly onEvent = (event: HubEvent): void => {
-    this.events.push(event);
-    this.waiters = this.waiters.filter((w) => !(w.match(event) && (w.resolve(event), true)));
-  };
-
-  wait(match: (e: HubEvent) => boolean, timeoutMs = 3000): Promise<HubEvent> {
-    const seen = this.events.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching event within ${timeoutMs} ms; got ${JSON.stringify(this.events)}`)), timeoutMs);
-      this.waiters.push({ match, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-    });
-  }
-
-  count(match: (e: HubEvent) => boolean): number {
-    return this.events.filter(match).length;
-  }
-}
-
-const buyerOffline = (chatId: number): PresenceEvent => ({ type: 'buyer-presence', sellerId: '10', chatId, online: false });
-const isPresence = (chatId: number, online: boolean) => (e: HubEvent) => e.type === 'buyer-presence' && e.chatId === chatId && e.online === online;
+import { buyerOffline, EventLog, isPresence } from '../helpers/bus-events.js';
+import { connectTestRedis, dropPrefix, freshPrefix, startOwnRedis, testRedisUrl } from '../helpers/redis.js';
+import { busContract } from './contract.js';
 
 let admin: Redis;
 let prefix: string;
@@ -62,8 +37,46 @@ async function startBus(options: Partial<RedisBusOptions> & { ownClient?: boolea
   return { bus, log, client: client! };
 }
 
-describe('redisBus', () => {
+// Each contract test gets a prefix (keys and stream) of its own, dropped afterwards.
+busContract(
+  'redisBus',
+  async (n) => {
+    const contractPrefix = freshPrefix();
+    const buses = Array.from({ length: n }, () => redisBus({ url: testRedisUrl, prefix: contractPrefix }));
+    return {
+      buses,
+      async cleanup() {
+        await Promise.all(buses.map((bus) => bus.close()));
+        await dropPrefix(admin, contractPrefix);
+      },
+    };
+  },
+  {
+    shared: true,
+    // Away: a redis-server of the test's own, killed (never the machine's shared one).
+    away: {
+      boundMs: 500,
+      async make(n) {
+        const own = await startOwnRedis();
+        const lines = Array.from({ length: n }, () => [] as string[]);
+        const buses = lines.map((log) =>
+          redisBus({ url: own.url, prefix: 'away:', logger: { info: (m) => log.push(m), warn: (m) => log.push(m), error: (m) => log.push(m) } }),
+        );
+        return {
+          buses,
+          lines,
+          cutOff: () => own.kill(),
+          async cleanup() {
+            await Promise.all(buses.map((bus) => bus.close()));
+            await own.kill();
+          },
+        };
+      },
+    },
+  },
+);
 
+describe('redisBus', () => {
   it('validates its options', () => {
     expect(() => redisBus({ url: 'http://x' })).toThrow('redisBus: options.url must start with redis:// or rediss://');
     expect(() => redisBus({ ttlMs: 3000, heartbeatMs: 1500 })).toThrow(
@@ -72,48 +85,13 @@ describe('redisBus', () => {
     expect(() => redisBus({ ttlMs: 5 })).toThrow('redisBus: options.ttlMs must be an integer of at least 30, got 5');
   });
 
-  it('delivers every event to every other instance, in publish order, and never back to the publisher', async () => {
-    const a = await startBus();
-    const b = await startBus();
-    const c = await startBus();
-    const sent: HubEvent[] = Array.from({ length: 20 }, (_, i) => ({ type: 'typing', sellerId: '10', chatId: i, from: 'buyer' }));
-    await Promise.all(sent.map((e) => a.bus.publish(e)));
-    await b.log.wait((e) => e.type === 'typing' && e.chatId === 19);
-    await c.log.wait((e) => e.type === 'typing' && e.chatId === 19);
-    expect(b.log.events).toEqual(sent);
-    expect(c.log.events).toEqual(sent);
-    // B's event after A's: when A hears it, A would have heard its own first had they come back.
-    await b.bus.publish({ type: 'closed', sellerId: '10', chatId: 1 });
-    await a.log.wait((e) => e.type === 'closed');
-    expect(a.log.events).toEqual([{ type: 'closed', sellerId: '10', chatId: 1 }]);
-  });
-
-  it('join is true only for the first live instance, leave only for the last', async () => {
-    const a = await startBus();
-    const b = await startBus();
-    expect(await a.bus.isOnline(['buyer:1', 'seller:10'])).toEqual([false, false]);
-    expect(await a.bus.join('buyer:1', buyerOffline(1))).toBe(true);
-    expect(await b.bus.join('buyer:1', buyerOffline(1))).toBe(false);
-    expect(await b.bus.isOnline(['buyer:1', 'seller:10'])).toEqual([true, false]);
-    expect(await a.bus.leave('buyer:1')).toBe(false);
-    expect(await a.bus.isOnline(['buyer:1'])).toEqual([true]);
-    expect(await b.bus.leave('buyer:1')).toBe(true);
-    expect(await a.bus.isOnline(['buyer:1'])).toEqual([false]);
-    expect(await a.bus.join('buyer:1', buyerOffline(1))).toBe(true);
-    expect(await a.bus.isOnline([])).toEqual([]);
-  });
-
-  it('close drops this instance’s presence at once, announcing keys nobody else holds', async () => {
-    const a = await startBus();
-    const b = await startBus();
-    await b.bus.join('buyer:2', buyerOffline(2));
-    await b.bus.join('buyer:3', buyerOffline(3));
-    await a.bus.join('buyer:3', buyerOffline(3));
-    await b.bus.close();
-    await a.log.wait(isPresence(2, false));
-    expect(await a.bus.isOnline(['buyer:2', 'buyer:3'])).toEqual([false, true]);
-    expect(a.log.count(isPresence(3, false))).toBe(0);
-    await expect(b.bus.join('buyer:4')).rejects.toThrow('redisBus: the bus is closed');
+  it('a closed bus rejects every call but close', async () => {
+    const { bus } = await startBus();
+    await bus.close();
+    await expect(bus.join('buyer:4')).rejects.toThrow('redisBus: the bus is closed');
+    await expect(bus.publish({ type: 'resync' })).rejects.toThrow('redisBus: the bus is closed');
+    await expect(bus.isOnline(['buyer:4'])).rejects.toThrow('redisBus: the bus is closed');
+    await bus.close();
   });
 
   it('a dead instance (no goodbye) goes offline within the TTL, announced once', async () => {

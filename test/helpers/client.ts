@@ -92,3 +92,12 @@ export class TestClient {
     this.socket.close();
   }
 }
+
+/** The next `command` frame whose data matches; frames of that command that do not match are dropped. */
+export async function nextWhere<D = any>(client: TestClient, command: string, match: (data: D) => boolean, timeoutMs = 3000): Promise<Frame<D>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const frame = await client.next<D>(command, Math.max(1, deadline - Date.now()));
+    if (match(frame.data as D)) return frame;
+  }
+}

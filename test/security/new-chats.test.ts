@@ -3,21 +3,16 @@
  * with one sellerId after another is limited per address and per buyer as signUpRateLimit says,
  * even without findSeller; signing in to a chat the buyer already has is never limited.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TestClient } from '../helpers/client.js';
-import { type RunningChat, silentLogger, startChat } from '../helpers/chat-server.js';
+import { silentLogger, startChat } from '../helpers/chat-server.js';
+import { useTeardown } from '../helpers/teardown.js';
 
-let running: RunningChat | undefined;
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await running?.stop();
-  running = undefined;
-});
+const scene = useTeardown();
 
 async function from(ip: string): Promise<TestClient> {
-  const client = await TestClient.connect(running!.url, { headers: { 'x-forwarded-for': ip } });
-  clients.push(client);
+  const client = await TestClient.connect(scene.running.url, { headers: { 'x-forwarded-for': ip } });
+  scene.clients.push(client);
   return client;
 }
 
@@ -33,7 +28,7 @@ describe('new chats per buyer token and per address', () => {
   it('stops one token from one address at its budget (100, the sign-up included), with no findSeller', async () => {
     // The host gives no findSeller: any sellerId opens a chat. The default count over an hour, so
     // that no token is refilled while the test runs (the default minute refills one per 600 ms).
-    running = await startChat({ findSeller: undefined, logger: silentLogger, trustProxy: true, signUpRateLimit: { count: 100, intervalMs: 3_600_000 } });
+    scene.running = await startChat({ findSeller: undefined, logger: silentLogger, trustProxy: true, signUpRateLimit: { count: 100, intervalMs: 3_600_000 } });
     const signUp = await (await from('203.0.113.20')).request('auth', { name: 'Collector', sellerId: 'seller-0' });
     const token = signUp.data.token as string;
     const answers: Array<string | number> = [];
@@ -46,7 +41,7 @@ describe('new chats per buyer token and per address', () => {
   });
 
   it('counts per buyer across addresses and per address across buyers; refused attempts store nothing', async () => {
-    running = await startChat({ findSeller: undefined, logger: silentLogger, trustProxy: true, signUpRateLimit: { count: 3, intervalMs: 3_600_000 } });
+    scene.running = await startChat({ findSeller: undefined, logger: silentLogger, trustProxy: true, signUpRateLimit: { count: 3, intervalMs: 3_600_000 } });
     const { data } = await (await from('198.51.100.1')).request('auth', { name: 'Roamer', sellerId: 'a' });
     const token = data.token as string;
     // Address 1: the sign-up took one of its three, so two new chats, then RATE_LIMITED.
@@ -61,7 +56,7 @@ describe('new chats per buyer token and per address', () => {
     // A known chat is not limited, from anywhere.
     expect(typeof (await signIn('198.51.100.1', token, 'a'))).toBe('number');
     for (const seller of ['a', 'b', 'c', 'd', 'e']) {
-      const chats = await running.chat.store.listChats(seller, { limit: 10 });
+      const chats = await scene.running.chat.store.listChats(seller, { limit: 10 });
       expect(chats.map((c) => c.chatter)).toEqual(seller === 'e' ? ['Neighbour'] : ['Roamer']);
     }
   });

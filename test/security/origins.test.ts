@@ -4,42 +4,33 @@
  * normalised or refused, the default is the server's own origin, '*' warns, and refusals are
  * logged once per origin naming what to set. Plugin over real sockets, then the built server.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ahChat } from '../../lib/ah-chat.js';
 import type { AhChatOptions } from '../../lib/options.js';
 import { normalizeOrigin } from '../../lib/origins.js';
 import { memoryStore } from '../../lib/store/memory-store.js';
 import { TestClient } from '../helpers/client.js';
-import { type RunningChat, startChat, testSellers } from '../helpers/chat-server.js';
-import { outputLine, runServerExpectingFailure, type ServerProcess, startServerProcess } from '../helpers/server-process.js';
+import { startChat, testSellers } from '../helpers/chat-server.js';
+import { outputLine, runServerExpectingFailure, type ServerProcess } from '../helpers/server-process.js';
+import { useTeardown } from '../helpers/teardown.js';
 
-let running: RunningChat | undefined;
-const clients: TestClient[] = [];
-const servers: ServerProcess[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await running?.stop();
-  running = undefined;
-  await Promise.all(servers.splice(0).map((s) => s.kill('SIGKILL')));
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const scene = useTeardown();
 
 /** Connects with this Origin (and Host, when given) and signs a buyer up; throws 'HTTP 403' when refused. */
 async function signUpFrom(url: string, origin: string | undefined, host?: string): Promise<void> {
   const client = await TestClient.connect(url, { origin, ...(host ? { headers: { host } } : {}) });
-  clients.push(client);
+  scene.clients.push(client);
   const auth = await client.request('auth', { name: 'Visitor', sellerId: 10 });
   expect(auth.error).toBeUndefined();
 }
 
 async function plugin(options: Partial<AhChatOptions>) {
   const lines: string[] = [];
-  running = await startChat({ logger: { info() {}, warn: (m) => lines.push(m), error: (m) => lines.push(m) }, ...options });
-  return { url: running.url, port: running.port, lines };
+  scene.running = await startChat({ logger: { info() {}, warn: (m) => lines.push(m), error: (m) => lines.push(m) }, ...options });
+  return { url: scene.running.url, port: scene.running.port, lines };
 }
 
 describe('configured origins', () => {
@@ -112,13 +103,7 @@ describe('the default (no origins option): the server’s own origin', () => {
 });
 
 describe('the standalone server', () => {
-  async function start(env: Record<string, string>): Promise<ServerProcess> {
-    const dir = mkdtempSync(join(tmpdir(), 'ahchat-origins-'));
-    dirs.push(dir);
-    const server = await startServerProcess({ AHCHAT_DB: dir, ...env });
-    servers.push(server);
-    return server;
-  }
+  const start = (env: Record<string, string>) => scene.startServer(env);
   const urlOf = (server: ServerProcess) => `ws://127.0.0.1:${server.port}/ahchat`;
 
   it('with AHCHAT_ORIGINS unset lets in its own origin and clients without Origin, refuses foreign pages and logs it naming AHCHAT_ORIGINS', async () => {
@@ -150,7 +135,7 @@ describe('the standalone server', () => {
     ['https://shop.example,*', /^ahchat: AHCHAT_ORIGINS: "\*" is not an origin like https:\/\/shop.example/],
   ])('exits 1 for AHCHAT_ORIGINS=%s with one line naming it', async (origins, message) => {
     const dir = mkdtempSync(join(tmpdir(), 'ahchat-origins-'));
-    dirs.push(dir);
+    scene.dirs.push(dir);
     const { code, output } = await runServerExpectingFailure({ AHCHAT_DB: dir, AHCHAT_SELLERS: '[{"id":1,"token":"a-long-enough-token","name":"n"}]', AHCHAT_ORIGINS: origins });
     expect(code).toBe(1);
     expect(output.trim()).toMatch(message);

@@ -3,31 +3,18 @@
  * per seller id with the exact code, logged once per burst without the token, and the standalone
  * server warns about short tokens. Plugin over real sockets, then the built server as a process.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { TestClient } from '../helpers/client.js';
-import { type RunningChat, SELLERS, startChat } from '../helpers/chat-server.js';
-import { outputLine, type ServerProcess, startServerProcess } from '../helpers/server-process.js';
+import { SELLERS, startChat } from '../helpers/chat-server.js';
+import { outputLine } from '../helpers/server-process.js';
+import { useTeardown } from '../helpers/teardown.js';
 
-let running: RunningChat | undefined;
-const clients: TestClient[] = [];
-const servers: ServerProcess[] = [];
-const dirs: string[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await running?.stop();
-  running = undefined;
-  await Promise.all(servers.splice(0).map((s) => s.kill('SIGKILL')));
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const scene = useTeardown();
 
 async function from(url: string, ip: string): Promise<TestClient> {
   const client = await TestClient.connect(url, { headers: { 'x-forwarded-for': ip } });
-  clients.push(client);
+  scene.clients.push(client);
   return client;
 }
 
@@ -36,12 +23,12 @@ const TOKEN_10 = SELLERS['10']!.token;
 describe('seller sign-in throttle (plugin)', () => {
   it('answers USER_IS_NOT_SELLER for the free failures, then RATE_LIMITED with retryAfterMs even for the right token; one log line, no token', async () => {
     const lines: string[] = [];
-    running = await startChat({
+    scene.running = await startChat({
       trustProxy: true,
       sellerSignInLimit: { failures: 5, maxDelayMs: 60_000 },
       logger: { info() {}, warn: (m) => lines.push(m), error: (m) => lines.push(m) },
     });
-    const guesser = await from(running.url, '203.0.113.66');
+    const guesser = await from(scene.running.url, '203.0.113.66');
     for (let i = 0; i < 5; i++) {
       expect(await guesser.request('auth', { id: 10, token: `guess-number-${i}` })).toEqual({ command: 'auth', error: 'USER_IS_NOT_SELLER' });
     }
@@ -58,22 +45,22 @@ describe('seller sign-in throttle (plugin)', () => {
     expect(lines.join('\n')).not.toMatch(/guess-number|iofh3498hwe/);
 
     // Seller 10 is locked for unknown addresses too; seller 20 from elsewhere is not touched.
-    expect((await (await from(running.url, '198.51.100.1')).request('auth', { id: 10, token: TOKEN_10 })).error).toBe('RATE_LIMITED');
-    expect((await (await from(running.url, '198.51.100.2')).request('auth', { id: 20, token: SELLERS['20']!.token })).data.name).toBe('Shop Twenty');
+    expect((await (await from(scene.running.url, '198.51.100.1')).request('auth', { id: 10, token: TOKEN_10 })).error).toBe('RATE_LIMITED');
+    expect((await (await from(scene.running.url, '198.51.100.2')).request('auth', { id: 20, token: SELLERS['20']!.token })).data.name).toBe('Shop Twenty');
   });
 
   it('lets the seller in from an address it signed in from before while its id is locked by guessers elsewhere', async () => {
-    running = await startChat({ trustProxy: true, sellerSignInLimit: { failures: 3, maxDelayMs: 60_000 } });
-    const usual = await from(running.url, '192.0.2.10');
+    scene.running = await startChat({ trustProxy: true, sellerSignInLimit: { failures: 3, maxDelayMs: 60_000 } });
+    const usual = await from(scene.running.url, '192.0.2.10');
     expect((await usual.request('auth', { id: 10, token: TOKEN_10 })).data.name).toBe('Shop Ten');
     // Four addresses take turns: the seller id's budget is shared.
     const answers: Array<string | undefined> = [];
     for (let i = 0; i < 8; i++) {
-      const guesser = await from(running.url, `203.0.113.${1 + (i % 4)}`);
+      const guesser = await from(scene.running.url, `203.0.113.${1 + (i % 4)}`);
       answers.push((await guesser.request('auth', { id: 10, token: `guess-${i}` })).error);
     }
     expect(answers).toEqual(['USER_IS_NOT_SELLER', 'USER_IS_NOT_SELLER', 'USER_IS_NOT_SELLER', ...Array(5).fill('RATE_LIMITED')]);
-    const again = await from(running.url, '192.0.2.10');
+    const again = await from(scene.running.url, '192.0.2.10');
     expect((await again.request('auth', { id: 10, token: TOKEN_10 })).data.name).toBe('Shop Ten');
   });
 });
@@ -110,13 +97,7 @@ async function guess(port: number, addresses: string[]): Promise<Record<string, 
 }
 
 describe('seller sign-in throttle (standalone server)', () => {
-  async function start(token: string): Promise<ServerProcess> {
-    const dir = mkdtempSync(join(tmpdir(), 'ahchat-guess-'));
-    dirs.push(dir);
-    const server = await startServerProcess({ AHCHAT_DB: dir, AHCHAT_SELLERS: JSON.stringify([{ id: 10, token, name: 'Shop' }]) });
-    servers.push(server);
-    return server;
-  }
+  const start = (token: string) => scene.startServer({ AHCHAT_SELLERS: JSON.stringify([{ id: 10, token, name: 'Shop' }]) });
 
   it('checks 10 guesses from one address and 10 from four addresses together, then RATE_LIMITED; logs the burst once', async () => {
     const server = await start('a-long-random-seller-token-xyz');
