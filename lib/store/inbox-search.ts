@@ -2,7 +2,7 @@
 import { searchWords, type ChatCursor, type Chat, type FindChatsOptions, type Message } from './store.js';
 
 /** How many messages a search reads, at most, for one page (the bound of the scan). */
-export const SEARCH_SCAN = 20_000;
+const SEARCH_SCAN = 20_000;
 
 /**
  * Chats of `records` (the seller's open or closed chats in activity order, from the cursor on) that

@@ -25,13 +25,13 @@ interface ChatRecord {
   byClientId: Map<string, Message>;
 }
 
-export function copyChat(chat: Chat): Chat {
+function copyChat(chat: Chat): Chat {
   const copy = { ...chat, readIds: { ...chat.readIds }, unread: { ...chat.unread } };
   if (chat.context) copy.context = { ...chat.context };
   return copy;
 }
 
-export function copyMessage(message: Message): Message {
+function copyMessage(message: Message): Message {
   const copy = { ...message };
   if (message.context) copy.context = { ...message.context };
   return copy;

@@ -1,3 +1,4 @@
+// Over ~300 lines: the writer and the reader of one file format, kept together so that they cannot drift apart.
 /**
  * A write-ahead journal: records appended as JSON lines to `<dir>/<n>.jsonl`, with group commit.
  *
