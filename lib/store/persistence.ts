@@ -16,7 +16,8 @@ export interface Persistence {
   /**
    * Makes changes durable. Called synchronously right after the state changed, in the order of the
    * changes. Returns nothing when they are durable already, or a promise that resolves once they are.
-   * Commits become durable in call order: once a commit resolves, every earlier one is durable too. A
+   * Commits become durable in call order: once a commit resolves, the buyers, chats and messages of
+   * every earlier commit are durable too (what reads hold back until then: durable-view.ts). A
    * commit that rejects is not undone: its changes stay queued and go with a later commit, and
    * commit([]) asks for them to be written again.
    */
