@@ -13,7 +13,7 @@ import { ActivityIndex, type ActivityKey } from './activity-index.js';
 import type { Change, Changed } from './change.js';
 import { searchChats } from './inbox-search.js';
 import { QuickReplies } from './quick-replies.js';
-import { ChatClosedError, ChatOpenError, type Buyer, type BuyerProfile, type Chat, type ChatCursor, type FindChatsOptions, type ListMessagesOptions, type Message, type NewMessage, type PageContext, type QuickReply, type SellerKey, type Side } from './store.js';
+import { ChatClosedError, ChatOpenError, otherSide, type Buyer, type BuyerProfile, type Chat, type ChatCursor, type FindChatsOptions, type ListMessagesOptions, type Message, type NewMessage, type PageContext, type QuickReply, type SellerKey, type Side } from './store.js';
 
 interface ChatRecord {
   chat: Chat;
@@ -37,7 +37,6 @@ function copyMessage(message: Message): Message {
   return copy;
 }
 
-const otherSide = (side: Side): Side => (side === 'buyer' ? 'seller' : 'buyer');
 const clientKey = (side: Side, clientId: string): string => `${side}\n${clientId}`;
 const openKey = (buyerId: number, sellerId: SellerKey): string => `${buyerId}\n${sellerId}`;
 const chatChanged = (chat: Chat, created = false): Change => ({ kind: 'chat', chat: copyChat(chat), created });

@@ -1,7 +1,7 @@
 /** The chats' and messages' part of the Store on PostgreSQL (appendMessage is append-batcher.ts). */
-import { ChatOpenError, type Message, type Side, type Store } from '../store.js';
+import { ChatOpenError, otherSide, type Message, type Side, type Store } from '../store.js';
 import type { Database } from './database.js';
-import { bound, otherSide, toChat, toMessage, type ChatRow, type MessageRow } from './rows.js';
+import { bound, toChat, toMessage, type ChatRow, type MessageRow } from './rows.js';
 
 export function chatQueries(db: Database): Pick<Required<Store>, 'setChatContext' | 'openChat' | 'getChat' | 'listChats' | 'listMessages' | 'listRecentMessages' | 'markRead' | 'closeChat' | 'reopenChat' | 'markUnread'> {
   const chats = `${db.s}.chats`;

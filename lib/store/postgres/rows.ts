@@ -101,8 +101,6 @@ export function toMessage(row: MessageRow): Message {
 /** Keeps a bound within bigint (and NaN out): ids are far inside that range anyway. */
 export const bound = (n: number): number => (n > 0 ? Math.min(n, Number.MAX_SAFE_INTEGER) : Math.max(n || 0, -Number.MAX_SAFE_INTEGER));
 
-export const otherSide = (side: Side): Side => (side === 'buyer' ? 'seller' : 'buyer');
-
 /** A stable 32-bit key per schema name (FNV-1a), so stores on different schemas do not wait on each other. */
 export function hashKey(text: string): number {
   let hash = 0x811c9dc5;
