@@ -1,17 +1,23 @@
+// Over ~300 lines: one class, the Store contract's rules over one set of indexes that no part can own alone.
 /**
  * The in-memory data of a store and the rules of the Store contract applied to it, synchronously.
- * memoryStore is this plus promises; lowdbStore is this plus files. Keeping the rules in one place
- * means both stores give exactly the same answers.
+ * A composed store (composed-store.ts) is this plus a persistence: keeping the rules in one place
+ * means every such store gives exactly the same answers.
  *
- * Every method of the Store's rules returns copies: a caller can never reach (and mutate) what is
- * stored here. Only the loading and writing-out methods at the end share objects, with a persistent store.
+ * Every writing method returns, beside its answer, the change records of what it changed (change.ts),
+ * for the persistence to commit. Every answer and record holds copies: a caller can never reach (and
+ * mutate) what is stored here. Only the loading and writing-out methods at the end share objects,
+ * with a persistence.
  */
-import btree from 'sorted-btree';
-import { ChatClosedError, ChatOpenError, MAX_REPLIES, ReplyLimitError, searchWords, type Buyer, type FindChatsOptions, type QuickReply, type BuyerProfile, type Chat, type PageContext, type ListMessagesOptions, type Message, type NewMessage, type SellerKey, type Side } from './store.js';
+import { ActivityIndex, type ActivityKey } from './activity-index.js';
+import type { Change, Changed } from './change.js';
+import { searchChats } from './inbox-search.js';
+import { QuickReplies } from './quick-replies.js';
+import { ChatClosedError, ChatOpenError, otherSide, type Buyer, type BuyerProfile, type Chat, type ChatCursor, type FindChatsOptions, type ListMessagesOptions, type Message, type NewMessage, type PageContext, type QuickReply, type SellerKey, type Side } from './store.js';
 
 interface ChatRecord {
   chat: Chat;
-  /** Its place in its seller's ordered index (see SellerChats); null until it is in there. */
+  /** Its place in its seller's ordered index; null until it is in there. */
   key: ActivityKey | null;
   /** messages[i].id === i + 1: ids are consecutive, so paging is index arithmetic. */
   messages: Message[];
@@ -19,50 +25,23 @@ interface ChatRecord {
   byClientId: Map<string, Message>;
 }
 
-export function copyChat(chat: Chat): Chat {
+function copyChat(chat: Chat): Chat {
   const copy = { ...chat, readIds: { ...chat.readIds }, unread: { ...chat.unread } };
   if (chat.context) copy.context = { ...chat.context };
   return copy;
 }
 
-export function copyMessage(message: Message): Message {
+function copyMessage(message: Message): Message {
   const copy = { ...message };
   if (message.context) copy.context = { ...message.context };
   return copy;
 }
 
-function copyBuyer(buyer: Buyer): Buyer {
-  return { ...buyer };
-}
-
-const otherSide = (side: Side): Side => (side === 'buyer' ? 'seller' : 'buyer');
 const clientKey = (side: Side, clientId: string): string => `${side}\n${clientId}`;
 const openKey = (buyerId: number, sellerId: SellerKey): string => `${buyerId}\n${sellerId}`;
-
-// A CommonJS module: Node's ESM loader hands over module.exports, a bundler or test runner may hand over its default.
-const BTree = (btree as { default?: typeof btree.default }).default ?? (btree as unknown as typeof btree.default);
-type BTree<K, V> = InstanceType<typeof btree.default<K, V>>;
-
-/** A chat's place in its seller's list: activity as of its last (re)insertion, and its id. */
-interface ActivityKey {
-  activity: number;
-  id: number;
-}
-
-/** Newest activity first; equal activity (same millisecond) puts the newer chat first. */
-function byActivity(a: ActivityKey, b: ActivityKey): number {
-  return b.activity - a.activity || b.id - a.id;
-}
-
-/**
- * One seller's chats, ordered newest activity first, open and closed apart: a sign-in reads the
- * first `limit` in O(limit · log n) instead of sorting all of them (a B+ tree; a chat that gets a
- * message moves in O(log n)). Closed chats never move again (they take no messages).
- */
-interface SellerChats {
-  open: BTree<ActivityKey, ChatRecord>;
-  closed: BTree<ActivityKey, ChatRecord> | null;
-}
+const chatChanged = (chat: Chat, created = false): Change => ({ kind: 'chat', chat: copyChat(chat), created });
+/** The answer for a chat that changed (or not): the chat, and its change record when it did. */
+const chatAnswer = (chat: Chat, changed: boolean): Changed<{ chat: Chat }> => ({ chat: copyChat(chat), changes: changed ? [chatChanged(chat)] : [] });
 
 export class StoreState {
   #buyers: Buyer[] = [];
@@ -71,14 +50,13 @@ export class StoreState {
   /** buyer id → its chats (for renaming the chatter of its open ones). */
   #chatsByBuyer = new Map<number, ChatRecord[]>();
   #chats = new Map<number, ChatRecord>();
-  #chatsBySeller = new Map<SellerKey, SellerChats>();
+  #index = new ActivityIndex<ChatRecord>();
   /** buyer + seller → that pair's open chat. */
   #openChats = new Map<string, ChatRecord>();
   #nextChatId = 1;
-  #replies = new Map<SellerKey, QuickReply[]>();
-  #nextReplyId = 1;
+  #replies = new QuickReplies();
 
-  createBuyer(input: BuyerProfile & { tokenHash: string; externalId?: string }, now: number): Buyer {
+  createBuyer(input: BuyerProfile & { tokenHash: string; externalId?: string }, now: number): Changed<{ buyer: Buyer }> {
     if (this.#buyersByHash.has(input.tokenHash)) {
       // A collision of 128-bit random tokens means a caller bug, not bad luck.
       throw new Error('createBuyer: a buyer with this tokenHash already exists');
@@ -88,41 +66,36 @@ export class StoreState {
     if (input.email !== undefined) buyer.email = input.email;
     if (input.guest) buyer.guest = true;
     this.restoreBuyer(buyer);
-    return copyBuyer(buyer);
+    return { buyer: { ...buyer }, changes: [{ kind: 'buyer', buyer: { ...buyer }, created: true }] };
   }
 
   findBuyerByTokenHash(tokenHash: string): Buyer | null {
     const buyer = this.#buyersByHash.get(tokenHash);
-    return buyer ? copyBuyer(buyer) : null;
+    return buyer ? { ...buyer } : null;
   }
 
   getBuyer(buyerId: number): Buyer | null {
     const buyer = this.#buyers[buyerId - 1];
-    return buyer ? copyBuyer(buyer) : null;
+    return buyer ? { ...buyer } : null;
   }
 
   findBuyerByExternalId(externalId: string): Buyer | null {
     const buyer = this.#buyersByExternalId.get(externalId);
-    return buyer ? copyBuyer(buyer) : null;
+    return buyer ? { ...buyer } : null;
   }
 
-  /** `changed`: the chats whose chatter changed (a persistent store writes them too). */
-  upsertBuyer(
-    input: BuyerProfile & { externalId: string; tokenHash: string },
-    now: number,
-  ): { buyer: Buyer; created: boolean; changed: boolean; chats: Chat[] } {
+  upsertBuyer(input: BuyerProfile & { externalId: string; tokenHash: string }, now: number): Changed<{ buyer: Buyer; created: boolean }> {
     const found = this.#buyersByExternalId.get(input.externalId);
-    if (!found) return { buyer: this.createBuyer(input, now), created: true, changed: true, chats: [] };
-    const { buyer, changed, chats } = this.updateBuyer(found.id, { name: input.name, email: input.email })!;
-    return { buyer, created: false, changed, chats };
+    if (!found) return { ...this.createBuyer(input, now), created: true };
+    return { ...this.updateBuyer(found.id, { name: input.name, email: input.email })!, created: false };
   }
 
-  /** Null when there is no such buyer; `chats`: the open chats whose chatter changed. */
-  updateBuyer(buyerId: number, change: { name?: string; email?: string }): { buyer: Buyer; changed: boolean; chats: Chat[] } | null {
+  /** Null when there is no such buyer. A new name is also the chatter of the buyer's open chats (changed too). */
+  updateBuyer(buyerId: number, change: { name?: string; email?: string }): Changed<{ buyer: Buyer }> | null {
     const buyer = this.#buyers[buyerId - 1];
     if (!buyer) return null;
     let changed = false;
-    const chats: Chat[] = [];
+    const chats: Change[] = [];
     if (change.email !== undefined && change.email !== buyer.email) {
       buyer.email = change.email;
       changed = true;
@@ -134,24 +107,25 @@ export class StoreState {
       for (const { chat } of this.#chatsByBuyer.get(buyerId) ?? []) {
         if (chat.closedAt !== undefined || chat.chatter === change.name) continue;
         chat.chatter = change.name;
-        chats.push(copyChat(chat));
+        chats.push(chatChanged(chat));
       }
     }
-    return { buyer: copyBuyer(buyer), changed, chats };
+    const changes: Change[] = changed ? [{ kind: 'buyer', buyer: { ...buyer }, created: false }, ...chats] : [];
+    return { buyer: { ...buyer }, changes };
   }
 
-  /** Returns the chat and whether its context changed; null when there is no such chat. */
-  setChatContext(chatId: number, context: PageContext): { chat: Chat; changed: boolean } | null {
+  /** Null when there is no such chat. */
+  setChatContext(chatId: number, context: PageContext): Changed<{ chat: Chat }> | null {
     const record = this.#chats.get(chatId);
     if (!record) return null;
-    if (sameContext(record.chat.context, context)) return { chat: copyChat(record.chat), changed: false };
+    if (sameContext(record.chat.context, context)) return chatAnswer(record.chat, false);
     record.chat.context = { ...context };
-    return { chat: copyChat(record.chat), changed: true };
+    return chatAnswer(record.chat, true);
   }
 
-  openChat(input: { buyerId: number; sellerId: SellerKey; chatter: string }, now: number): { chat: Chat; created: boolean } {
+  openChat(input: { buyerId: number; sellerId: SellerKey; chatter: string }, now: number): Changed<{ chat: Chat; created: boolean }> {
     const open = this.#openChats.get(openKey(input.buyerId, input.sellerId));
-    if (open) return { chat: copyChat(open.chat), created: false };
+    if (open) return { chat: copyChat(open.chat), created: false, changes: [] };
     const chat: Chat = {
       id: this.#nextChatId,
       sellerId: input.sellerId,
@@ -164,7 +138,7 @@ export class StoreState {
       unread: { buyer: 0, seller: 0 },
     };
     this.restoreChat(chat, []);
-    return { chat: copyChat(chat), created: true };
+    return { chat: copyChat(chat), created: true, changes: [chatChanged(chat, true)] };
   }
 
   getChat(chatId: number): Chat | null {
@@ -178,37 +152,17 @@ export class StoreState {
    */
   listChats(sellerId: SellerKey, options: { limit: number; includeClosed?: boolean }, include?: (chat: Readonly<Chat>) => boolean): Chat[] {
     const limit = Math.floor(options.limit);
-    const seller = this.#chatsBySeller.get(sellerId);
-    if (!(limit > 0) || !seller) return [];
-    const chats: Chat[] = [];
-    const open = seller.open.values();
-    const closed = options.includeClosed && seller.closed ? seller.closed.values() : null;
-    let nextOpen = open.next();
-    let nextClosed = closed?.next();
-    // A merge of the two ordered lists, stopping at `limit`.
-    while (chats.length < limit) {
-      const openFirst = !nextOpen.done && (!nextClosed || nextClosed.done || byActivity(nextOpen.value.key!, nextClosed.value.key!) < 0);
-      let record: ChatRecord;
-      if (openFirst) {
-        record = nextOpen.value!;
-        nextOpen = open.next();
-      } else if (nextClosed && !nextClosed.done) {
-        record = nextClosed.value;
-        nextClosed = closed!.next();
-      } else {
-        break;
-      }
-      if (!include || include(record.chat)) chats.push(copyChat(record.chat));
-    }
-    return chats;
+    if (!(limit > 0)) return [];
+    return this.#index.list(sellerId, limit, options.includeClosed === true, include).map((record) => copyChat(record.chat));
   }
 
   /** Throws when the chat does not exist: the caller checked it before (it must, for isolation). */
-  appendMessage(input: NewMessage, now: number): { message: Message; duplicate: boolean } {
-    const record = this.#record(input.chatId);
+  appendMessage(input: NewMessage, now: number): Changed<{ message: Message; duplicate: boolean }> {
+    const record = this.#chats.get(input.chatId);
+    if (!record) throw new Error(`appendMessage: no chat with id ${input.chatId}`);
     if (input.clientId !== undefined) {
       const stored = record.byClientId.get(clientKey(input.from, input.clientId));
-      if (stored) return { message: copyMessage(stored), duplicate: true };
+      if (stored) return { message: copyMessage(stored), duplicate: true, changes: [] };
     }
     if (record.chat.closedAt !== undefined) throw new ChatClosedError(input.chatId);
     const message: Message = {
@@ -223,13 +177,7 @@ export class StoreState {
     if (input.context !== undefined) message.context = { ...input.context };
     this.#add(record, message);
     record.chat.unread[otherSide(input.from)] += 1;
-    return { message: copyMessage(message), duplicate: false };
-  }
-
-  /** The stored message (the original) with this clientId from this side, if any. */
-  findByClientId(chatId: number, from: Side, clientId: string): Message | null {
-    const stored = this.#chats.get(chatId)?.byClientId.get(clientKey(from, clientId));
-    return stored ? copyMessage(stored) : null;
+    return { message: copyMessage(message), duplicate: false, changes: [{ kind: 'message', message: copyMessage(message) }] };
   }
 
   listMessages(chatId: number, options: ListMessagesOptions): Message[] {
@@ -243,144 +191,84 @@ export class StoreState {
     return record.messages.slice(Math.max(start, end - limit), end).map(copyMessage);
   }
 
-  /** Returns the chat and whether the marker moved; null when there is no such chat. */
-  markRead(chatId: number, side: Side, messageId: number): { chat: Chat; changed: boolean } | null {
+  /** Moves side's marker up to messageId (never down); null when there is no such chat. */
+  markRead(chatId: number, side: Side, messageId: number): Changed<{ chat: Chat }> | null {
     const record = this.#chats.get(chatId);
     if (!record) return null;
     const { chat } = record;
     const readId = Math.min(Math.floor(messageId), chat.lastMessageId);
-    if (!(readId > chat.readIds[side])) return { chat: copyChat(chat), changed: false };
+    if (!(readId > chat.readIds[side])) return chatAnswer(chat, false);
     chat.readIds[side] = readId;
     chat.unread[side] = countFrom(record.messages, otherSide(side), readId);
-    return { chat: copyChat(chat), changed: true };
+    return chatAnswer(chat, true);
   }
 
-  /** Returns the chat and whether it was open until now; null when there is no such chat. */
-  closeChat(chatId: number, now: number): { chat: Chat; changed: boolean } | null {
+  /** Null when there is no such chat; a closed chat is answered unchanged. */
+  closeChat(chatId: number, now: number): Changed<{ chat: Chat }> | null {
     const record = this.#chats.get(chatId);
     if (!record) return null;
-    if (record.chat.closedAt !== undefined) return { chat: copyChat(record.chat), changed: false };
-    this.#unindex(record);
+    if (record.chat.closedAt !== undefined) return chatAnswer(record.chat, false);
+    this.#index.remove(record);
     record.chat.closedAt = now;
-    this.#index(record);
+    this.#index.add(record);
     this.#openChats.delete(openKey(record.chat.buyerId, record.chat.sellerId));
-    return { chat: copyChat(record.chat), changed: true };
+    return chatAnswer(record.chat, true);
   }
 
   // ---- the seller's inbox ----
 
-  /**
-   * findChats by a scan: chats in activity order, and for a query their messages, until the page is
-   * full or SEARCH_SCAN messages were read (then the page ends early, with a cursor to go on from).
-   */
-  findChats(sellerId: SellerKey, options: FindChatsOptions): { chats: Chat[]; next: { lastActivity: number; id: number } | null } {
-    const limit = Math.floor(options.limit);
-    if (!(limit > 0)) return { chats: [], next: null };
-    const { filter, after } = options;
-    const query = options.query?.trim().toLowerCase() ?? '';
-    const words = searchWords(query);
-    // The seller's ordered index, from the cursor on: no sort, and earlier pages are not walked again.
-    const seller = this.#chatsBySeller.get(sellerId);
-    const tree = filter === 'closed' ? seller?.closed : seller?.open;
-    const records = tree ? tree.values(after && { activity: after.lastActivity, id: after.id }) : [];
-    const chats: Chat[] = [];
-    const page = (next: Chat | null) => ({ chats: chats.map(copyChat), next: next && { lastActivity: next.lastActivity, id: next.id } });
-    let scanned = 0;
-    let examined: Chat | null = null;
-    for (const { chat, messages } of records) {
-      if (after && (chat.lastActivity > after.lastActivity || (chat.lastActivity === after.lastActivity && chat.id >= after.id))) continue;
-      // The bound: go on from the last chat looked at, next time.
-      if (scanned >= SEARCH_SCAN) return page(examined);
-      examined = chat;
-      if (chat.lastMessageId === 0) continue;
-      const closed = chat.closedAt !== undefined;
-      if (filter === 'closed' ? !closed : closed) continue;
-      if (filter === 'unread' && chat.unread.seller === 0) continue;
-      if (filter === 'waiting' && messages[messages.length - 1]?.from !== 'buyer') continue;
-      if (query && !chat.chatter.toLowerCase().includes(query)) {
-        if (words.length === 0) continue;
-        let found = false;
-        for (let i = messages.length - 1; i >= 0 && !found; i--) found = matches((messages[i] as Message).text, words);
-        scanned += messages.length;
-        if (!found) continue;
-      }
-      // One more match than fits: there is a next page.
-      if (chats.length === limit) return page(chats[limit - 1] as Chat);
-      chats.push(chat);
-    }
-    return page(null);
+  /** See Store.findChats; the seller's ordered index from the cursor on (earlier pages are not walked again). */
+  findChats(sellerId: SellerKey, options: FindChatsOptions): { chats: Chat[]; next: ChatCursor | null } {
+    const after = options.after && { activity: options.after.lastActivity, id: options.after.id };
+    const { chats, next } = searchChats(this.#index.from(sellerId, options.filter === 'closed', after), options);
+    return { chats: chats.map(copyChat), next };
   }
 
-  /** Returns the chat and whether it was closed until now; null when there is no such chat. Throws ChatOpenError. */
-  reopenChat(chatId: number): { chat: Chat; changed: boolean } | null {
+  /** Null when there is no such chat; an open chat is answered unchanged. Throws ChatOpenError. */
+  reopenChat(chatId: number): Changed<{ chat: Chat }> | null {
     const record = this.#chats.get(chatId);
     if (!record) return null;
     const { chat } = record;
-    if (chat.closedAt === undefined) return { chat: copyChat(chat), changed: false };
+    if (chat.closedAt === undefined) return chatAnswer(chat, false);
     const key = openKey(chat.buyerId, chat.sellerId);
     if (this.#openChats.has(key)) throw new ChatOpenError(chatId);
-    // Out of the closed index, back into the open one (#unindex finds it by closedAt).
-    this.#unindex(record);
+    // Out of the closed index, back into the open one (remove finds it by closedAt).
+    this.#index.remove(record);
     delete chat.closedAt;
-    this.#index(record);
+    this.#index.add(record);
     this.#openChats.set(key, record);
-    return { chat: copyChat(chat), changed: true };
+    return chatAnswer(chat, true);
   }
 
-  /** Returns the chat and whether the marker moved; null when there is no such chat. */
-  markUnread(chatId: number, side: Side): { chat: Chat; changed: boolean } | null {
+  /** Null when there is no such chat. */
+  markUnread(chatId: number, side: Side): Changed<{ chat: Chat }> | null {
     const record = this.#chats.get(chatId);
     if (!record) return null;
     const { chat, messages } = record;
     let newest = messages.length;
     while (newest > 0 && messages[newest - 1]!.from === side) newest--;
-    if (newest === 0 || chat.readIds[side] < newest) return { chat: copyChat(chat), changed: false };
+    if (newest === 0 || chat.readIds[side] < newest) return chatAnswer(chat, false);
     chat.readIds[side] = newest - 1;
     chat.unread[side] = countFrom(messages, otherSide(side), newest - 1);
-    return { chat: copyChat(chat), changed: true };
+    return chatAnswer(chat, true);
   }
 
   listReplies(sellerId: SellerKey): QuickReply[] {
-    return (this.#replies.get(sellerId) ?? []).map((r) => ({ ...r }));
+    return this.#replies.list(sellerId);
   }
 
-  saveReply(sellerId: SellerKey, reply: { id?: number; text: string }): QuickReply | null {
-    const list = this.#replies.get(sellerId) ?? [];
-    if (reply.id !== undefined) {
-      const stored = list.find((r) => r.id === reply.id);
-      if (!stored) return null;
-      stored.text = reply.text;
-      return { ...stored };
-    }
-    if (list.length >= MAX_REPLIES) throw new ReplyLimitError();
-    const stored = { id: this.#nextReplyId++, text: reply.text };
-    list.push(stored);
-    this.#replies.set(sellerId, list);
-    return { ...stored };
+  /** Null when the seller has no reply with that id. Throws ReplyLimitError. */
+  saveReply(sellerId: SellerKey, reply: { id?: number; text: string }): Changed<{ reply: QuickReply }> | null {
+    const saved = this.#replies.save(sellerId, reply);
+    return saved && { reply: saved, changes: [this.#repliesChanged(sellerId)] };
   }
 
-  deleteReply(sellerId: SellerKey, id: number): boolean {
-    const list = this.#replies.get(sellerId) ?? [];
-    const at = list.findIndex((r) => r.id === id);
-    if (at < 0) return false;
-    list.splice(at, 1);
-    return true;
+  deleteReply(sellerId: SellerKey, id: number): Changed<{ deleted: boolean }> {
+    const deleted = this.#replies.delete(sellerId, id);
+    return { deleted, changes: deleted ? [this.#repliesChanged(sellerId)] : [] };
   }
 
-  /** Every seller's replies, as stored (for a persistent store to write out). */
-  storedReplies(): Record<SellerKey, QuickReply[]> {
-    return Object.fromEntries(this.#replies);
-  }
-
-  /** Puts back replies a persistent store had written (takes ownership of them). */
-  restoreReplies(replies: Record<SellerKey, QuickReply[]>): void {
-    for (const [sellerId, list] of Object.entries(replies)) {
-      this.#replies.set(sellerId, list);
-      for (const r of list) this.#nextReplyId = Math.max(this.#nextReplyId, r.id + 1);
-    }
-  }
-
-  // ---- loading (used by persistent stores to rebuild the state from their files) ----
+  // ---- loading (used by a persistence to rebuild the state from what it stored) ----
 
   // These take ownership of the objects they are given (no copy: a loaded message then lives once in
   // memory, shared with the file it came from). Callers must not change them afterwards.
@@ -407,14 +295,19 @@ export class StoreState {
     }
     this.#chats.set(chat.id, record);
     this.#nextChatId = Math.max(this.#nextChatId, chat.id + 1);
-    this.#index(record);
+    this.#index.add(record);
     const byBuyer = this.#chatsByBuyer.get(chat.buyerId);
     if (byBuyer) byBuyer.push(record);
     else this.#chatsByBuyer.set(chat.buyerId, [record]);
     if (chat.closedAt === undefined) this.#openChats.set(openKey(chat.buyerId, chat.sellerId), record);
   }
 
-  // ---- writing out (used by persistent stores to write their files from the state) ----
+  /** Puts back replies a persistence had written (takes ownership of them). */
+  restoreReplies(replies: Record<SellerKey, QuickReply[]>): void {
+    this.#replies.restore(replies);
+  }
+
+  // ---- writing out (used by a persistence to write its files from the state) ----
 
   // These return the stored objects themselves, not copies (a message then lives once in memory, also
   // while its file is written). Callers must not change them.
@@ -433,6 +326,15 @@ export class StoreState {
     return this.#chats.get(chatId)?.messages.slice(start, end) ?? [];
   }
 
+  /** Every seller's replies. */
+  storedReplies(): Record<SellerKey, QuickReply[]> {
+    return this.#replies.stored();
+  }
+
+  #repliesChanged(sellerId: SellerKey): Change {
+    return { kind: 'replies', sellerId, replies: this.#replies.list(sellerId) };
+  }
+
   #add(record: ChatRecord, message: Message): void {
     record.messages.push(message);
     if (message.clientId !== undefined) record.byClientId.set(clientKey(message.from, message.clientId), message);
@@ -441,32 +343,9 @@ export class StoreState {
     const activity = Math.max(record.chat.lastActivity, message.createdAt);
     if (activity === record.chat.lastActivity) return;
     const indexed = record.key !== null;
-    if (indexed) this.#unindex(record);
+    if (indexed) this.#index.remove(record);
     record.chat.lastActivity = activity;
-    if (indexed) this.#index(record);
-  }
-
-  /** Puts the chat in its seller's index, where its activity and state say. */
-  #index(record: ChatRecord): void {
-    const { chat } = record;
-    let seller = this.#chatsBySeller.get(chat.sellerId);
-    if (!seller) this.#chatsBySeller.set(chat.sellerId, (seller = { open: new BTree(undefined, byActivity), closed: null }));
-    record.key = { activity: chat.lastActivity, id: chat.id };
-    if (chat.closedAt === undefined) seller.open.set(record.key, record);
-    else (seller.closed ??= new BTree(undefined, byActivity)).set(record.key, record);
-  }
-
-  #unindex(record: ChatRecord): void {
-    const seller = this.#chatsBySeller.get(record.chat.sellerId);
-    if (!seller || !record.key) return;
-    (record.chat.closedAt === undefined ? seller.open : seller.closed)?.delete(record.key);
-    record.key = null;
-  }
-
-  #record(chatId: number): ChatRecord {
-    const record = this.#chats.get(chatId);
-    if (!record) throw new Error(`appendMessage: no chat with id ${chatId}`);
-    return record;
+    if (indexed) this.#index.add(record);
   }
 }
 
@@ -474,15 +353,6 @@ export class StoreState {
 export function sameContext(a: PageContext | undefined, b: PageContext | undefined): boolean {
   if (!a || !b) return a === b;
   return a.title === b.title && a.url === b.url && a.image === b.image && a.price === b.price && a.ref === b.ref;
-}
-
-/** How many messages a search reads, at most, for one page (the bound of findChats' scan). */
-export const SEARCH_SCAN = 20_000;
-
-/** Whether every search word starts one of the words of the text. */
-function matches(text: string, words: string[]): boolean {
-  const own = searchWords(text);
-  return words.every((w) => own.some((o) => o.startsWith(w)));
 }
 
 /** How many messages from `side` have an id above `afterId`. */

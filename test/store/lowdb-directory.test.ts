@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DirectoryLockedError } from '../../lib/store/directory-lock.js';
+import { DirectoryLockedError } from '../../lib/store/lowdb/directory-lock.js';
 import { lowdbStore } from '../../lib/store/lowdb-store.js';
 import { TestClient } from '../helpers/client.js';
 import { runServerExpectingFailure, SELLERS_ENV, type ServerProcess, startServerProcess } from '../helpers/server-process.js';

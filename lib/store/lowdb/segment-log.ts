@@ -1,15 +1,16 @@
 /**
  * Where one list of records with ids 1, 2, 3, … (the buyers, the chats, or one chat's messages) lives
  * on disk: JSON files of at most `segmentSize` records each, numbered 0, 1, 2, …, each written whole
- * by lowdb. lowdb rewrites a whole file on every write, so capping the file size is what keeps the cost
- * of a write flat however long the list grows.
+ * through a lowdb adapter (JSONFile: temp file + rename; FsyncJSONFile with fsync). A whole file is
+ * rewritten on every write, so capping the file size is what keeps the cost of a write flat however
+ * long the list grows.
  *
  * The records themselves live elsewhere (in the store's memory, once); a SegmentLog only knows where
  * the segments start, which of them changed since they were last written (dirty), and how to write
  * them. The store writes segments when it compacts its journal, never per record.
  */
 import { readdirSync } from 'node:fs';
-import { Low, type Adapter } from 'lowdb';
+import type { Adapter } from 'lowdb';
 import { JSONFileSync } from 'lowdb/node';
 
 export interface SegmentLogOptions<T> {
@@ -89,7 +90,7 @@ export class SegmentLog<T> {
   }
 
   /**
-   * Writes segments `numbers` (ascending) with lowdb, one after the other: segment n + 1 never reaches
+   * Writes segments `numbers` (ascending) through the adapter, one after the other: segment n + 1 never reaches
    * the disk before segment n is complete there, or a crash could leave a gap in the ids that the next
    * load would rightly refuse.
    */
@@ -97,8 +98,7 @@ export class SegmentLog<T> {
     for (const no of numbers) {
       const start = this.#starts[no]!;
       const end = this.#starts[no + 1] ?? this.#length;
-      const db = new Low<T[]>(this.#options.adapter(this.#options.fileOf(no)), this.#options.records(start, end));
-      await db.write();
+      await this.#options.adapter(this.#options.fileOf(no)).write(this.#options.records(start, end));
     }
   }
 

@@ -1,8 +1,8 @@
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { Journal, listJournals, readJournal } from '../../lib/store/journal.js';
-import { tmpDir } from '../helpers/tmp-dir.js';
+import { Journal, listJournals, readJournal } from '../../../lib/store/lowdb/journal.js';
+import { tmpDir } from '../../helpers/tmp-dir.js';
 
 type Write = (buffer: Buffer, offset: number, length: number, position: number) => Promise<{ bytesWritten: number }>;
 

@@ -1,6 +1,6 @@
 import type { Adapter } from 'lowdb';
 import { describe, expect, it } from 'vitest';
-import { SegmentLog } from '../../lib/store/segment-log.js';
+import { SegmentLog } from '../../../lib/store/lowdb/segment-log.js';
 
 interface Rec {
   id: number;

@@ -8,9 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresStore, type PostgresStore } from '../../lib/store/postgres-store.js';
-import { ChatClosedError, StoreUnavailableError, type Side } from '../../lib/store/store.js';
-import { connectTestDatabase, dropSchema, freshSchemaName, testDatabaseUrl } from '../helpers/postgres.js';
+import { postgresStore, type PostgresStore } from '../../../lib/store/postgres/postgres-store.js';
+import { ChatClosedError, StoreUnavailableError, type Side } from '../../../lib/store/store.js';
+import { connectTestDatabase, dropSchema, freshSchemaName, testDatabaseUrl } from '../../helpers/postgres.js';
 
 const schema = freshSchemaName();
 const appName = `ahchat_group_${randomBytes(4).toString('hex')}`;

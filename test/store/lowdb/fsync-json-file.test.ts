@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FsyncJSONFile } from '../../lib/store/fsync-json-file.js';
-import { tmpDir } from '../helpers/tmp-dir.js';
+import { FsyncJSONFile } from '../../../lib/store/lowdb/fsync-json-file.js';
+import { tmpDir } from '../../helpers/tmp-dir.js';
 
 describe('FsyncJSONFile', () => {
   let dir: { path: string; remove: () => Promise<void> };

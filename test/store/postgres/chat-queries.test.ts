@@ -5,8 +5,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresStore, type PostgresStore } from '../../lib/store/postgres-store.js';
-import { connectTestDatabase, dropSchema, freshSchemaName } from '../helpers/postgres.js';
+import { postgresStore, type PostgresStore } from '../../../lib/store/postgres/postgres-store.js';
+import { connectTestDatabase, dropSchema, freshSchemaName } from '../../helpers/postgres.js';
 
 const CHATS = 100_000;
 const schema = freshSchemaName();

@@ -8,10 +8,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DirectoryLock, DirectoryLockedError } from '../../lib/store/directory-lock.js';
-import { tmpDir } from '../helpers/tmp-dir.js';
+import { DirectoryLock, DirectoryLockedError } from '../../../lib/store/lowdb/directory-lock.js';
+import { tmpDir } from '../../helpers/tmp-dir.js';
 
-const LOCK_JS = fileURLToPath(new URL('../../dist/store/directory-lock.js', import.meta.url));
+const LOCK_JS = fileURLToPath(new URL('../../../dist/store/lowdb/directory-lock.js', import.meta.url));
 
 let dir: string;
 let remove: () => Promise<void>;

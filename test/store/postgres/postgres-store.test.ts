@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresStore } from '../../lib/store/postgres-store.js';
-import { connectTestDatabase, dropSchema, freshSchemaName, testDatabaseUrl } from '../helpers/postgres.js';
-import { storeContract } from './contract.js';
-import { inboxContract } from './inbox-contract.js';
+import { postgresStore } from '../../../lib/store/postgres/postgres-store.js';
+import { connectTestDatabase, dropSchema, freshSchemaName, testDatabaseUrl } from '../../helpers/postgres.js';
+import { storeContract } from '../contract.js';
+import { inboxContract } from '../inbox-contract.js';
 
 let admin: pg.Pool;
 
