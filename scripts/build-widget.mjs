@@ -11,9 +11,12 @@
  *   ahchat-inbox.js  the seller's inbox, loaded by ahchat.js on a seller's page only
  * Prints the gzipped sizes and fails when the UMD bundle is over its 15 KB gzip budget, or the
  * inbox over its 25 KB (on top of the bundle).
- * esbuild does the bundling; terser then compresses the result once more (three passes), which
- * takes another ~2 % off the gzipped buyer bundle, the margin that keeps it within its budget.
+ * esbuild does the bundling (ahchat.js: an IIFE inside the UMD wrapper given as banner and footer),
+ * babel-plugin-htm compiles the views' templates; terser then compresses the result once more,
+ * which takes another ~2 % off the gzipped buyer bundle.
  */
+import { transformAsync } from '@babel/core';
+import htm from 'babel-plugin-htm';
 import { build } from 'esbuild';
 import { minify } from 'terser';
 import { execFileSync } from 'node:child_process';
@@ -22,7 +25,6 @@ import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { htmPlugin } from './htm-compile.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'widget');
@@ -51,6 +53,45 @@ const lent = {
   },
 };
 
+/** Options of babel-plugin-htm: h() calls with Preact's h, imported under a name no view uses. */
+const HTM = { pragma: '__ahH', import: { module: 'preact', export: 'h' }, useNativeSpread: true };
+
+/**
+ * The views' htm templates (html`<div class=${x}>…</div>`) compiled to Preact h() calls by htm's
+ * own babel-plugin-htm, so the bundle carries neither the htm parser nor the template text and
+ * nothing is parsed in the browser. Babel reads the TypeScript (parsing only) and drops the views'
+ * import of the run-time html tag, which the sources keep so that tests run them as they are.
+ */
+export async function compileViews(source, filename = 'view.ts') {
+  const dropRuntimeTag = {
+    visitor: {
+      ImportDeclaration(path) {
+        if (path.node.source.value === './html.js') path.remove();
+      },
+    },
+  };
+  const result = await transformAsync(source, {
+    filename,
+    babelrc: false,
+    configFile: false,
+    sourceType: 'module',
+    parserOpts: { plugins: ['typescript'] },
+    plugins: [[htm, HTM], dropRuntimeTag],
+  });
+  return result.code;
+}
+
+/** esbuild plugin: the views (widget/components/*.ts) go through compileViews first. */
+const htmPlugin = {
+  name: 'babel-plugin-htm',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]widget[\\/]components[\\/][^\\/]+\.ts$/ }, async ({ path }) => ({
+      contents: await compileViews(await readFile(path, 'utf8'), path),
+      loader: 'ts',
+    }));
+  },
+};
+
 const common = {
   entryPoints: [join(root, 'widget', 'index.ts')],
   bundle: true,
@@ -63,21 +104,20 @@ const common = {
 };
 
 /**
- * The UMD wrapper. Loaded by RequireJS (which marks its script tags with data-requiremodule) the
- * module is defined anonymously, so any module id mapped to this file works; loaded by a plain
- * <script> on a page that also has an AMD loader it is defined as `ahchat` (an anonymous define there
- * would be a "mismatched anonymous define" error). window.AHChat is always set.
+ * The UMD wrapper of ahchat.js, as esbuild's banner and footer around the IIFE build of
+ * widget/umd.ts, which hands AHChat to it. Loaded by RequireJS (which marks its script tags with
+ * data-requiremodule) the module is defined anonymously, so any module id mapped to this file works;
+ * loaded by a plain <script> on a page that also has an AMD loader it is defined as `ahchat` (an
+ * anonymous define there would be a "mismatched anonymous define" error). window.AHChat is always set.
  */
-function umd(esm) {
-  const exported = /export\{(\w+) as AHChat[^}]*\};?\s*$/.exec(esm);
-  if (!exported) throw new Error('build-widget: the ES module build no longer ends with its export statement');
-  const body = esm.slice(0, exported.index);
-  return `/*! AH Chat widget | MIT */
-(function(r,f){var A=f(),d=typeof define=='function'&&define.amd&&define,s=typeof document!='undefined'&&document.currentScript;` +
+const UMD = {
+  banner:
+    `/*! AH Chat widget | MIT */\n(function(r,f){var A,d=typeof define=='function'&&define.amd&&define,s=typeof document!='undefined'&&document.currentScript;f(function(v){A=v});` +
     `if(d)s&&s.getAttribute('data-requiremodule')?d([],function(){return A}):d('ahchat',[],function(){return A});` +
     `else if(typeof module=='object'&&module.exports)module.exports=A;if(r)r.AHChat=A})` +
-    `(typeof self!='undefined'?self:this,function(){${body}return ${exported[1]}});\n`;
-}
+    `(typeof self!='undefined'?self:this,function(ahchatExport){`,
+  footer: '});',
+};
 
 /** htm keeps template literals verbatim; indentation after a newline is whitespace htm drops anyway. */
 const squeeze = (code) => code.replace(/\n[ \t]+/g, '\n');
@@ -114,8 +154,10 @@ export async function buildWidget({ types = true, quiet = false } = {}) {
   );
   const define = { __AH_INBOX_VERSION__: JSON.stringify(hash(inbox)), __AH_FORMS_VERSION__: JSON.stringify(hash(forms)) };
   const esm = await terse(squeeze((await build({ ...common, format: 'esm', define })).outputFiles[0].text), true);
+  const umd = (await build({ ...common, entryPoints: [join(root, 'widget', 'umd.ts')], format: 'iife', define, banner: { js: UMD.banner }, footer: { js: UMD.footer } }))
+    .outputFiles[0].text;
   const files = {
-    'ahchat.js': await terse(umd(esm), false),
+    'ahchat.js': await terse(squeeze(umd), false),
     'ahchat.mjs': esm,
     'ahchat-inbox.js': inbox,
     'ahchat-forms.js': forms,
