@@ -1,3 +1,4 @@
+// Over 300 lines: the state's types, its one reducer and the merge rules it applies belong together.
 /**
  * The widget's state: a plain reducer and a tiny store. No DOM, no sockets, no Preact, so every rule
  * here (merging resent and resumed messages, unread counts, list order) is tested in Node.
@@ -90,7 +91,6 @@ export type Action =
   | { type: 'message'; message: WireMessage }
   | { type: 'failed'; clientId: string; error: ErrorCode }
   | { type: 'status'; push: StatusPush }
-  | { type: 'chat'; push: ChatPush; online?: boolean }
   | { type: 'olderLoading'; chatId: number }
   | { type: 'history'; chatId: number; messages: WireMessage[]; more: boolean }
   | { type: 'typing'; chatId: number; until: number }
@@ -99,10 +99,9 @@ export type Action =
   /** The server's count for this side (after a read in another tab). */
   | { type: 'unread'; chatId: number; unread: number }
   | { type: 'closed'; chatId: number }
-  | { type: 'select'; chatId?: number }
   /** A refused message taken out of the log (back into the composer, to be edited). */
   | { type: 'drop'; chatId: number; clientId: string }
-  /** A change computed elsewhere (the seller's inbox brings its own, e.g. mergeChats). */
+  /** A change computed elsewhere (the seller's inbox brings its own: addChat, select, mergeChats). */
   | { type: 'apply'; fn: (state: State) => State };
 
 export function initialState(role: Role, options: Partial<Pick<State, 'open' | 'auth' | 'sound' | 'notify'>> = {}): State {
@@ -222,6 +221,17 @@ export function mergeChats(state: State, chats: readonly WireChat[]): State {
   return next;
 }
 
+/** Seller: a new chat (or one reopened) goes to the top of the list. */
+export function addChat(state: State, push: ChatPush, online = true): State {
+  const prev = state.chats[push.id];
+  return withChat(state, prev ? { ...prev, chatter: push.chatter, closed: false } : emptyChat(push.id, push.chatter, push.sellerId, online), true);
+}
+
+/** Seller: opens a chat, or goes back to the list with undefined. */
+export function select(state: State, chatId?: number): State {
+  return { ...state, current: chatId, error: undefined };
+}
+
 export function reducer(state: State, action: Action): State {
   switch (action.type) {
     case 'set':
@@ -297,14 +307,6 @@ export function reducer(state: State, action: Action): State {
     }
     case 'status':
       return update(state, action.push.chatId, () => ({ online: action.push.status }));
-    case 'chat': {
-      const { push } = action;
-      const prev = state.chats[push.id];
-      const chat = prev
-        ? { ...prev, chatter: push.chatter, closed: false }
-        : emptyChat(push.id, push.chatter, push.sellerId, action.online ?? true);
-      return withChat(state, chat, true);
-    }
     case 'olderLoading':
       return update(state, action.chatId, () => ({ loadingOlder: true }));
     case 'history':
@@ -327,8 +329,6 @@ export function reducer(state: State, action: Action): State {
       const next = update(state, action.chatId, (chat) => ({ closed: true, typingUntil: undefined, unread: seller ? 0 : chat.unread }));
       return seller && state.current === action.chatId ? { ...next, current: undefined } : next;
     }
-    case 'select':
-      return { ...state, current: action.chatId, error: undefined };
     case 'drop':
       return update(state, action.chatId, (chat) => ({ messages: chat.messages.filter((m) => m.clientId !== action.clientId || m.status !== 'failed') }));
     case 'apply':

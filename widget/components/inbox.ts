@@ -1,3 +1,4 @@
+// Over 300 lines: one component whose list, search, filters, shortcuts and quick replies share its state.
 /**
  * The seller's inbox (the entry of ahchat-inbox.js, loaded only on a seller's page): the list beside
  * the open conversation when the box is wide enough, one of them with Back when it is not (the list
@@ -352,5 +353,5 @@ export class Inbox extends Component<ViewProps, InboxState> {
   }
 }
 
-// Hand the views to the widget that loaded this file (see widget/inbox-loader.ts).
+// Hand the views to the widget that loaded this file (see widget/chunks.ts).
 (globalThis as unknown as Record<symbol, { r?: (m: unknown) => void } | undefined>)[Symbol.for('ahchat.inbox')]?.r?.({ Inbox, Back, seller, text: sellerText });
