@@ -14,7 +14,6 @@ import { loadStrings, pickLanguage, translator, type Translate } from './i18n/in
 import { Mount, loadTemplate, view } from './mount.js';
 import { resolveOptions, type AHChatOptions, type ResolvedOptions } from './options.js';
 import { Preferences } from './preferences.js';
-import type { SellerActions } from './seller.js';
 import type { AHChatEvents } from './events.js';
 import { Session } from './session.js';
 import { currentChat, totalUnread, type State } from './state.js';
@@ -41,7 +40,7 @@ export class AHChat {
   /** Set by a step of the user's (sign-up, opening, a new chat): the composer gets the focus once it is there. */
   #wantFocus = false;
   /** The session's actions, the page's own, and the seller's from ahchat-inbox.js (select, close, request, listen, apply). */
-  #actions: Omit<Actions, keyof SellerActions> & Partial<SellerActions> = {} as never;
+  #actions: Partial<Actions> = {};
 
   /** Validates the options at once; throws a TypeError naming the bad option. */
   constructor(options: AHChatOptions) {

@@ -6,7 +6,8 @@
 import type { ChatPush, Frame } from '../lib/protocol.js';
 import type { Actions } from './components/props.js';
 import type { Translate } from './i18n/index.js';
-import { addChat, select, type Action } from './state.js';
+import { addChat, select } from './seller-state.js';
+import type { Action } from './state.js';
 
 /** What the widget lends the seller's actions. */
 export interface SellerHost {

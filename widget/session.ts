@@ -13,7 +13,8 @@ import type { Emit } from './events.js';
 import type { ResolvedOptions } from './options.js';
 import type { Preferences } from './preferences.js';
 import type { Seller } from './seller.js';
-import { createStore, currentChat, firstId, initialState, isViewing, readToSend, type Action, type Settable, type State, type Store } from './state.js';
+import { firstId } from './messages.js';
+import { createStore, currentChat, initialState, isViewing, readToSend, type Action, type Settable, type State, type Store } from './state.js';
 import { Throttle } from './throttle.js';
 
 /**

@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthResponse, WireChat, WireMessage } from '../../lib/protocol.js';
+import { lastIncomingId, mergeMessages, toChatMessage } from '../../widget/messages.js';
+import { addChat, select } from '../../widget/seller-state.js';
 import {
-  addChat,
   createStore,
   currentChat,
   initialState,
-  lastIncomingId,
-  mergeMessages,
   readToSend,
   reducer,
-  select,
-  toChatMessage,
   totalUnread,
   type Action,
   type State,

@@ -9,7 +9,8 @@
  * Rendered with key = chat id, so switching chats starts a fresh one.
  */
 import { Component, type VNode } from 'preact';
-import type { ChatMessage, ChatState } from '../state.js';
+import type { ChatMessage } from '../messages.js';
+import type { ChatState } from '../state.js';
 import { Composer } from './composer.js';
 import { html } from './html.js';
 import { MessageText } from './message-text.js';

@@ -1,4 +1,4 @@
-// Over 300 lines: one component whose list, search, filters, shortcuts and quick replies share its state.
+// Over 300 lines: one component; its list, search, filters, shortcuts and quick replies share its state.
 /**
  * The seller's inbox (the entry of ahchat-inbox.js, loaded only on a seller's page): the list beside
  * the open conversation when the box is wide enough, one of them with Back when it is not (the list
@@ -10,7 +10,9 @@
 import { Component, type VNode } from 'preact';
 import type { Frame, WireChat } from '../../lib/protocol.js';
 import type { PageContext } from '../../lib/store/store.js';
-import { lastIncomingId, mergeChats, type ChatMessage, type ChatState } from '../state.js';
+import { lastIncomingId, type ChatMessage } from '../messages.js';
+import { mergeChats } from '../seller-state.js';
+import type { ChatState } from '../state.js';
 import { ContextCard, ContextMark, samePage } from './context-card.js';
 import { ChatList } from './chat-list.js';
 import { Conversation } from './conversation.js';
