@@ -1,37 +1,11 @@
 /**
- * How the widget reaches a user who is in another tab: the unread count in the page title, a short
- * beep (WebAudio: an oscillator, no sound file to fetch) and a desktop notification. Each quietly does
- * nothing where the browser refuses it. No Preact; the title part is tested in Node.
+ * How the widget reaches a user who is in another tab: a short beep (WebAudio: an oscillator, no
+ * sound file to fetch) and a desktop notification. Each quietly does nothing where the browser
+ * refuses it. The entry of ahchat-alerts.js, which the widget loads the first time a message comes to
+ * a hidden page that should beep or notify (widget/chunks.ts); tested in Node.
  */
 export class Alerts {
-  #base = '';
-  #shown: string | undefined;
   #audio: AudioContext | undefined;
-  readonly #doc: { title: string };
-
-  constructor(doc: { title: string }) {
-    this.#doc = doc;
-  }
-
-  /**
-   * "(3) Original title"; 0 puts the original back. A title the page set meanwhile becomes the new
-   * original, and is never replaced by an old one.
-   */
-  title(n: number): void {
-    const doc = this.#doc;
-    const ours = this.#shown !== undefined && doc.title === this.#shown;
-    if (!ours) {
-      this.#base = doc.title;
-      this.#shown = undefined;
-    }
-    if (n > 0) {
-      this.#shown = `(${n}) ${this.#base}`;
-      if (doc.title !== this.#shown) doc.title = this.#shown;
-    } else if (ours) {
-      doc.title = this.#base;
-      this.#shown = undefined;
-    }
-  }
 
   /** A 0.3 s, 880 Hz ping that fades out. */
   beep(): void {
@@ -65,9 +39,11 @@ export class Alerts {
     }
   }
 
-  /** Puts the title back and releases the audio device. */
+  /** Releases the audio device. */
   close(): void {
-    this.title(0);
     void this.#audio?.close();
   }
 }
+
+// Hand the class to the widget that loaded this file (see widget/chunks.ts).
+(globalThis as unknown as Record<symbol, { a?: (m: unknown) => void } | undefined>)[Symbol.for('ahchat.inbox')]?.a?.(Alerts);

@@ -1,11 +1,12 @@
 /**
  * The seller's texts and the actions that only the inbox uses (open and close a chat, its own requests and their answers),
  * carried by ahchat-inbox.js so that the buyer's bundle never holds them. The widget lends what they
- * need (widget/inbox-loader.ts) once the inbox file is loaded.
+ * need (widget/chunks.ts) once the inbox file is loaded.
  */
-import type { Frame } from '../lib/protocol.js';
+import type { ChatPush, Frame } from '../lib/protocol.js';
 import type { Actions } from './components/props.js';
 import type { Translate } from './i18n/index.js';
+import { addChat, select } from './seller-state.js';
 import type { Action } from './state.js';
 
 /** What the widget lends the seller's actions. */
@@ -23,6 +24,8 @@ export interface Seller {
   actions: SellerActions;
   /** Hears the answers (and errors) to the commands the widget itself does not handle. */
   frame(frame: Frame): void;
+  /** A new chat (the `chat` push). */
+  chat(push: ChatPush): void;
 }
 
 /** A template string, preferring the seller's variant (`launcherSeller`). */
@@ -37,7 +40,7 @@ export function seller(host: SellerHost): Seller {
   return {
     actions: {
       select: (chatId) => {
-        host.dispatch({ type: 'select', chatId });
+        host.dispatch({ type: 'apply', fn: (state) => select(state, chatId) });
         // (Back: the inbox gives the focus back to the chat it came from.)
         host.focus('[data-ah-autofocus]');
       },
@@ -54,5 +57,6 @@ export function seller(host: SellerHost): Seller {
     frame: (frame) => {
       for (const fn of [...listeners]) fn(frame);
     },
+    chat: (push) => host.dispatch({ type: 'apply', fn: (state) => addChat(state, push) }),
   };
 }

@@ -3,30 +3,15 @@
  * here (merging resent and resumed messages, unread counts, list order) is tested in Node.
  */
 import type { ErrorCode } from '../lib/errors.js';
-import type { AuthResponse, ChatPush, StatusPush, WireChat, WireMessage, WireSellerId } from '../lib/protocol.js';
+import type { AuthResponse, StatusPush, WireChat, WireMessage, WireSellerId } from '../lib/protocol.js';
 import type { PageContext } from '../lib/store/store.js';
+import { lastIncomingId, mergeMessages, toChatMessage, type ChatMessage } from './messages.js';
 
 export type Role = 'buyer' | 'seller';
 /** idle: not needed yet (a buyer without a token); open: the socket is up. */
 export type Connection = 'idle' | 'connecting' | 'open' | 'reconnecting';
 /** pending: waiting for the server; name: the buyer must introduce themselves; denied: seller auth failed. */
 export type AuthPhase = 'pending' | 'name' | 'ready' | 'denied';
-
-export interface ChatMessage {
-  /** Stable render key: `c<clientId>` for own messages that have one, else `i<id>`. */
-  key: string;
-  /** Absent until the server confirmed it. */
-  id?: number;
-  text: string;
-  /** Unix seconds: the server's date, or the local send time while pending. */
-  date: number;
-  my: boolean;
-  clientId?: string;
-  status: 'pending' | 'sent' | 'failed';
-  error?: ErrorCode;
-  /** Seller: the page the buyer wrote it from. */
-  context?: PageContext;
-}
 
 export interface ChatState {
   id: number;
@@ -90,7 +75,6 @@ export type Action =
   | { type: 'message'; message: WireMessage }
   | { type: 'failed'; clientId: string; error: ErrorCode }
   | { type: 'status'; push: StatusPush }
-  | { type: 'chat'; push: ChatPush; online?: boolean }
   | { type: 'olderLoading'; chatId: number }
   | { type: 'history'; chatId: number; messages: WireMessage[]; more: boolean }
   | { type: 'typing'; chatId: number; until: number }
@@ -99,33 +83,13 @@ export type Action =
   /** The server's count for this side (after a read in another tab). */
   | { type: 'unread'; chatId: number; unread: number }
   | { type: 'closed'; chatId: number }
-  | { type: 'select'; chatId?: number }
   /** A refused message taken out of the log (back into the composer, to be edited). */
   | { type: 'drop'; chatId: number; clientId: string }
-  /** A change computed elsewhere (the seller's inbox brings its own, e.g. mergeChats). */
+  /** A change computed elsewhere (the seller's inbox brings its own: addChat, select, mergeChats). */
   | { type: 'apply'; fn: (state: State) => State };
 
 export function initialState(role: Role, options: Partial<Pick<State, 'open' | 'auth' | 'sound' | 'notify'>> = {}): State {
   return { role, connection: 'idle', auth: 'pending', name: '', chats: {}, order: [], open: false, visible: true, ...options };
-}
-
-export function toChatMessage(m: WireMessage): ChatMessage {
-  return { ...m, key: m.my && m.clientId ? `c${m.clientId}` : `i${m.id}`, status: 'sent' };
-}
-
-/**
- * Adds confirmed messages to a list: a known id is kept once, an own message whose clientId matches a
- * pending one replaces it (a resend confirmed, or a confirmation that raced a resume).
- */
-export function mergeMessages(existing: readonly ChatMessage[], incoming: readonly ChatMessage[]): ChatMessage[] {
-  const byId = new Map<number, ChatMessage>();
-  const confirmedClientIds = new Set<string>();
-  for (const m of existing) if (m.id !== undefined) byId.set(m.id, m);
-  for (const m of incoming) if (m.id !== undefined && !byId.has(m.id)) byId.set(m.id, m);
-  for (const m of byId.values()) if (m.my && m.clientId) confirmedClientIds.add(m.clientId);
-  const confirmed = [...byId.values()].sort((a, b) => (a.id as number) - (b.id as number));
-  const unconfirmed = existing.filter((m) => m.id === undefined && !(m.clientId && confirmedClientIds.has(m.clientId)));
-  return confirmed.concat(unconfirmed);
 }
 
 /** Whether the user is looking at this chat right now (so incoming messages are read at once). */
@@ -143,11 +107,6 @@ export function currentChat(state: State): ChatState | undefined {
   return state.current === undefined ? undefined : state.chats[state.current];
 }
 
-/** Id of the newest confirmed message from the other side, 0 when none. */
-export function lastIncomingId(chat: ChatState): number {
-  return [...chat.messages].reverse().find((m) => !m.my && m.id !== undefined)?.id ?? 0;
-}
-
 /**
  * The read marker to send now, if any: the newest message from the other side in the chat on screen
  * (panel open, page visible), when it is newer than what was already sent for that chat.
@@ -158,12 +117,8 @@ export function readToSend(state: State, sent: ReadonlyMap<number, number>): { c
   return chat && id > (sent.get(chat.id) ?? 0) ? { chatId: chat.id, id } : undefined;
 }
 
-/** Id of the oldest confirmed message, for paging back; undefined when none. */
-export function firstId(chat: ChatState): number | undefined {
-  return chat.messages.find((m) => m.id !== undefined)?.id;
-}
-
-function emptyChat(id: number, chatter = '', sellerId: WireSellerId = '', online = false): ChatState {
+/** (Also for widget/seller-state.ts.) */
+export function emptyChat(id: number, chatter = '', sellerId: WireSellerId = '', online = false): ChatState {
   return { id, chatter, sellerId, online, messages: [], more: false, unread: 0, readId: 0, closed: false };
 }
 
@@ -171,7 +126,7 @@ function toFront(order: readonly number[], id: number): number[] {
   return [id, ...order.filter((x) => x !== id)];
 }
 
-function withChat(state: State, chat: ChatState, front = false): State {
+export function withChat(state: State, chat: ChatState, front = false): State {
   const known = state.order.includes(chat.id);
   return {
     ...state,
@@ -187,7 +142,7 @@ function update(state: State, id: number, change: (chat: ChatState) => Partial<C
   return diff ? withChat(state, { ...(chat as ChatState), ...diff }, front) : state;
 }
 
-function fromWire(prev: ChatState | undefined, c: WireChat, resumed: boolean): ChatState {
+export function fromWire(prev: ChatState | undefined, c: WireChat, resumed: boolean): ChatState {
   const incoming = c.messages.map(toChatMessage);
   let messages = incoming;
   let more = c.more;
@@ -207,19 +162,6 @@ function fromWire(prev: ChatState | undefined, c: WireChat, resumed: boolean): C
     closed: Boolean(c.closed),
     context: c.context,
   };
-}
-
-/** Seller: chats from a list page or a search, merged without moving the ones already known (new ones go last). */
-export function mergeChats(state: State, chats: readonly WireChat[]): State {
-  let next = state;
-  for (const c of chats) {
-    const known = next.chats[c.id];
-    const chat = fromWire(known, c, false);
-    // A page carries a preview only: what is known of the history stays as it was.
-    if (known) chat.more = known.more;
-    next = { ...next, chats: { ...next.chats, [c.id]: chat }, order: next.order.includes(c.id) ? next.order : [...next.order, c.id] };
-  }
-  return next;
 }
 
 export function reducer(state: State, action: Action): State {
@@ -297,14 +239,6 @@ export function reducer(state: State, action: Action): State {
     }
     case 'status':
       return update(state, action.push.chatId, () => ({ online: action.push.status }));
-    case 'chat': {
-      const { push } = action;
-      const prev = state.chats[push.id];
-      const chat = prev
-        ? { ...prev, chatter: push.chatter, closed: false }
-        : emptyChat(push.id, push.chatter, push.sellerId, action.online ?? true);
-      return withChat(state, chat, true);
-    }
     case 'olderLoading':
       return update(state, action.chatId, () => ({ loadingOlder: true }));
     case 'history':
@@ -327,8 +261,6 @@ export function reducer(state: State, action: Action): State {
       const next = update(state, action.chatId, (chat) => ({ closed: true, typingUntil: undefined, unread: seller ? 0 : chat.unread }));
       return seller && state.current === action.chatId ? { ...next, current: undefined } : next;
     }
-    case 'select':
-      return { ...state, current: action.chatId, error: undefined };
     case 'drop':
       return update(state, action.chatId, (chat) => ({ messages: chat.messages.filter((m) => m.clientId !== action.clientId || m.status !== 'failed') }));
     case 'apply':

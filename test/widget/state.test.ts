@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthResponse, WireChat, WireMessage } from '../../lib/protocol.js';
+import { lastIncomingId, mergeMessages, toChatMessage } from '../../widget/messages.js';
+import { addChat, select } from '../../widget/seller-state.js';
 import {
   createStore,
   currentChat,
   initialState,
-  lastIncomingId,
-  mergeMessages,
   readToSend,
   reducer,
-  toChatMessage,
   totalUnread,
   type Action,
   type State,
@@ -151,7 +150,7 @@ describe('state: unread counts and the seller list', () => {
   });
 
   it('does not count messages in the open chat while the page is visible, but does when it is hidden', () => {
-    let s = run(seller(), { type: 'select', chatId: 2 }, { type: 'message', message: { ...msg(9), chatId: 2 } });
+    let s = run(seller(), { type: 'apply', fn: (x) => select(x, 2) }, { type: 'message', message: { ...msg(9), chatId: 2 } });
     expect(s.chats[2]?.unread).toBe(0);
     s = run(s, { type: 'set', patch: { visible: false } }, { type: 'message', message: { ...msg(10), chatId: 2 } });
     expect(s.chats[2]?.unread).toBe(1);
@@ -176,7 +175,7 @@ describe('state: unread counts and the seller list', () => {
   it('the chat with the latest activity moves to the top; a new chat appears on top, online', () => {
     let s = run(seller(), { type: 'message', message: { ...msg(9), chatId: 3 } });
     expect(s.order).toEqual([3, 1, 2]);
-    s = run(s, { type: 'chat', push: { id: 4, chatter: 'Newbie', sellerId: 10 } });
+    s = addChat(s, { id: 4, chatter: 'Newbie', sellerId: 10 });
     expect(s.order).toEqual([4, 3, 1, 2]);
     expect(s.chats[4]).toMatchObject({ chatter: 'Newbie', online: true, unread: 0, messages: [] });
   });
@@ -233,7 +232,7 @@ describe('state: read policy', () => {
     expect(readToSend(run(buyer(), { type: 'set', patch: { visible: false } }), none)).toBeUndefined();
     const seller = run(initialState('seller', { open: true }), auth({ chats: [chat(1, { messages: [msg(4)] })] }));
     expect(readToSend(seller, none)).toBeUndefined();
-    expect(readToSend(run(seller, { type: 'select', chatId: 1 }), none)).toEqual({ chatId: 1, id: 4 });
+    expect(readToSend(run(seller, { type: 'apply', fn: (x) => select(x, 1) }), none)).toEqual({ chatId: 1, id: 4 });
   });
 
   it('a chat with only own messages (or none) has nothing to read', () => {
@@ -245,12 +244,12 @@ describe('state: read policy', () => {
 describe('state: closing a chat', () => {
   it('a seller looking at a closed chat goes back to the list, and its count leaves the total', () => {
     let s = run(initialState('seller', { open: true }), auth({ chats: [chat(1, { unread: 2 }), chat(2, { unread: 1 })] }));
-    s = run(s, { type: 'select', chatId: 2 }, { type: 'closed', chatId: 2 });
+    s = run(s, { type: 'apply', fn: (x) => select(x, 2) }, { type: 'closed', chatId: 2 });
     expect(s.current).toBeUndefined();
     expect(s.chats[2]).toMatchObject({ closed: true, unread: 0 });
     expect(totalUnread(s)).toBe(2);
     // Closing another chat than the one open leaves the open one alone.
-    s = run(s, { type: 'select', chatId: 1 }, { type: 'closed', chatId: 2 });
+    s = run(s, { type: 'apply', fn: (x) => select(x, 1) }, { type: 'closed', chatId: 2 });
     expect(s.current).toBe(1);
   });
 

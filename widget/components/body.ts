@@ -3,12 +3,12 @@ import type { VNode } from 'preact';
 import { currentChat } from '../state.js';
 import { Conversation } from './conversation.js';
 import { html } from './html.js';
+import { NameForm } from './name-form.js';
 import type { ViewProps } from './props.js';
 
 export function Body(props: ViewProps): VNode | null {
-  const { state, t, inbox, forms } = props;
-  // (The name form comes with ahchat-forms.js; until then, the spinner.)
-  if (state.auth === 'name' && forms) return html`<${forms.NameForm} ...${props} />`;
+  const { state, t, inbox } = props;
+  if (state.auth === 'name') return html`<${NameForm} ...${props} />`;
   if (state.auth === 'denied') {
     return html`<p class="ah-error ah-pad" role="alert">${t(state.error && state.error !== 'USER_IS_NOT_SELLER' ? `error.${state.error}` : 'denied')}</p>`;
   }

@@ -1,3 +1,4 @@
+// Over 300 lines: one component; its list, search, filters, shortcuts and quick replies share its state.
 /**
  * The seller's inbox (the entry of ahchat-inbox.js, loaded only on a seller's page): the list beside
  * the open conversation when the box is wide enough, one of them with Back when it is not (the list
@@ -9,7 +10,9 @@
 import { Component, type VNode } from 'preact';
 import type { Frame, WireChat } from '../../lib/protocol.js';
 import type { PageContext } from '../../lib/store/store.js';
-import { lastIncomingId, mergeChats, type ChatMessage, type ChatState } from '../state.js';
+import { lastIncomingId, type ChatMessage } from '../messages.js';
+import { mergeChats } from '../seller-state.js';
+import type { ChatState } from '../state.js';
 import { ContextCard, ContextMark, samePage } from './context-card.js';
 import { ChatList } from './chat-list.js';
 import { Conversation } from './conversation.js';
@@ -352,5 +355,5 @@ export class Inbox extends Component<ViewProps, InboxState> {
   }
 }
 
-// Hand the views to the widget that loaded this file (see widget/inbox-loader.ts).
+// Hand the views to the widget that loaded this file (see widget/chunks.ts).
 (globalThis as unknown as Record<symbol, { r?: (m: unknown) => void } | undefined>)[Symbol.for('ahchat.inbox')]?.r?.({ Inbox, Back, seller, text: sellerText });

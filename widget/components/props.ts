@@ -40,8 +40,6 @@ export interface ViewProps {
   inbox?: { Inbox: (props: ViewProps) => VNode | null; Back: (props: ViewProps) => VNode | null };
   /** Host-given quick replies (option quickReplies). */
   replies?: readonly string[];
-  /** The forms (ahchat-forms.js): missing only when that file could not be loaded. */
-  forms?: import('../inbox-loader.js').FormsModule;
   /** Buyer: the name form asks for an e-mail address (option askEmail). */
   askEmail?: boolean | 'required';
 }

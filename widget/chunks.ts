@@ -1,21 +1,17 @@
 /**
- * The seller's inbox is a separate file, `ahchat-inbox.js`, loaded only on a seller's page, so the
- * buyer's widget never carries it. It is fetched from the folder `ahchat.js` itself was loaded from
- * (else from the plugin's files) with a plain <script>, which works with or without an AMD loader on
- * the page. It uses this bundle's Preact and conversation view (one copy of each on the page), lent
- * through a registry on a global symbol, where it also hands back its views once it has run.
+ * The files the bundle loads on demand, so that a buyer's page never carries them: the seller's
+ * inbox (`ahchat-inbox.js`, on a seller's page only) and the beep and desktop notification
+ * (`ahchat-alerts.js`, the first time a message comes to a hidden page that should beep or notify).
+ * Each is fetched from the folder `ahchat.js` itself was loaded from (else from the plugin's files)
+ * with a plain <script>, which works with or without an AMD loader on the page. The inbox uses this
+ * bundle's Preact and conversation view (one copy of each on the page), lent through a registry on a
+ * global symbol, where each file also hands back what it holds once it has run.
  */
-import { Component, Fragment, h, type VNode } from 'preact';
+import { Component, h, type VNode } from 'preact';
+import type { Alerts } from './alerts.js';
 import { Conversation } from './components/conversation.js';
 import type { ViewProps } from './components/props.js';
 import type { seller, sellerText } from './seller.js';
-
-/** What ahchat-forms.js hands back: the forms. */
-export interface FormsModule {
-  NameForm: (props: ViewProps) => VNode | null;
-  NotifyAsk: (props: ViewProps) => VNode | null;
-  Composer: (props: ViewProps & { chatId: number }) => VNode | null;
-}
 
 /** What ahchat-inbox.js hands back. */
 export interface InboxModule {
@@ -29,22 +25,20 @@ export interface InboxModule {
   text: typeof sellerText;
 }
 
-/** The registry: what this bundle lends, and `r`, which the inbox file calls with its views. */
-export interface InboxRegistry {
+/** The registry: what this bundle lends, and the functions the files call with what they hold. */
+export interface ChunkRegistry {
   h: typeof h;
   Component: typeof Component;
-  Fragment: typeof Fragment;
   Conversation: typeof Conversation;
   r?: (module: InboxModule) => void;
   p?: Promise<InboxModule>;
-  /** The same for ahchat-forms.js. */
-  f?: (module: FormsModule) => void;
-  q?: Promise<FormsModule>;
+  a?: (module: typeof Alerts) => void;
+  q?: Promise<typeof Alerts>;
 }
 
-/** Replaced at build time by the inbox and forms files' content hashes (versioned, cacheable URLs). */
+/** Replaced at build time by the files' content hashes (versioned, cacheable URLs). */
 declare const __AH_INBOX_VERSION__: string;
-declare const __AH_FORMS_VERSION__: string;
+declare const __AH_ALERTS_VERSION__: string;
 
 /** The folder this script was loaded from, read while it runs (a module script has none). */
 const base = typeof document === 'undefined' ? undefined : (document.currentScript as HTMLScriptElement | null)?.src.replace(/\/[^/]*$/, '');
@@ -58,16 +52,16 @@ export function loadInbox(assets: string): Promise<InboxModule> {
   }));
 }
 
-/** Loads ahchat-forms.js once per page. */
-export function loadForms(assets: string): Promise<FormsModule> {
+/** Loads ahchat-alerts.js once per page. */
+export function loadAlerts(assets: string): Promise<typeof Alerts> {
   const registry = lend();
-  return (registry.q ??= new Promise<FormsModule>((resolve, reject) => {
-    registry.f = resolve;
-    load(`${base ?? assets}/ahchat-forms.js?v=${__AH_FORMS_VERSION__}`, reject);
+  return (registry.q ??= new Promise<typeof Alerts>((resolve, reject) => {
+    registry.a = resolve;
+    load(`${base ?? assets}/ahchat-alerts.js?v=${__AH_ALERTS_VERSION__}`, reject);
   }));
 }
 
-const lend = (): InboxRegistry => ((globalThis as unknown as Record<symbol, InboxRegistry>)[Symbol.for('ahchat.inbox')] ??= { h, Component, Fragment, Conversation });
+const lend = (): ChunkRegistry => ((globalThis as unknown as Record<symbol, ChunkRegistry>)[Symbol.for('ahchat.inbox')] ??= { h, Component, Conversation });
 
 function load(src: string, failed: () => void): void {
   const script = document.head.appendChild(document.createElement('script'));
