@@ -6,7 +6,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Journal } from '../lib/store/journal.js';
 import { lowdbStore } from '../lib/store/lowdb-store.js';
-import { hashToken } from '../lib/tokens.js';
+import { hashToken } from '../lib/chat/tokens.js';
 import { serveIpc, sendReady } from './ipc.js';
 import { summarize } from './stats.js';
 

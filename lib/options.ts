@@ -5,12 +5,12 @@
 import type { Server } from 'node:http';
 import type { Store } from './store/store.js';
 import type { Bus } from './bus/bus.js';
-import type { WireSellerId } from './protocol.js';
-import type { OnUnread } from './unread-notifier.js';
+import type { WireSellerId } from './wire/index.js';
+import type { OnUnread } from './chat/unread-notifier.js';
 import type { MetricsOptions } from './metrics.js';
-import { normalizeOrigin } from './origins.js';
-import { checkSecret, type IdentifyBuyer, type IdentifySeller } from './identity.js';
-import { imageOriginsOption, type ResolveContext } from './page-context.js';
+import { normalizeOrigin } from './transport/origins.js';
+import { checkSecret, type IdentifyBuyer, type IdentifySeller } from './chat/identity.js';
+import { imageOriginsOption, type ResolveContext } from './chat/page-context.js';
 
 export interface Seller {
   id: WireSellerId;

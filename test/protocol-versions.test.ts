@@ -6,10 +6,10 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { localBus } from '../lib/bus/local-bus.js';
-import type { Connection } from '../lib/connection.js';
-import { Hub } from '../lib/hub.js';
-import { parseFrame, protocolFor } from '../lib/protocol.js';
-import type { Session } from '../lib/session.js';
+import type { Connection } from '../lib/transport/connection.js';
+import { Hub } from '../lib/chat/hub.js';
+import { parseFrame, protocolFor } from '../lib/wire/index.js';
+import type { Session } from '../lib/chat/session.js';
 import type { Message } from '../lib/store/store.js';
 import { TestClient } from './helpers/client.js';
 import { SELLERS, useChatServer } from './helpers/chat-server.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Frame } from '../lib/protocol.js';
+import type { Frame } from '../lib/wire/index.js';
 import { TestClient } from './helpers/client.js';
 import { connectTestDatabase, dropSchema, freshSchemaName, testDatabaseUrl } from './helpers/postgres.js';
 import { type OwnRedis, startOwnRedis } from './helpers/redis.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Frame } from '../lib/protocol.js';
+import type { Frame } from '../lib/wire/index.js';
 import { TestClient } from './helpers/client.js';
 import { connectTestDatabase, dropSchema, freshSchemaName, testDatabaseUrl } from './helpers/postgres.js';
 import { connectTestRedis, dropPrefix, freshPrefix, testRedisUrl } from './helpers/redis.js';

@@ -4,9 +4,9 @@
  * client (socket) → state (store) → components (Preact views rendered into the template's slots).
  */
 import { h, render, type VNode } from 'preact';
-import type { ErrorCode } from '../lib/errors.js';
-import type { AuthRequest, AuthResponse, ChatPush, Frame, StatusPush, WireMessage } from '../lib/protocol.js';
-import type { PageContext } from '../lib/store/store.js';
+import type { ErrorCode } from '../lib/wire/index.js';
+import type { AuthRequest, AuthResponse, ChatPush, Frame, StatusPush, WireMessage } from '../lib/wire/index.js';
+import type { PageContext } from '../lib/wire/index.js';
 import { Alerts } from './alerts.js';
 import { fetchAsset } from './assets.js';
 import { ChatClient, type ClientEvent } from './client.js';

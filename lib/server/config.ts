@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { AhChatOptions } from '../options.js';
 import { LIMIT_VARIABLES } from './variables.js';
-import { normalizeOrigin } from '../origins.js';
-import { MIN_SECRET_LENGTH } from '../identity.js';
+import { normalizeOrigin } from '../transport/origins.js';
+import { MIN_SECRET_LENGTH } from '../chat/identity.js';
 
 export interface SellerRecord {
   id: number | string;

@@ -38,18 +38,9 @@ export interface Buyer {
   guest?: boolean;
 }
 
-/**
- * The page or product a buyer is writing about, as validated (and possibly replaced by the host's
- * resolveContext): URLs are http(s), images from allowed origins only, every field bounded.
- */
-export interface PageContext {
-  title: string;
-  url: string;
-  image?: string;
-  price?: string | number;
-  /** The host's own reference (a product id), for its resolveContext. */
-  ref?: string | number;
-}
+// The page context is a wire type (the widget sends it); the store keeps it as given.
+import type { PageContext } from '../wire/frames.js';
+export type { PageContext };
 
 /** What createBuyer and upsertBuyer take besides the token hash. */
 export interface BuyerProfile {

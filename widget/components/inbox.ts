@@ -7,8 +7,8 @@
  * server, and the host's), "mark as unread", and keyboard shortcuts listed by `?`.
  */
 import { Component, type VNode } from 'preact';
-import type { Frame, WireChat } from '../../lib/protocol.js';
-import type { PageContext } from '../../lib/store/store.js';
+import type { Frame, WireChat } from '../../lib/wire/index.js';
+import type { PageContext } from '../../lib/wire/index.js';
 import { lastIncomingId, mergeChats, type ChatMessage, type ChatState } from '../state.js';
 import { ContextCard, ContextMark, samePage } from './context-card.js';
 import { ChatList } from './chat-list.js';

@@ -2,15 +2,15 @@
  * A buyer's page context taking effect: checked, offered to the host's resolveContext, stored on the
  * chat and pushed to the seller. Used by `auth` (its `context` field) and the `context` command.
  */
-import type { Connection } from './connection.js';
+import type { Connection } from '../transport/connection.js';
 import type { ChatContext } from './context.js';
-import { ChatError } from './errors.js';
+import { ChatError } from '../wire/index.js';
 import { checkContext } from './page-context.js';
-import type { ContextRequest } from './protocol.js';
-import { toWireSellerId } from './protocol.js';
+import type { ContextRequest } from '../wire/index.js';
+import { toWireSellerId } from '../wire/index.js';
 import type { Session } from './session.js';
-import { sameContext } from './store/store-state.js';
-import type { PageContext } from './store/store.js';
+import { sameContext } from '../store/store-state.js';
+import type { PageContext } from '../store/store.js';
 
 type BuyerSession = Extract<Session, { side: 'buyer' }>;
 

@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { isEmail, isName } from './protocol.js';
+import { isEmail, isName } from '../wire/index.js';
 
 /** A person as the host knows them. `id` is the host's own; it never names one of our anonymous buyers. */
 export interface HostIdentity {

@@ -1,11 +1,11 @@
 import type { EventEmitter } from 'node:events';
-import type { BoundedMap } from './bounded-map.js';
+import type { BoundedMap } from '../transport/bounded-map.js';
 import type { Hub } from './hub.js';
-import type { KeyedRateLimiter } from './rate-limiter.js';
+import type { KeyedRateLimiter } from '../transport/rate-limiter.js';
 import type { SignInThrottle } from './sign-in-throttle.js';
 import type { UnreadNotifier } from './unread-notifier.js';
-import type { ResolvedOptions } from './options.js';
-import type { SellerKey, Store } from './store/store.js';
+import type { ResolvedOptions } from '../options.js';
+import type { SellerKey, Store } from '../store/store.js';
 
 /** What request handlers need: options, storage, fan-out. Built once by the plugin. */
 export interface ChatContext {

@@ -4,14 +4,14 @@
  * optional inbox methods makes them UNKNOWN_COMMAND. Answers go to the asking socket; a reopened
  * chat is announced to the seller's sockets with the `chat` push, a chat marked unread with `unread`.
  */
-import { buyerKey } from './bus/bus.js';
-import type { Connection } from './connection.js';
+import { buyerKey } from '../bus/bus.js';
+import type { Connection } from '../transport/connection.js';
 import type { ChatContext } from './context.js';
-import { ChatError } from './errors.js';
-import type { ChatIdRequest, ChatsRequest, InboxRequest, SaveReplyRequest } from './protocol.js';
+import { ChatError } from '../wire/index.js';
+import type { ChatIdRequest, ChatsRequest, InboxRequest, SaveReplyRequest } from '../wire/index.js';
 import type { Session } from './session.js';
-import { ChatOpenError, ReplyLimitError, type Chat, type SellerKey, type Store } from './store/store.js';
-import { toWireChat } from './wire.js';
+import { ChatOpenError, ReplyLimitError, type Chat, type SellerKey, type Store } from '../store/store.js';
+import { toWireChat } from './to-wire.js';
 
 /** A page of chats: 50 unless asked, at most 200. */
 const PAGE = 50;

@@ -6,16 +6,16 @@
  * pushes never depend on (or wait for) the bus.
  */
 import type { EventEmitter } from 'node:events';
-import type { Bus, HubEvent, PresenceEvent, PresenceKey } from './bus/bus.js';
-import { buyerKey, sellerKey } from './bus/bus.js';
-import type { Connection } from './connection.js';
-import { CLOSE_CODES } from './errors.js';
-import type { Frame } from './protocol.js';
-import type { SellerKey, Side } from './store/store.js';
+import type { Bus, HubEvent, PresenceEvent, PresenceKey } from '../bus/bus.js';
+import { buyerKey, sellerKey } from '../bus/bus.js';
+import type { Connection } from '../transport/connection.js';
+import { CLOSE_CODES } from '../wire/index.js';
+import type { Frame } from '../wire/index.js';
+import type { SellerKey, Side } from '../store/store.js';
 import type { Session } from './session.js';
 import { otherSide } from './session.js';
-import { toWireMessage } from './wire.js';
-import { toWireSellerId } from './protocol.js';
+import { toWireMessage } from './to-wire.js';
+import { toWireSellerId } from '../wire/index.js';
 
 type Sockets = Set<Connection>;
 

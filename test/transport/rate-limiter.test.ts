@@ -1,6 +1,6 @@
 /** Token buckets: bursts, refill, a clock that steps back; per-key buckets with bounded memory; once-per-key intervals. */
 import { describe, expect, it } from 'vitest';
-import { KeyedRateLimiter, OncePerKey, RateLimiter } from '../lib/rate-limiter.js';
+import { KeyedRateLimiter, OncePerKey, RateLimiter } from '../../lib/transport/rate-limiter.js';
 
 describe('RateLimiter', () => {
   it('allows a burst of capacity, then refills evenly over the interval', () => {

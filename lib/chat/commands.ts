@@ -1,15 +1,15 @@
 /** Commands of a signed-in socket: message, history, typing, read, close. */
-import { buyerKey, sellerKey } from './bus/bus.js';
-import type { Connection } from './connection.js';
+import { buyerKey, sellerKey } from '../bus/bus.js';
+import type { Connection } from '../transport/connection.js';
 import type { ChatContext } from './context.js';
-import { ChatError, MessageRejected } from './errors.js';
-import type { ChatIdRequest, ClientRequest, HistoryRequest, MessageRequest, ReadRequest } from './protocol.js';
-import { ChatClosedError, type SellerKey } from './store/store.js';
+import { ChatError, MessageRejected } from '../wire/index.js';
+import type { ChatIdRequest, ClientRequest, HistoryRequest, MessageRequest, ReadRequest } from '../wire/index.js';
+import { ChatClosedError, type SellerKey } from '../store/store.js';
 import type { Session } from './session.js';
 import { handleAuth } from './auth.js';
 import { handleInbox } from './inbox-commands.js';
-import { toWireMessage } from './wire.js';
-import { toWireSellerId } from './protocol.js';
+import { toWireMessage } from './to-wire.js';
+import { toWireSellerId } from '../wire/index.js';
 import { contextCommand } from './context-update.js';
 import { profileCommand } from './profile.js';
 

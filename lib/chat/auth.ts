@@ -3,18 +3,18 @@
  * people the host identified (its session, or a signed identity) and the buyer's page context.
  */
 import { randomInt } from 'node:crypto';
-import { buyerKey, sellerKey } from './bus/bus.js';
+import { buyerKey, sellerKey } from '../bus/bus.js';
 import { updateContext } from './context-update.js';
 import { checkIdentity, IdentityRefused, verifyIdentity, type IdentitySide, type VerifiedIdentity } from './identity.js';
-import type { Connection } from './connection.js';
+import type { Connection } from '../transport/connection.js';
 import type { ChatContext } from './context.js';
-import { ChatError, type ErrorCode } from './errors.js';
-import type { AuthRequest, WireChat } from './protocol.js';
-import { protocolFor } from './protocol.js';
-import type { Buyer, Chat, Message, SellerKey, Side } from './store/store.js';
+import { ChatError, type ErrorCode } from '../wire/index.js';
+import type { AuthRequest, WireChat } from '../wire/index.js';
+import { protocolFor } from '../wire/index.js';
+import type { Buyer, Chat, Message, SellerKey, Side } from '../store/store.js';
 import { hashToken, newToken } from './tokens.js';
 import type { Session } from './session.js';
-import { toWireChat, wireChats } from './wire.js';
+import { toWireChat, wireChats } from './to-wire.js';
 
 export async function handleAuth(ctx: ChatContext, connection: Connection, request: AuthRequest): Promise<void> {
   // A request naming its own `id` is a seller's (the original README's shape); anything else is a buyer's,

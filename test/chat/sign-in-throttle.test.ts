@@ -1,6 +1,6 @@
 /** SignInThrottle on a fake clock: free failures, doubling waits up to the cap, forgetting, one line per burst. */
 import { describe, expect, it } from 'vitest';
-import { FORGET_AFTER_MS, SignInThrottle } from '../lib/sign-in-throttle.js';
+import { FORGET_AFTER_MS, SignInThrottle } from '../../lib/chat/sign-in-throttle.js';
 
 function throttle(limit = { failures: 3, maxDelayMs: 8000 }) {
   let now = 0;

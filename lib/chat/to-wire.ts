@@ -1,7 +1,7 @@
 /** Turns stored records into wire objects for one receiver (`my` and `chatter` are relative to them). */
-import type { Chat, Message, Side } from './store/store.js';
-import type { ProtocolVersion, WireChat, WireMessage } from './protocol.js';
-import { toWireSellerId } from './protocol.js';
+import type { Chat, Message, Side } from '../store/store.js';
+import type { ProtocolVersion, WireChat, WireMessage } from '../wire/index.js';
+import { toWireSellerId } from '../wire/index.js';
 
 /**
  * `echo`: whether the receiver's own message carries its `clientDate` and `clientId`, and a buyer's

@@ -3,10 +3,10 @@
  * (profile), given to onUnread and to nobody else; guests (nameRequired: false) named later.
  */
 import { describe, expect, it } from 'vitest';
-import type { UnreadNotice } from '../lib/unread-notifier.js';
-import { failingOnce, PROTOCOL, SELLERS, signInSeller, useChatServer } from './helpers/chat-server.js';
-import { TestClient } from './helpers/client.js';
-import { memoryStore } from '../lib/store/memory-store.js';
+import type { UnreadNotice } from '../../lib/chat/unread-notifier.js';
+import { failingOnce, PROTOCOL, SELLERS, signInSeller, useChatServer } from '../helpers/chat-server.js';
+import { TestClient } from '../helpers/client.js';
+import { memoryStore } from '../../lib/store/memory-store.js';
 
 const ADDRESS = 'ann.buyer@example.com';
 

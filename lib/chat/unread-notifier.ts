@@ -2,11 +2,11 @@
  * The onUnread hook: once a quiet period after the first new message for someone who is offline,
  * tells the host what they have not read, so it can send one e-mail for a batch, never one per message.
  */
-import { buyerKey, sellerKey, type PresenceKey } from './bus/bus.js';
-import type { Logger } from './options.js';
-import { toWireSellerId, type WireSellerId } from './protocol.js';
+import { buyerKey, sellerKey, type PresenceKey } from '../bus/bus.js';
+import type { Logger } from '../options.js';
+import { toWireSellerId, type WireSellerId } from '../wire/index.js';
 import { otherSide } from './session.js';
-import type { Message, PageContext, Side, Store } from './store/store.js';
+import type { Message, PageContext, Side, Store } from '../store/store.js';
 
 export interface UnreadNotice {
   /** Who has not read: the seller (all their chats) or one chat's buyer. */

@@ -6,13 +6,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
 import { heldBytes, holdForThisTurn } from './cork.js';
-import { ChatError, CLOSE_CODES, type ErrorCode } from './errors.js';
-import type { ClientRequest, Frame } from './protocol.js';
-import { clientIdOf, parseFrame } from './protocol.js';
+import { ChatError, CLOSE_CODES, type ErrorCode } from '../wire/index.js';
+import type { ClientRequest, Frame } from '../wire/index.js';
+import { clientIdOf, parseFrame } from '../wire/index.js';
 import { RateLimiter } from './rate-limiter.js';
-import type { Session } from './session.js';
-import type { ResolvedOptions } from './options.js';
-import { StoreUnavailableError } from './store/store.js';
+import type { Session } from '../chat/session.js';
+import type { ResolvedOptions } from '../options.js';
+import { StoreUnavailableError } from '../store/store.js';
 
 /** How many times the message budget the budget for all frames is (typing, read, history…). */
 const FRAME_BUDGET_FACTOR = 5;

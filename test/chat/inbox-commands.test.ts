@@ -1,8 +1,8 @@
 /** The seller's inbox commands over raw sockets: chats (paging, filters, search), reopen, markUnread, quick replies. */
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from '../lib/store/memory-store.js';
-import { SELLERS, signInSeller, signUpBuyer, useChatServer } from './helpers/chat-server.js';
-import { TestClient } from './helpers/client.js';
+import { memoryStore } from '../../lib/store/memory-store.js';
+import { SELLERS, signInSeller, signUpBuyer, useChatServer } from '../helpers/chat-server.js';
+import { TestClient } from '../helpers/client.js';
 
 const chat = useChatServer();
 const track = chat.track;

@@ -1,9 +1,9 @@
 /** docs/PROTOCOL.md documents every error code the server can send, and only those. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../lib/errors.js';
+import { ERROR_CODES } from '../../lib/wire/index.js';
 
-const protocol = readFileSync(new URL('../docs/PROTOCOL.md', import.meta.url), 'utf8');
+const protocol = readFileSync(new URL('../../docs/PROTOCOL.md', import.meta.url), 'utf8');
 
 describe('error codes', () => {
   it('are each documented in the protocol table', () => {
@@ -12,9 +12,9 @@ describe('error codes', () => {
   });
 
   it('are all used by the server code', () => {
-    const sources = readdirSync(new URL('../lib/', import.meta.url), { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.ts') && f !== 'errors.ts')
-      .map((f) => readFileSync(new URL(`../lib/${f}`, import.meta.url), 'utf8'))
+    const sources = readdirSync(new URL('../../lib/', import.meta.url), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && f !== 'wire/errors.ts')
+      .map((f) => readFileSync(new URL(`../../lib/${f}`, import.meta.url), 'utf8'))
       .join('\n');
     const unused = Object.keys(ERROR_CODES).filter((code) => !sources.includes(`'${code}'`));
     expect(unused).toEqual([]);

@@ -8,9 +8,9 @@
  * 128 or a safe integer). Unknown fields are dropped. Anything else is refused as a whole, naming the
  * first field at fault, so the seller never sees half of what the buyer's page meant.
  */
-import { normalizeOrigin } from './origins.js';
-import { hasVisible } from './protocol.js';
-import type { PageContext } from './store/store.js';
+import { normalizeOrigin } from '../transport/origins.js';
+import { hasVisible } from '../wire/index.js';
+import type { PageContext } from '../store/store.js';
 
 export const CONTEXT_LIMITS = { title: 200, url: 2048, price: 32, ref: 128 } as const;
 

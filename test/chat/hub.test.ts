@@ -3,10 +3,10 @@
  * offline announcement cannot contradict a socket here, and a resync makes clients resume.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Bus, HubEvent } from '../lib/bus/bus.js';
-import { localBus } from '../lib/bus/local-bus.js';
-import { CLOSE_CODES } from '../lib/errors.js';
-import { type RunningChat, signInSeller, signUpBuyer, startChat } from './helpers/chat-server.js';
+import type { Bus, HubEvent } from '../../lib/bus/bus.js';
+import { localBus } from '../../lib/bus/local-bus.js';
+import { CLOSE_CODES } from '../../lib/wire/index.js';
+import { type RunningChat, signInSeller, signUpBuyer, startChat } from '../helpers/chat-server.js';
 
 /** A bus that never delivers anything by itself, hangs on every publish, and lets the test deliver. */
 function remoteBus(): Bus & { deliver(event: HubEvent): void } {

@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { heldBytes, holdForThisTurn } from '../lib/cork.js';
+import { heldBytes, holdForThisTurn } from '../../lib/transport/cork.js';
 
 /** A writable that records each batch it is asked to write (one batch = one system call on a socket). */
 function recorder() {

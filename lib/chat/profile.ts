@@ -1,8 +1,8 @@
 /** The `profile` command: a buyer gives a name (a guest becomes someone) or an e-mail address later. */
-import type { Connection } from './connection.js';
+import type { Connection } from '../transport/connection.js';
 import type { ChatContext } from './context.js';
-import { ChatError } from './errors.js';
-import type { ProfileRequest } from './protocol.js';
+import { ChatError } from '../wire/index.js';
+import type { ProfileRequest } from '../wire/index.js';
 import type { Session } from './session.js';
 
 export async function profileCommand(ctx: ChatContext, connection: Connection, session: Session, request: ProfileRequest): Promise<void> {

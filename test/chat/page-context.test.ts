@@ -4,11 +4,11 @@
  * its own (a `context` error answer); the rest of the frame acts as if it had not been sent.
  */
 import { describe, expect, it } from 'vitest';
-import { checkContext } from '../lib/page-context.js';
-import { ahChat } from '../lib/ah-chat.js';
-import type { PageContext } from '../lib/store/store.js';
-import { PROTOCOL, SELLERS, signInSeller, testSellers, useChatServer } from './helpers/chat-server.js';
-import { TestClient } from './helpers/client.js';
+import { checkContext } from '../../lib/chat/page-context.js';
+import { ahChat } from '../../lib/ah-chat.js';
+import type { PageContext } from '../../lib/store/store.js';
+import { PROTOCOL, SELLERS, signInSeller, testSellers, useChatServer } from '../helpers/chat-server.js';
+import { TestClient } from '../helpers/client.js';
 
 const KETTLE = { title: 'Blue kettle', url: 'https://shop.example/kettle', price: '€12.50', ref: 'sku-1' };
 const CDN = 'https://cdn.shop.example';

@@ -1,5 +1,5 @@
-import type { ProtocolVersion } from './protocol.js';
-import type { PageContext, SellerKey, Side } from './store/store.js';
+import type { ProtocolVersion } from '../wire/index.js';
+import type { PageContext, SellerKey, Side } from '../store/store.js';
 
 /** Who a socket is signed in as, and the protocol version its frames are shaped for. */
 export type Session =

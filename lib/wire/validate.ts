@@ -1,0 +1,49 @@
+/**
+ * The shared checks: one rule per kind of value, used by frame parsing (parse.ts), the plugin's
+ * options (lib/options.ts) and the standalone server's config. Pure; no I/O.
+ */
+import { MAX_COMBINING_RUN, MAX_EMAIL, MAX_NAME } from './limits.js';
+import type { WireSellerId } from './requests.js';
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An id we hand out (chat, message, buyer, reply): a positive safe integer. */
+export function isId(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) > 0;
+}
+
+// NUL is refused in every string: no person types it, and PostgreSQL cannot store it in text. A lone
+// UTF-16 surrogate is no character at all: PostgreSQL would store it as U+FFFD, so two clientIds that
+// differ only there would collide.
+const LONE_SURROGATE = /\p{Cs}/u;
+export const isString = (v: unknown): v is string => typeof v === 'string' && !v.includes('\0') && !LONE_SURROGATE.test(v);
+
+/**
+ * Characters that show nothing on their own: white space, controls, format characters (zero-width
+ * ones, bidi controls), default-ignorable ones (fillers, variation selectors), combining marks and the
+ * blank braille pattern. A name or text made only of these would show as a blank entry or bubble.
+ */
+const INVISIBLE = /^[\s\p{Cc}\p{Cf}\p{M}\p{Default_Ignorable_Code_Point}\u2800]*$/u;
+const COMBINING_RUN = new RegExp(`\\p{M}{${MAX_COMBINING_RUN + 1}}`, 'u');
+
+/** Whether a person would see anything of `text`. */
+export const hasVisible = (text: string): boolean => !INVISIBLE.test(text);
+
+/** A name or text that people read: well-formed (isString) and without a run of combining marks over the cap. */
+export const isReadable = (v: unknown): v is string => isString(v) && !COMBINING_RUN.test(v);
+export const isSellerId = (v: unknown): v is WireSellerId =>
+  (isString(v) && v.length > 0 && v.length <= 64) || isId(v);
+
+export const isProtocol = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1;
+
+/**
+ * An e-mail address as a person types it: one @, something on each side, a dot in the domain, no
+ * white space, controls, quotes or angle brackets (nothing that could start markup or a header).
+ */
+const EMAIL = /^[^\s@<>"'`()\[\]\\,;:\p{Cc}\p{Cf}]+@[^\s@<>"'`()\[\]\\,;:\p{Cc}\p{Cf}]+\.[^\s@<>"'`()\[\]\\,;:\p{Cc}\p{Cf}.]+$/u;
+export const isEmail = (v: unknown): v is string => isString(v) && v.length <= MAX_EMAIL && EMAIL.test(v);
+
+/** A name people read: readable, with something visible, at most MAX_NAME characters. */
+export const isName = (v: unknown): v is string => isReadable(v) && v.length <= MAX_NAME && hasVisible(v);
