@@ -2,15 +2,11 @@
  * Plugin options: their types, defaults, and the one place they are validated.
  * A bad option throws a TypeError/RangeError naming it, at start-up, never later.
  */
-import type { Server } from 'node:http';
-import type { Store } from './store/store.js';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Bus } from './bus/bus.js';
-import type { WireSellerId } from './wire/index.js';
-import type { OnUnread } from './chat/unread-notifier.js';
 import type { MetricsOptions } from './metrics.js';
-import { normalizeOrigin } from './transport/origins.js';
-import { checkSecret, type IdentifyBuyer, type IdentifySeller } from './chat/identity.js';
-import { imageOriginsOption, type ResolveContext } from './chat/page-context.js';
+import type { Message, PageContext, Side, Store } from './store/store.js';
+import { checkSecret, normalizeOrigin, type WireSellerId } from './wire/index.js';
 
 export interface Seller {
   id: WireSellerId;
@@ -55,12 +51,48 @@ export interface Logger {
   error(message: string): void;
 }
 
+/** A person as the host knows them. `id` is the host's own; it never names one of our anonymous buyers. */
+export interface HostIdentity {
+  id: string | number;
+  name: string;
+  /** Buyers only: where the host's onUnread notices may write. */
+  email?: string;
+}
+
+/** Reads the host's session from the WebSocket upgrade request (its cookies). Resolve null for nobody. */
+export type IdentifyBuyer = (request: IncomingMessage) => Promise<HostIdentity | null>;
+export type IdentifySeller = (request: IncomingMessage) => Promise<Omit<HostIdentity, 'email'> | null>;
+
+/** The host's hook: the context to keep (its own truth, e.g. the price from its database), or null to refuse it. */
+export type ResolveContext = (
+  context: PageContext,
+  about: { buyer: { id: number; name: string; externalId?: string }; sellerId: string | number },
+) => PageContext | null | Promise<PageContext | null>;
+
+export interface UnreadNotice {
+  /** Who has not read: the seller (all their chats) or one chat's buyer. */
+  side: Side;
+  sellerId: WireSellerId;
+  /** Set when side is 'buyer'. */
+  chatId?: number;
+  /** The unread messages, oldest first, at most 50 per chat. A buyer's carry the page context they were written under. */
+  messages: Message[];
+  /** side 'buyer': the buyer's e-mail address, when they gave one (or the host's identity did). Never logged. */
+  email?: string;
+  /** side 'buyer': the buyer's name, for the greeting. */
+  name?: string;
+  /** side 'buyer': the chat's latest page context, for a link back to the page (its url). */
+  context?: PageContext;
+}
+
+export type OnUnread = (notice: UnreadNotice) => void | Promise<void>;
+
 export interface AhChatOptions {
   /** Required. Verifies seller id + token. There is no permissive default. */
   authSeller: AuthSeller;
   /** Optional seller lookup for buyers' sellerId (SELLER_NOT_FOUND) and the seller's name shown to buyers. */
   findSeller?: FindSeller;
-  /** Persistence. Default: lowdbStore({ dir: './ahchat-data' }). */
+  /** Persistence. Default: lowdbStore({ dir: DEFAULTS.dataDir }), i.e. './ahchat-data'. */
   store?: Store;
   /** Cross-instance pushes and presence. Default: in-process (one instance). */
   bus?: Bus;
@@ -159,6 +191,8 @@ export const DEFAULTS = {
   unreadQuietPeriod: 120_000,
   nameRequired: true,
   contextImageOrigins: [] as readonly string[],
+  /** The default store's directory (the plugin's and the standalone server's). */
+  dataDir: './ahchat-data',
 } as const;
 
 const consoleLogger: Logger = {
@@ -319,4 +353,15 @@ function metricsOption(value: unknown): MetricsOptions | undefined {
     fail('metrics.prefix', 'a metric name prefix like "ahchat_"', prefix);
   }
   return { ...(registry ? { registry } : {}), ...(prefix !== undefined ? { prefix } : {}) };
+}
+
+/** The contextImageOrigins option, normalised; a bad entry throws naming it. */
+export function imageOriginsOption(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new TypeError(`ahChat: option "contextImageOrigins" must be an array of origins like 'https://cdn.shop.example', got ${JSON.stringify(value)}`);
+  return value.map((item: unknown, i) => {
+    const origin = typeof item === 'string' ? normalizeOrigin(item) : new Error('is not a string');
+    if (origin instanceof Error) throw new TypeError(`ahChat: option "contextImageOrigins[${i}]": ${JSON.stringify(item)} ${origin.message}`);
+    return origin;
+  });
 }

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { localBus } from '../lib/bus/local-bus.js';
-import type { Connection } from '../lib/transport/connection.js';
+import type { ChatConnection } from '../lib/chat/session.js';
 import { Hub } from '../lib/chat/hub.js';
 import { parseFrame, protocolFor } from '../lib/wire/index.js';
 import type { Session } from '../lib/chat/session.js';
@@ -355,7 +355,7 @@ describe('fan-out', () => {
   /** A socket the hub can push to. */
   function fakeSocket(id: string, session: Session) {
     const pushed: string[] = [];
-    const socket = { id, open: true, session, push: (text: string) => pushed.push(text) } as unknown as Connection;
+    const socket = { id, open: true, session, push: (text: string) => pushed.push(text) } as unknown as ChatConnection;
     return { socket, pushed };
   }
 

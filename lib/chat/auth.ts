@@ -6,17 +6,16 @@ import { randomInt } from 'node:crypto';
 import { buyerKey, sellerKey } from '../bus/bus.js';
 import { updateContext } from './context-update.js';
 import { checkIdentity, IdentityRefused, verifyIdentity, type IdentitySide, type VerifiedIdentity } from './identity.js';
-import type { Connection } from '../transport/connection.js';
 import type { ChatContext } from './context.js';
 import { ChatError, type ErrorCode } from '../wire/index.js';
 import type { AuthRequest, WireChat } from '../wire/index.js';
 import { protocolFor } from '../wire/index.js';
 import type { Buyer, Chat, Message, SellerKey, Side } from '../store/store.js';
 import { hashToken, newToken } from './tokens.js';
-import type { Session } from './session.js';
+import type { ChatConnection, Session } from './session.js';
 import { toWireChat, wireChats } from './to-wire.js';
 
-export async function handleAuth(ctx: ChatContext, connection: Connection, request: AuthRequest): Promise<void> {
+export async function handleAuth(ctx: ChatContext, connection: ChatConnection, request: AuthRequest): Promise<void> {
   // A request naming its own `id` is a seller's (the original README's shape); anything else is a buyer's,
   // unless it names no seller either and the host vouches for a seller (signed identity, or its session).
   if (request.id !== undefined) return sellerAuth(ctx, connection, request);
@@ -32,7 +31,7 @@ export async function handleAuth(ctx: ChatContext, connection: Connection, reque
  * IDENTITY_INVALID, never ignored, when it does not check out), else the host's identify hook with
  * the upgrade request; null when neither applies or the hook answers null.
  */
-async function hostPerson(ctx: ChatContext, connection: Connection, request: AuthRequest, side: IdentitySide): Promise<VerifiedIdentity | null> {
+async function hostPerson(ctx: ChatContext, connection: ChatConnection, request: AuthRequest, side: IdentitySide): Promise<VerifiedIdentity | null> {
   const { options } = ctx;
   if (request.identity !== undefined) {
     if (!options.identitySecret) throw new ChatError('IDENTITY_INVALID', { reason: 'invalid' });
@@ -63,7 +62,7 @@ async function hostPerson(ctx: ChatContext, connection: Connection, request: Aut
   }
 }
 
-async function sellerAuth(ctx: ChatContext, connection: Connection, request: AuthRequest): Promise<void> {
+async function sellerAuth(ctx: ChatContext, connection: ChatConnection, request: AuthRequest): Promise<void> {
   const { id, token } = request;
   if (id === undefined || !token) throw new ChatError('USER_IS_NOT_SELLER');
   const sellerId = String(id);
@@ -81,7 +80,7 @@ async function sellerAuth(ctx: ChatContext, connection: Connection, request: Aut
   return signInSeller(ctx, connection, request, sellerId, seller.name);
 }
 
-async function signInSeller(ctx: ChatContext, connection: Connection, request: AuthRequest, sellerId: SellerKey, name: string): Promise<void> {
+async function signInSeller(ctx: ChatContext, connection: ChatConnection, request: AuthRequest, sellerId: SellerKey, name: string): Promise<void> {
   ctx.sellerNames.set(sellerId, name);
   // Join the hub before reading, so nothing that happens meanwhile is missed; pushes wait for the answer.
   const protocol = protocolFor(request.protocol);
@@ -102,21 +101,19 @@ async function signInSeller(ctx: ChatContext, connection: Connection, request: A
  * Marks the socket signed in and joins the hub, then runs `answer` with pushes held back until it
  * has sent the auth answer. If answering fails, the socket is signed out again (and left the hub).
  */
-async function signIn(ctx: ChatContext, connection: Connection, session: Session, answer: () => Promise<void>): Promise<void> {
-  connection.signedIn(session);
-  connection.holdPushes();
+async function signIn(ctx: ChatContext, connection: ChatConnection, session: Session, answer: () => Promise<void>): Promise<void> {
   try {
-    await ctx.hub.add(connection);
-    await answer();
-    connection.releasePushes();
+    await connection.signIn(session, async () => {
+      await ctx.hub.add(connection);
+      await answer();
+    });
   } catch (error) {
-    connection.signedOut();
     await ctx.hub.remove(connection, session).catch(() => {});
     throw error;
   }
 }
 
-async function buyerAuth(ctx: ChatContext, connection: Connection, request: AuthRequest): Promise<void> {
+async function buyerAuth(ctx: ChatContext, connection: ChatConnection, request: AuthRequest): Promise<void> {
   const { store, options, hub } = ctx;
   if (request.sellerId === undefined) throw new ChatError('SELLER_ID_IS_REQUIRED');
   let sellerId = String(request.sellerId);

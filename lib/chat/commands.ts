@@ -1,11 +1,10 @@
 /** Commands of a signed-in socket: message, history, typing, read, close. */
 import { buyerKey, sellerKey } from '../bus/bus.js';
-import type { Connection } from '../transport/connection.js';
 import type { ChatContext } from './context.js';
 import { ChatError, MessageRejected } from '../wire/index.js';
 import type { ChatIdRequest, ClientRequest, HistoryRequest, MessageRequest, ReadRequest } from '../wire/index.js';
 import { ChatClosedError, type SellerKey } from '../store/store.js';
-import type { Session } from './session.js';
+import type { ChatConnection, Session } from './session.js';
 import { handleAuth } from './auth.js';
 import { handleInbox } from './inbox-commands.js';
 import { toWireMessage } from './to-wire.js';
@@ -16,7 +15,7 @@ import { profileCommand } from './profile.js';
 /** Most messages one history page may carry, whatever the client asks. */
 const MAX_HISTORY_PAGE = 200;
 
-export function handleRequest(ctx: ChatContext, connection: Connection, request: ClientRequest): Promise<void> {
+export function handleRequest(ctx: ChatContext, connection: ChatConnection, request: ClientRequest): Promise<void> {
   if (request.command === 'auth') return handleAuth(ctx, connection, request.data);
   const session = connection.session!;
   switch (request.command) {
@@ -70,7 +69,7 @@ function textLength(text: string): number {
   return [...text].length;
 }
 
-async function sendMessage(ctx: ChatContext, connection: Connection, session: Session, request: MessageRequest): Promise<void> {
+async function sendMessage(ctx: ChatContext, connection: ChatConnection, session: Session, request: MessageRequest): Promise<void> {
   const { store, hub, options } = ctx;
   if (request.text.length > options.maxTextLength && textLength(request.text) > options.maxTextLength) {
     throw new ChatError('TEXT_TOO_LONG');
@@ -128,7 +127,7 @@ async function screenText(ctx: ChatContext, session: Session, chat: ChatRef, tex
   return result;
 }
 
-async function history(ctx: ChatContext, connection: Connection, session: Session, request: HistoryRequest): Promise<void> {
+async function history(ctx: ChatContext, connection: ChatConnection, session: Session, request: HistoryRequest): Promise<void> {
   const chat = await ownChat(ctx, session, request.chatId);
   const limit = Math.min(request.limit ?? ctx.options.historyLimit, MAX_HISTORY_PAGE);
   const messages = await ctx.store.listMessages(chat.id, { limit: limit + 1, before: request.before });

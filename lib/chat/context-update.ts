@@ -2,13 +2,12 @@
  * A buyer's page context taking effect: checked, offered to the host's resolveContext, stored on the
  * chat and pushed to the seller. Used by `auth` (its `context` field) and the `context` command.
  */
-import type { Connection } from '../transport/connection.js';
 import type { ChatContext } from './context.js';
 import { ChatError } from '../wire/index.js';
 import { checkContext } from './page-context.js';
 import type { ContextRequest } from '../wire/index.js';
 import { toWireSellerId } from '../wire/index.js';
-import type { Session } from './session.js';
+import type { ChatConnection, Session } from './session.js';
 import { sameContext } from '../store/store-state.js';
 import type { PageContext } from '../store/store.js';
 
@@ -44,7 +43,7 @@ export async function updateContext(ctx: ChatContext, session: BuyerSession, raw
 }
 
 /** The `context` command (buyers only): answered with the context now in force. */
-export async function contextCommand(ctx: ChatContext, connection: Connection, session: Session, request: ContextRequest): Promise<void> {
+export async function contextCommand(ctx: ChatContext, connection: ChatConnection, session: Session, request: ContextRequest): Promise<void> {
   if (session.side !== 'buyer') throw new ChatError('FORBIDDEN');
   if (request.chatId !== session.chatId) throw new ChatError('CHAT_NOT_FOUND');
   const context = await updateContext(ctx, session, request.context, session.context);

@@ -8,16 +8,15 @@
 import type { EventEmitter } from 'node:events';
 import type { Bus, HubEvent, PresenceEvent, PresenceKey } from '../bus/bus.js';
 import { buyerKey, sellerKey } from '../bus/bus.js';
-import type { Connection } from '../transport/connection.js';
 import { CLOSE_CODES } from '../wire/index.js';
 import type { Frame } from '../wire/index.js';
 import type { SellerKey, Side } from '../store/store.js';
-import type { Session } from './session.js';
+import type { ChatConnection, Session } from './session.js';
 import { otherSide } from './session.js';
 import { toWireMessage } from './to-wire.js';
 import { toWireSellerId } from '../wire/index.js';
 
-type Sockets = Set<Connection>;
+type Sockets = Set<ChatConnection>;
 
 function keyOf(session: Session): PresenceKey {
   return session.side === 'seller' ? sellerKey(session.sellerId) : buyerKey(session.chatId);
@@ -66,7 +65,7 @@ export class Hub {
   }
 
   /** Registers a signed-in socket; publishes a presence change if it is the person's first anywhere. */
-  async add(connection: Connection): Promise<void> {
+  async add(connection: ChatConnection): Promise<void> {
     const session = connection.session!;
     // A socket that closed while its auth was being checked must not be counted as present.
     if (!connection.open) return;
@@ -77,7 +76,7 @@ export class Hub {
   }
 
   /** Forgets a socket; publishes a presence change if it was the person's last anywhere. */
-  async remove(connection: Connection, session: Session | null = connection.session): Promise<void> {
+  async remove(connection: ChatConnection, session: Session | null = connection.session): Promise<void> {
     if (!session) return;
     const sockets = this.socketsOf(session, false);
     if (!sockets?.delete(connection) || sockets.size > 0) return;

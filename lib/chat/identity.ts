@@ -10,27 +10,15 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { isEmail, isName } from '../wire/index.js';
+import type { HostIdentity } from '../options.js';
+import { checkSecret, isEmail, isName } from '../wire/index.js';
 
-/** A person as the host knows them. `id` is the host's own; it never names one of our anonymous buyers. */
-export interface HostIdentity {
-  id: string | number;
-  name: string;
-  /** Buyers only: where the host's onUnread notices may write. */
-  email?: string;
-}
-
-/** Reads the host's session from the WebSocket upgrade request (its cookies). Resolve null for nobody. */
-export type IdentifyBuyer = (request: IncomingMessage) => Promise<HostIdentity | null>;
-export type IdentifySeller = (request: IncomingMessage) => Promise<Omit<HostIdentity, 'email'> | null>;
 
 export type IdentitySide = 'buyer' | 'seller';
 
 /** Which side an identity signs in: a buyer's can never sign in a seller, nor the other way. */
 const audience = (side: IdentitySide): string => `ahchat:${side}`;
 
-/** Shortest secret accepted: HS256 needs a key of at least 256 bits. */
-export const MIN_SECRET_LENGTH = 32;
 /** Longest lifetime an identity may claim (exp − iat): they are meant to be short-lived. */
 const MAX_LIFETIME_S = 24 * 60 * 60;
 /** Clocks of the minting and the checking server may differ this much. */
@@ -132,10 +120,5 @@ export function checkIdentity(value: unknown, withEmail: boolean, hook: string):
   return identity;
 }
 
-export function checkSecret(name: string, secret: unknown): void {
-  if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
-    throw new TypeError(`${name} must be a string of at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 32)`);
-  }
-}
 
 const keyOf = (secret: string): Uint8Array => new TextEncoder().encode(secret);

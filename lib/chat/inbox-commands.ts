@@ -5,11 +5,10 @@
  * chat is announced to the seller's sockets with the `chat` push, a chat marked unread with `unread`.
  */
 import { buyerKey } from '../bus/bus.js';
-import type { Connection } from '../transport/connection.js';
 import type { ChatContext } from './context.js';
 import { ChatError } from '../wire/index.js';
 import type { ChatIdRequest, ChatsRequest, InboxRequest, SaveReplyRequest } from '../wire/index.js';
-import type { Session } from './session.js';
+import type { ChatConnection, Session } from './session.js';
 import { ChatOpenError, ReplyLimitError, type Chat, type SellerKey, type Store } from '../store/store.js';
 import { toWireChat } from './to-wire.js';
 
@@ -17,7 +16,7 @@ import { toWireChat } from './to-wire.js';
 const PAGE = 50;
 const MAX_PAGE = 200;
 
-export async function handleInbox(ctx: ChatContext, connection: Connection, session: Session, request: InboxRequest): Promise<void> {
+export async function handleInbox(ctx: ChatContext, connection: ChatConnection, session: Session, request: InboxRequest): Promise<void> {
   if (session.side !== 'seller') throw new ChatError('FORBIDDEN');
   const { sellerId } = session;
   switch (request.command) {
@@ -70,7 +69,7 @@ async function listed(ctx: ChatContext, session: Session, list: Chat[]) {
   );
 }
 
-async function chats(ctx: ChatContext, connection: Connection, session: Session, request: ChatsRequest): Promise<void> {
+async function chats(ctx: ChatContext, connection: ChatConnection, session: Session, request: ChatsRequest): Promise<void> {
   const { sellerId } = session;
   const find = method(ctx, 'findChats');
   const limit = Math.min(request.limit ?? PAGE, MAX_PAGE);
@@ -84,7 +83,7 @@ async function chats(ctx: ChatContext, connection: Connection, session: Session,
   connection.send({ command: 'chats', data });
 }
 
-async function reopen(ctx: ChatContext, connection: Connection, session: Session, request: ChatIdRequest): Promise<void> {
+async function reopen(ctx: ChatContext, connection: ChatConnection, session: Session, request: ChatIdRequest): Promise<void> {
   const { sellerId } = session;
   const reopenChat = method(ctx, 'reopenChat');
   await ownChat(ctx, sellerId, request.chatId);
@@ -111,16 +110,16 @@ async function markUnread(ctx: ChatContext, sellerId: SellerKey, request: ChatId
   await ctx.hub.publish({ type: 'read', sellerId, chatId: chat.id, side: 'seller', id: chat.readIds.seller, unread: chat.unread.seller });
 }
 
-async function sendReplies(ctx: ChatContext, connection: Connection, sellerId: SellerKey, command: string): Promise<void> {
+async function sendReplies(ctx: ChatContext, connection: ChatConnection, sellerId: SellerKey, command: string): Promise<void> {
   const list = await method(ctx, 'listReplies')(sellerId);
   connection.send({ command, data: { replies: list } });
 }
 
-function replies(ctx: ChatContext, connection: Connection, sellerId: SellerKey): Promise<void> {
+function replies(ctx: ChatContext, connection: ChatConnection, sellerId: SellerKey): Promise<void> {
   return sendReplies(ctx, connection, sellerId, 'replies');
 }
 
-async function saveReply(ctx: ChatContext, connection: Connection, sellerId: SellerKey, request: SaveReplyRequest): Promise<void> {
+async function saveReply(ctx: ChatContext, connection: ChatConnection, sellerId: SellerKey, request: SaveReplyRequest): Promise<void> {
   const save = method(ctx, 'saveReply');
   let saved;
   try {
@@ -133,7 +132,7 @@ async function saveReply(ctx: ChatContext, connection: Connection, sellerId: Sel
   await sendReplies(ctx, connection, sellerId, 'saveReply');
 }
 
-async function deleteReply(ctx: ChatContext, connection: Connection, sellerId: SellerKey, id: number): Promise<void> {
+async function deleteReply(ctx: ChatContext, connection: ChatConnection, sellerId: SellerKey, id: number): Promise<void> {
   if (!(await method(ctx, 'deleteReply')(sellerId, id))) throw new ChatError('REPLY_NOT_FOUND');
   await sendReplies(ctx, connection, sellerId, 'deleteReply');
 }

@@ -8,7 +8,6 @@
  * 128 or a safe integer). Unknown fields are dropped. Anything else is refused as a whole, naming the
  * first field at fault, so the seller never sees half of what the buyer's page meant.
  */
-import { normalizeOrigin } from '../transport/origins.js';
 import { hasVisible } from '../wire/index.js';
 import type { PageContext } from '../store/store.js';
 
@@ -19,11 +18,6 @@ export type ContextFault = 'context' | 'title' | 'url' | 'image' | 'price' | 're
 
 export type ContextCheck = { ok: true; context: PageContext } | { ok: false; field: ContextFault };
 
-/** The host's hook: the context to keep (its own truth, e.g. the price from its database), or null to refuse it. */
-export type ResolveContext = (
-  context: PageContext,
-  about: { buyer: { id: number; name: string; externalId?: string }; sellerId: string | number },
-) => PageContext | null | Promise<PageContext | null>;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -75,13 +69,3 @@ export function checkContext(value: unknown, imageOrigins: readonly string[]): C
   return { ok: true, context };
 }
 
-/** The contextImageOrigins option, normalised; a bad entry throws naming it. */
-export function imageOriginsOption(value: unknown): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new TypeError(`ahChat: option "contextImageOrigins" must be an array of origins like 'https://cdn.shop.example', got ${JSON.stringify(value)}`);
-  return value.map((item: unknown, i) => {
-    const origin = typeof item === 'string' ? normalizeOrigin(item) : new Error('is not a string');
-    if (origin instanceof Error) throw new TypeError(`ahChat: option "contextImageOrigins[${i}]": ${JSON.stringify(item)} ${origin.message}`);
-    return origin;
-  });
-}

@@ -1,11 +1,10 @@
 /** The `profile` command: a buyer gives a name (a guest becomes someone) or an e-mail address later. */
-import type { Connection } from '../transport/connection.js';
 import type { ChatContext } from './context.js';
 import { ChatError } from '../wire/index.js';
 import type { ProfileRequest } from '../wire/index.js';
-import type { Session } from './session.js';
+import type { ChatConnection, Session } from './session.js';
 
-export async function profileCommand(ctx: ChatContext, connection: Connection, session: Session, request: ProfileRequest): Promise<void> {
+export async function profileCommand(ctx: ChatContext, connection: ChatConnection, session: Session, request: ProfileRequest): Promise<void> {
   if (session.side !== 'buyer') throw new ChatError('FORBIDDEN');
   // A host-identified buyer's name is the host's account's: it comes back at every sign-in.
   if (session.externalId !== undefined && request.name !== undefined) throw new ChatError('FORBIDDEN');

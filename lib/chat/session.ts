@@ -1,3 +1,4 @@
+import type { Connection } from '../transport/connection.js';
 import type { ProtocolVersion } from '../wire/index.js';
 import type { PageContext, SellerKey, Side } from '../store/store.js';
 
@@ -18,3 +19,6 @@ export type Session =
     };
 
 export const otherSide = (side: Side): Side => (side === 'buyer' ? 'seller' : 'buyer');
+
+/** A socket as the chat layer sees it: signed in as a Session, or not yet. */
+export type ChatConnection = Connection<Session>;

@@ -3,28 +3,11 @@
  * tells the host what they have not read, so it can send one e-mail for a batch, never one per message.
  */
 import { buyerKey, sellerKey, type PresenceKey } from '../bus/bus.js';
-import type { Logger } from '../options.js';
+import type { Logger, OnUnread, UnreadNotice } from '../options.js';
 import { toWireSellerId, type WireSellerId } from '../wire/index.js';
 import { otherSide } from './session.js';
 import type { Message, PageContext, Side, Store } from '../store/store.js';
 
-export interface UnreadNotice {
-  /** Who has not read: the seller (all their chats) or one chat's buyer. */
-  side: Side;
-  sellerId: WireSellerId;
-  /** Set when side is 'buyer'. */
-  chatId?: number;
-  /** The unread messages, oldest first, at most 50 per chat. A buyer's carry the page context they were written under. */
-  messages: Message[];
-  /** side 'buyer': the buyer's e-mail address, when they gave one (or the host's identity did). Never logged. */
-  email?: string;
-  /** side 'buyer': the buyer's name, for the greeting. */
-  name?: string;
-  /** side 'buyer': the chat's latest page context, for a link back to the page (its url). */
-  context?: PageContext;
-}
-
-export type OnUnread = (notice: UnreadNotice) => void | Promise<void>;
 
 /**
  * What the notifier asks the hub. An interface, not the Hub class, so that these public

@@ -1,9 +1,8 @@
 /** The standalone server's configuration, read from the environment and checked once. */
 import { readFileSync } from 'node:fs';
-import type { AhChatOptions } from '../options.js';
+import { DEFAULTS, type AhChatOptions } from '../options.js';
 import { LIMIT_VARIABLES } from './variables.js';
-import { normalizeOrigin } from '../transport/origins.js';
-import { MIN_SECRET_LENGTH } from '../chat/identity.js';
+import { MIN_SECRET_LENGTH, normalizeOrigin } from '../wire/index.js';
 
 export interface SellerRecord {
   id: number | string;
@@ -112,7 +111,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   return {
     port: parseInteger('PORT', env.PORT, 8001, 0, 65535),
     sellers: parseSellers(env.AHCHAT_SELLERS),
-    dataDir: env.AHCHAT_DB || './ahchat-data',
+    dataDir: env.AHCHAT_DB || DEFAULTS.dataDir,
     origins: parseOrigins(env.AHCHAT_ORIGINS),
     fsync: isOn(env.AHCHAT_FSYNC),
     databaseUrl: parseUrl('AHCHAT_DATABASE_URL', env.AHCHAT_DATABASE_URL, ['postgres', 'postgresql']),

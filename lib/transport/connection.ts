@@ -1,6 +1,6 @@
 /**
- * One socket's life: parsing frames in order, rate limits, the auth deadline, heartbeat state,
- * and sending with a cap on unsent bytes. What a frame means is the handler's business.
+ * One socket's life: parsing frames in order, rate limits, the auth deadline, the sign-in state,
+ * and sending with a cap on unsent bytes (the heartbeat is socket-server.ts's). What a frame means is the handler's business.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -10,19 +10,19 @@ import { ChatError, CLOSE_CODES, type ErrorCode } from '../wire/index.js';
 import type { ClientRequest, Frame } from '../wire/index.js';
 import { clientIdOf, parseFrame } from '../wire/index.js';
 import { RateLimiter } from './rate-limiter.js';
-import type { Session } from '../chat/session.js';
 import type { ResolvedOptions } from '../options.js';
 import { StoreUnavailableError } from '../store/store.js';
 
 /** How many times the message budget the budget for all frames is (typing, read, history…). */
 const FRAME_BUDGET_FACTOR = 5;
 
-export interface ConnectionDeps {
+/** S: who a signed-in socket is (the chat layer's Session); the transport only tells signed in from not. */
+export interface ConnectionDeps<S> {
   options: ResolvedOptions;
   /** Handles one valid request. Runs strictly after the previous one of this socket finished. */
-  handle(connection: Connection, request: ClientRequest): Promise<void>;
+  handle(connection: Connection<S>, request: ClientRequest): Promise<void>;
   /** Called once when the socket has closed. */
-  closed(connection: Connection): void;
+  closed(connection: Connection<S>): void;
   /** Optional: told of every error answer (metrics count them by code). */
   errored?(code: ErrorCode): void;
 }
@@ -30,12 +30,10 @@ export interface ConnectionDeps {
 let counter = 0;
 const instancePrefix = Math.random().toString(36).slice(2, 8);
 
-export class Connection {
+export class Connection<S = unknown> {
   /** Unique across instances (it travels on the bus as a message's origin). */
   readonly id = `${instancePrefix}-${++counter}`;
-  session: Session | null = null;
-  /** Cleared on each ping, set by the pong; a socket still false at the next ping is dead. */
-  alive = true;
+  session: S | null = null;
   /**
    * The upgrade request, kept until the socket signs in only when the host identifies people from
    * it (identifyBuyer/identifySeller): its cookies are the host's session.
@@ -54,16 +52,15 @@ export class Connection {
   constructor(
     readonly socket: WebSocket,
     readonly ip: string,
-    private readonly deps: ConnectionDeps,
+    private readonly deps: ConnectionDeps<S>,
+    upgrade?: IncomingMessage,
   ) {
+    this.upgrade = upgrade;
     const { rateLimit } = deps.options;
     this.frames = new RateLimiter(rateLimit.frames * FRAME_BUDGET_FACTOR, rateLimit.intervalMs);
     this.messages = new RateLimiter(rateLimit.frames, rateLimit.intervalMs);
     this.armAuthDeadline();
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
-    socket.on('pong', () => {
-      this.alive = true;
-    });
     // 'error' is always followed by 'close'; without a listener it would crash the process.
     socket.on('error', () => {});
     socket.once('close', () => {
@@ -76,35 +73,34 @@ export class Connection {
     return this.socket.readyState === WebSocket.OPEN;
   }
 
-  /** Marks the socket signed in: stops the auth deadline. */
-  signedIn(session: Session): void {
+  /**
+   * Signs the socket in as `session` while `answer` runs (it joins the hub and sends the auth
+   * answer): the auth deadline stops, and pushes wait until `answer` has resolved, so none arrives
+   * before the auth answer. If `answer` throws, the socket is signed out again: the held pushes are
+   * dropped and the auth deadline runs anew.
+   */
+  async signIn(session: S, answer: () => Promise<void>): Promise<void> {
     this.session = session;
     this.upgrade = undefined;
     clearTimeout(this.authTimer);
-  }
-
-  /** Queues pushes until releasePushes(): used between joining the hub and sending the auth answer. */
-  holdPushes(): void {
     this.held ??= [];
-  }
-
-  releasePushes(): void {
-    const held = this.held ?? [];
-    this.held = null;
-    for (const text of held) this.sendText(text);
+    try {
+      await answer();
+      const held = this.held ?? [];
+      this.held = null;
+      for (const text of held) this.sendText(text);
+    } catch (error) {
+      this.session = null;
+      this.held = null;
+      this.armAuthDeadline();
+      throw error;
+    }
   }
 
   /** A fan-out frame: held back while the auth answer is being prepared. */
   push(text: string): void {
     if (this.held) this.held.push(text);
     else this.sendText(text);
-  }
-
-  /** Undoes signedIn after a failed auth; held pushes are dropped and the auth deadline runs again. */
-  signedOut(): void {
-    this.session = null;
-    this.held = null;
-    this.armAuthDeadline();
   }
 
   private armAuthDeadline(): void {

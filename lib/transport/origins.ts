@@ -6,27 +6,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger, OriginsOption } from '../options.js';
 import { OncePerKey, RateLimiter } from './rate-limiter.js';
 
-/**
- * A configured origin as a browser serialises it in the Origin header (scheme and host lower-case,
- * the scheme's default port dropped, no trailing slash), or an Error saying why no browser's Origin
- * could ever equal it. Only http and https pages open sockets that carry a usable Origin.
- */
-export function normalizeOrigin(raw: string): string | Error {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    return new Error('is not an origin like https://shop.example');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return new Error('must start with http:// or https://');
-  if (url.username || url.password) return new Error('must not carry a user name or password');
-  if (!/^https?:\/\/[^/?#]+\/?$/i.test(raw.trim())) return new Error('must be scheme and host only (no path, query or fragment)');
-  // WHATWG URLs accept '*' in a host, but no browser sends one: patterns need a predicate.
-  if (!/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?|\[[0-9a-f:.]+\])$/.test(url.hostname)) {
-    return new Error("has a host no browser sends (for patterns such as subdomains give a predicate (origin) => boolean)");
-  }
-  return url.origin;
-}
 
 /** At most this many refusal lines per minute in all (an attacker may send a new Origin each time). */
 const LINES_PER_MINUTE = 10;

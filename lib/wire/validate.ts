@@ -47,3 +47,34 @@ export const isEmail = (v: unknown): v is string => isString(v) && v.length <= M
 
 /** A name people read: readable, with something visible, at most MAX_NAME characters. */
 export const isName = (v: unknown): v is string => isReadable(v) && v.length <= MAX_NAME && hasVisible(v);
+
+/**
+ * A configured origin as a browser serialises it in the Origin header (scheme and host lower-case,
+ * the scheme's default port dropped, no trailing slash), or an Error saying why no browser's Origin
+ * could ever equal it. Only http and https pages open sockets that carry a usable Origin.
+ */
+export function normalizeOrigin(raw: string): string | Error {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return new Error('is not an origin like https://shop.example');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return new Error('must start with http:// or https://');
+  if (url.username || url.password) return new Error('must not carry a user name or password');
+  if (!/^https?:\/\/[^/?#]+\/?$/i.test(raw.trim())) return new Error('must be scheme and host only (no path, query or fragment)');
+  // WHATWG URLs accept '*' in a host, but no browser sends one: patterns need a predicate.
+  if (!/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?|\[[0-9a-f:.]+\])$/.test(url.hostname)) {
+    return new Error("has a host no browser sends (for patterns such as subdomains give a predicate (origin) => boolean)");
+  }
+  return url.origin;
+}
+
+/** Shortest secret accepted: HS256 needs a key of at least 256 bits. */
+export const MIN_SECRET_LENGTH = 32;
+
+export function checkSecret(name: string, secret: unknown): void {
+  if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+    throw new TypeError(`${name} must be a string of at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 32)`);
+  }
+}

@@ -3,7 +3,7 @@
  * (profile), given to onUnread and to nobody else; guests (nameRequired: false) named later.
  */
 import { describe, expect, it } from 'vitest';
-import type { UnreadNotice } from '../../lib/chat/unread-notifier.js';
+import type { UnreadNotice } from '../../lib/options.js';
 import { failingOnce, PROTOCOL, SELLERS, signInSeller, useChatServer } from '../helpers/chat-server.js';
 import { TestClient } from '../helpers/client.js';
 import { memoryStore } from '../../lib/store/memory-store.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ahChat } from '../../lib/ah-chat.js';
 import type { AhChatOptions } from '../../lib/options.js';
-import { normalizeOrigin } from '../../lib/transport/origins.js';
+import { normalizeOrigin } from '../../lib/wire/validate.js';
 import { memoryStore } from '../../lib/store/memory-store.js';
 import { TestClient } from '../helpers/client.js';
 import { type RunningChat, startChat, testSellers } from '../helpers/chat-server.js';
