@@ -7,13 +7,20 @@ import { buyerKey, sellerKey } from '../bus/bus.js';
 import { updateContext } from './context-update.js';
 import { checkIdentity, IdentityRefused, verifyIdentity, type IdentitySide, type VerifiedIdentity } from './identity.js';
 import type { ChatContext } from './context.js';
-import { ChatError, type ErrorCode } from '../wire/index.js';
-import type { AuthRequest, WireChat } from '../wire/index.js';
-import { protocolFor } from '../wire/index.js';
+import {
+  ChatError,
+  protocolFor,
+  type AuthRequest,
+  type AuthResponse,
+  type ErrorCode,
+  type ErrorDetails,
+  type LegacyAuthResponse,
+  type WireChat,
+} from '../wire/index.js';
 import type { Buyer, Chat, Message, SellerKey, Side } from '../store/store.js';
 import { hashToken, newToken } from './tokens.js';
 import type { ChatConnection, Session } from './session.js';
-import { toWireChat, wireChats } from './to-wire.js';
+import { legacyChats, toWireChat } from './to-wire.js';
 
 export async function handleAuth(ctx: ChatContext, connection: ChatConnection, request: AuthRequest): Promise<void> {
   // A request naming its own `id` is a seller's (the original README's shape); anything else is a buyer's,
@@ -93,7 +100,7 @@ async function signInSeller(ctx: ChatContext, connection: ChatConnection, reques
     ]);
     const views = chats.map((chat, i) => toView(ctx, chat, 'seller', chat.chatter, online[i] ?? false, recent[i]!));
     trimToBudget(views);
-    connection.send({ command: 'auth', data: answer(request, { name }, views) });
+    connection.send('auth', answer(request, { name }, views));
   });
 }
 
@@ -186,7 +193,7 @@ async function buyerAuth(ctx: ChatContext, connection: ChatConnection, request: 
 
   // The page context takes effect before the answer (which then shows it); a bad one is refused on
   // its own, after the answer: the sign-in goes on as if none had been sent.
-  let refusal: { code: ErrorCode; details?: Record<string, unknown> } | undefined;
+  let refusal: { code: ErrorCode; details?: ErrorDetails } | undefined;
   if (request.context !== undefined) {
     try {
       const context = await updateContext(ctx, session, request.context, chat.context);
@@ -204,8 +211,8 @@ async function buyerAuth(ctx: ChatContext, connection: ChatConnection, request: 
     const fields: AnswerFields = token ? { token, chatId: chat.id, name: signedBuyer.name } : { chatId: chat.id, name: signedBuyer.name };
     if (signedBuyer.guest) fields.guest = true;
     if (host) fields.identified = true;
-    connection.send({ command: 'auth', data: answer(request, fields, [view]) });
-    connection.send({ command: 'status', data: { chatId: chat.id, status: online } });
+    connection.send('auth', answer(request, fields, [view]));
+    connection.send('status', { chatId: chat.id, status: online });
   });
   if (refusal) connection.error('context', refusal.code, refusal.details);
 }
@@ -229,12 +236,11 @@ interface AnswerFields {
  * The auth answer in the version the request asked for: `chats` shaped for it, and `protocol`
  * saying which version the server speaks when 2 or more was asked (protocol 1 stays as it was).
  */
-function answer(request: AuthRequest, fields: AnswerFields, chats: WireChat[]) {
+function answer(request: AuthRequest, fields: AnswerFields, chats: WireChat[]): AuthResponse | LegacyAuthResponse {
   const protocol = protocolFor(request.protocol);
   const { guest, identified, ...original } = fields;
-  const data = { ...original, chats: wireChats(chats, protocol) };
-  if (request.protocol === undefined || request.protocol < 2) return data;
-  return { ...data, protocol, ...(guest ? { guest } : {}), ...(identified ? { identified } : {}) };
+  if (protocol === 1) return { ...original, chats: legacyChats(chats) };
+  return { ...original, chats, protocol, ...(guest ? { guest } : {}), ...(identified ? { identified } : {}) };
 }
 
 /** Takes a new chat's share of signUpRateLimit from the address and the buyer, or refuses it. */

@@ -104,7 +104,7 @@ async function sendMessage(ctx: ChatContext, connection: ChatConnection, session
   const { message, duplicate } = result;
   // Confirm only now: the store has written it. A duplicate gets the original confirmation and no
   // push, unless its first attempt failed before anyone heard of it.
-  connection.send({ command: 'message', data: toWireMessage(message, session.side) });
+  connection.send('message', toWireMessage(message, session.side));
   if (duplicate && !(retryKey && ctx.unannounced.delete(retryKey))) return;
   await hub.publish({ type: 'message', sellerId: chat.sellerId, message, origin: connection.id });
   ctx.unread?.noted(chat.sellerId, message);
@@ -133,10 +133,7 @@ async function history(ctx: ChatContext, connection: ChatConnection, session: Se
   const messages = await ctx.store.listMessages(chat.id, { limit: limit + 1, before: request.before });
   const more = messages.length > limit;
   if (more) messages.shift();
-  connection.send({
-    command: 'history',
-    data: { chatId: chat.id, messages: messages.map((m) => toWireMessage(m, session.side, session.protocol >= 2)), more },
-  });
+  connection.send('history', { chatId: chat.id, messages: messages.map((m) => toWireMessage(m, session.side, session.protocol >= 2)), more });
 }
 
 async function typing(ctx: ChatContext, session: Session, request: ChatIdRequest): Promise<void> {

@@ -47,5 +47,5 @@ export async function contextCommand(ctx: ChatContext, connection: ChatConnectio
   if (session.side !== 'buyer') throw new ChatError('FORBIDDEN');
   if (request.chatId !== session.chatId) throw new ChatError('CHAT_NOT_FOUND');
   const context = await updateContext(ctx, session, request.context, session.context);
-  connection.send({ command: 'context', data: context ? { chatId: session.chatId, context } : { chatId: session.chatId } });
+  connection.send('context', context ? { chatId: session.chatId, context } : { chatId: session.chatId });
 }

@@ -8,13 +8,10 @@
 import type { EventEmitter } from 'node:events';
 import type { Bus, HubEvent, PresenceEvent, PresenceKey } from '../bus/bus.js';
 import { buyerKey, sellerKey } from '../bus/bus.js';
-import { CLOSE_CODES } from '../wire/index.js';
-import type { Frame } from '../wire/index.js';
-import type { SellerKey, Side } from '../store/store.js';
+import { CLOSE_CODES, serverFrame, toWireSellerId, type DataFrame } from '../wire/index.js';
+import { otherSide, type SellerKey, type Side } from '../store/store.js';
 import type { ChatConnection, Session } from './session.js';
-import { otherSide } from './session.js';
 import { toWireMessage } from './to-wire.js';
-import { toWireSellerId } from '../wire/index.js';
 
 type Sockets = Set<ChatConnection>;
 
@@ -135,60 +132,60 @@ export class Hub {
         for (const side of ['buyer', 'seller'] as const) {
           const sockets = this.sideSockets(side, sellerId, message.chatId);
           if (!sockets) continue;
-          const frame: Frame = { command: 'message', data: toWireMessage(message, side) };
+          const frame = serverFrame('message', toWireMessage(message, side));
           // The sender's other sockets: protocol 1 would take a clientDate for its own confirmation;
           // and a seller's protocol-1 socket gets no page context.
-          const legacy = side === message.from || message.context ? { command: 'message', data: toWireMessage(message, side, false) } : frame;
+          const legacy = side === message.from || message.context ? serverFrame('message', toWireMessage(message, side, false)) : frame;
           broadcast(sockets, frame, origin, legacy);
         }
         return;
       }
       case 'buyer-presence': {
         const sockets = this.sellers.get(event.sellerId);
-        if (sockets) broadcast(sockets, { command: 'status', data: { chatId: event.chatId, status: event.online } });
+        if (sockets) broadcast(sockets, serverFrame('status', { chatId: event.chatId, status: event.online }));
         return;
       }
       case 'seller-presence': {
         for (const chatId of this.buyerChats.get(event.sellerId) ?? []) {
           const sockets = this.buyers.get(chatId);
-          if (sockets) broadcast(sockets, { command: 'status', data: { chatId, status: event.online } });
+          if (sockets) broadcast(sockets, serverFrame('status', { chatId, status: event.online }));
         }
         return;
       }
       case 'chat': {
         const sockets = this.sellers.get(event.sellerId);
         const data = { id: event.chatId, chatter: event.chatter, sellerId: toWireSellerId(event.sellerId) };
-        if (sockets) broadcast(sockets, { command: 'chat', data });
+        if (sockets) broadcast(sockets, serverFrame('chat', data));
         return;
       }
       case 'typing': {
         const sockets = this.sideSockets(otherSide(event.from), event.sellerId, event.chatId);
-        if (sockets) broadcast(sockets, { command: 'typing', data: { chatId: event.chatId } }, undefined, null);
+        if (sockets) broadcast(sockets, serverFrame('typing', { chatId: event.chatId }), undefined, null);
         return;
       }
       case 'read': {
         const { chatId, sellerId, side, id, unread } = event;
         const readers = this.sideSockets(side, sellerId, chatId);
         const writers = this.sideSockets(otherSide(side), sellerId, chatId);
-        if (writers) broadcast(writers, { command: 'read', data: { chatId, id } }, undefined, null);
+        if (writers) broadcast(writers, serverFrame('read', { chatId, id }), undefined, null);
         // The reader's other tabs and devices learn their new unread count.
-        if (readers) broadcast(readers, { command: 'unread', data: { chatId, unread } }, undefined, null);
+        if (readers) broadcast(readers, serverFrame('unread', { chatId, unread }), undefined, null);
         return;
       }
       case 'context': {
         const sockets = this.sellers.get(event.sellerId);
-        if (sockets) broadcast(sockets, { command: 'context', data: { chatId: event.chatId, context: event.context } }, undefined, null);
+        if (sockets) broadcast(sockets, serverFrame('context', { chatId: event.chatId, context: event.context }), undefined, null);
         return;
       }
       case 'chatter': {
         const sockets = this.sellers.get(event.sellerId);
-        if (sockets) broadcast(sockets, { command: 'chatter', data: { chatId: event.chatId, chatter: event.chatter } }, undefined, null);
+        if (sockets) broadcast(sockets, serverFrame('chatter', { chatId: event.chatId, chatter: event.chatter }), undefined, null);
         return;
       }
       case 'closed': {
         for (const side of ['buyer', 'seller'] as const) {
           const sockets = this.sideSockets(side, event.sellerId, event.chatId);
-          if (sockets) broadcast(sockets, { command: 'close', data: { chatId: event.chatId } }, undefined, null);
+          if (sockets) broadcast(sockets, serverFrame('close', { chatId: event.chatId }), undefined, null);
         }
         return;
       }
@@ -208,7 +205,7 @@ export class Hub {
  * extension pushes the original protocol does not have). Each is serialised at most once, and
  * not at all when no socket gets it (e.g. the only socket is the sender's own).
  */
-function broadcast(sockets: Sockets, frame: Frame, except?: string, legacy: Frame | null = frame): void {
+function broadcast(sockets: Sockets, frame: DataFrame, except?: string, legacy: DataFrame | null = frame): void {
   let text: string | undefined;
   let legacyText: string | undefined;
   for (const socket of sockets) {

@@ -7,7 +7,7 @@
 import { buyerKey } from '../bus/bus.js';
 import type { ChatContext } from './context.js';
 import { ChatError } from '../wire/index.js';
-import type { ChatIdRequest, ChatsRequest, InboxRequest, SaveReplyRequest } from '../wire/index.js';
+import type { ChatIdRequest, ChatsAnswer, ChatsRequest, InboxRequest, SaveReplyRequest, WireChat } from '../wire/index.js';
 import type { ChatConnection, Session } from './session.js';
 import { ChatOpenError, ReplyLimitError, type Chat, type SellerKey, type Store } from '../store/store.js';
 import { toWireChat } from './to-wire.js';
@@ -53,20 +53,20 @@ async function ownChat(ctx: ChatContext, sellerId: SellerKey, chatId: number): P
  * Chats as the list shows them: each with its newest message only (`more` when it has others). In
  * protocol 1 own messages carry no clientDate/clientId, as in that version's auth answer.
  */
-async function listed(ctx: ChatContext, session: Session, list: Chat[]) {
+async function listed(ctx: ChatContext, session: Session, list: Chat[]): Promise<WireChat[]> {
   const online = await ctx.hub.isOnline(list.map((chat) => buyerKey(chat.id)));
-  return Promise.all(
-    list.map(async (chat, i) => {
-      const messages = await ctx.store.listMessages(chat.id, { limit: 1 });
-      const wire = toWireChat({ chat, receiver: 'seller', chatter: chat.chatter, online: online[i] ?? false, messages, more: chat.lastMessageId > 1 });
-      if (session.protocol < 2) {
-        wire.messages = wire.messages.map(({ clientDate: _date, clientId: _id, context: _context, ...m }) => m);
-        // The page context is protocol 2's.
-        delete wire.context;
-      }
-      return wire;
-    }),
-  );
+  return Promise.all(list.map((chat, i) => listedChat(ctx, session, chat, online[i] ?? false)));
+}
+
+async function listedChat(ctx: ChatContext, session: Session, chat: Chat, online: boolean): Promise<WireChat> {
+  const messages = await ctx.store.listMessages(chat.id, { limit: 1 });
+  const wire = toWireChat({ chat, receiver: 'seller', chatter: chat.chatter, online, messages, more: chat.lastMessageId > 1 });
+  if (session.protocol < 2) {
+    wire.messages = wire.messages.map(({ clientDate: _date, clientId: _id, context: _context, ...m }) => m);
+    // The page context is protocol 2's.
+    delete wire.context;
+  }
+  return wire;
 }
 
 async function chats(ctx: ChatContext, connection: ChatConnection, session: Session, request: ChatsRequest): Promise<void> {
@@ -74,13 +74,13 @@ async function chats(ctx: ChatContext, connection: ChatConnection, session: Sess
   const find = method(ctx, 'findChats');
   const limit = Math.min(request.limit ?? PAGE, MAX_PAGE);
   const page = await find(sellerId, { filter: request.filter, query: request.query, limit, after: request.cursor });
-  const data: Record<string, unknown> = {
+  const data: ChatsAnswer = {
     filter: request.filter,
     chats: await listed(ctx, session, page.chats),
     cursor: page.next && `${page.next.lastActivity}.${page.next.id}`,
   };
   if (request.query !== undefined) data.query = request.query;
-  connection.send({ command: 'chats', data });
+  connection.send('chats', data);
 }
 
 async function reopen(ctx: ChatContext, connection: ChatConnection, session: Session, request: ChatIdRequest): Promise<void> {
@@ -95,8 +95,8 @@ async function reopen(ctx: ChatContext, connection: ChatConnection, session: Ses
     throw error;
   }
   if (!chat) throw new ChatError('CHAT_NOT_FOUND');
-  const [view] = await listed(ctx, session, [chat]);
-  connection.send({ command: 'reopen', data: { chat: view } });
+  const [online = false] = await ctx.hub.isOnline([buyerKey(chat.id)]);
+  connection.send('reopen', { chat: await listedChat(ctx, session, chat, online) });
   // The seller's other tabs put it back in their lists (the `chat` push: a chat starts again).
   await ctx.hub.publish({ type: 'chat', sellerId, chatId: chat.id, chatter: chat.chatter });
 }
@@ -110,9 +110,9 @@ async function markUnread(ctx: ChatContext, sellerId: SellerKey, request: ChatId
   await ctx.hub.publish({ type: 'read', sellerId, chatId: chat.id, side: 'seller', id: chat.readIds.seller, unread: chat.unread.seller });
 }
 
-async function sendReplies(ctx: ChatContext, connection: ChatConnection, sellerId: SellerKey, command: string): Promise<void> {
+async function sendReplies(ctx: ChatContext, connection: ChatConnection, sellerId: SellerKey, command: 'replies' | 'saveReply' | 'deleteReply'): Promise<void> {
   const list = await method(ctx, 'listReplies')(sellerId);
-  connection.send({ command, data: { replies: list } });
+  connection.send(command, { replies: list });
 }
 
 function replies(ctx: ChatContext, connection: ChatConnection, sellerId: SellerKey): Promise<void> {

@@ -17,5 +17,5 @@ export async function profileCommand(ctx: ChatContext, connection: ChatConnectio
     await ctx.hub.publish({ type: 'chatter', sellerId: session.sellerId, chatId: session.chatId, chatter: buyer.name });
   }
   // The address is the buyer's own and never goes back over the wire: only whether one is kept.
-  connection.send({ command: 'profile', data: { name: buyer.name, email: buyer.email !== undefined } });
+  connection.send('profile', { name: buyer.name, email: buyer.email !== undefined });
 }

@@ -18,7 +18,6 @@ export type Session =
       context?: PageContext;
     };
 
-export const otherSide = (side: Side): Side => (side === 'buyer' ? 'seller' : 'buyer');
 
 /** A socket as the chat layer sees it: signed in as a Session, or not yet. */
 export type ChatConnection = Connection<Session>;

@@ -1,6 +1,6 @@
 /** Turns stored records into wire objects for one receiver (`my` and `chatter` are relative to them). */
-import type { Chat, Message, Side } from '../store/store.js';
-import type { ProtocolVersion, WireChat, WireMessage } from '../wire/index.js';
+import { otherSide, type Chat, type Message, type Side } from '../store/store.js';
+import type { WireChat, WireMessage } from '../wire/index.js';
 import { toWireSellerId } from '../wire/index.js';
 
 /**
@@ -38,7 +38,6 @@ export interface ChatView {
 }
 
 export function toWireChat({ chat, receiver, chatter, online, messages, more }: ChatView): WireChat {
-  const other: Side = receiver === 'buyer' ? 'seller' : 'buyer';
   const wire: WireChat = {
     id: chat.id,
     chatter,
@@ -47,7 +46,7 @@ export function toWireChat({ chat, receiver, chatter, online, messages, more }: 
     messages: messages.map((m) => toWireMessage(m, receiver)),
     more,
     unread: chat.unread[receiver],
-    readId: chat.readIds[other],
+    readId: chat.readIds[otherSide(receiver)],
   };
   if (chat.closedAt !== undefined) wire.closed = true;
   if (chat.context) wire.context = chat.context;
@@ -55,12 +54,11 @@ export function toWireChat({ chat, receiver, chatter, online, messages, more }: 
 }
 
 /**
- * The auth answer's `chats` in the receiver's protocol: 2, the array as built (newest activity
- * first); 1, an object keyed by chat id as in the original README (keys iterate in ascending id
- * order), its messages without the own-message `clientDate`/`clientId`.
+ * The auth answer's `chats` in protocol 1: an object keyed by chat id as in the original README
+ * (keys iterate in ascending id order), its messages without the own-message `clientDate`/`clientId`.
+ * (Protocol 2 has the array as built, newest activity first.)
  */
-export function wireChats(chats: WireChat[], protocol: ProtocolVersion): WireChat[] | Record<string, WireChat> {
-  if (protocol >= 2) return chats;
+export function legacyChats(chats: WireChat[]): Record<string, WireChat> {
   const keyed: Record<string, WireChat> = {};
   for (const chat of chats) {
     const { context: _context, ...legacy } = chat;

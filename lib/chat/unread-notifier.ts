@@ -5,8 +5,7 @@
 import { buyerKey, sellerKey, type PresenceKey } from '../bus/bus.js';
 import type { Logger, OnUnread, UnreadNotice } from '../options.js';
 import { toWireSellerId, type WireSellerId } from '../wire/index.js';
-import { otherSide } from './session.js';
-import type { Message, PageContext, Side, Store } from '../store/store.js';
+import { otherSide, type Message, type PageContext, type Side, type Store } from '../store/store.js';
 
 
 /**

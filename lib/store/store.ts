@@ -20,6 +20,9 @@ export type SellerKey = string;
 /** Which side of a chat a message or a read marker belongs to. */
 export type Side = 'buyer' | 'seller';
 
+/** The other side of a chat. */
+export const otherSide = (side: Side): Side => (side === 'buyer' ? 'seller' : 'buyer');
+
 export interface Buyer {
   id: number;
   name: string;

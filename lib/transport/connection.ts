@@ -6,9 +6,19 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
 import { heldBytes, holdForThisTurn } from './cork.js';
-import { ChatError, CLOSE_CODES, type ErrorCode } from '../wire/index.js';
-import type { ClientRequest, Frame } from '../wire/index.js';
-import { clientIdOf, parseFrame } from '../wire/index.js';
+import {
+  ChatError,
+  clientIdOf,
+  CLOSE_CODES,
+  errorFrame,
+  parseFrame,
+  serverFrame,
+  type ClientRequest,
+  type ErrorCode,
+  type ErrorDetails,
+  type ServerCommand,
+  type ServerFrame,
+} from '../wire/index.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { ResolvedOptions } from '../options.js';
 import { StoreUnavailableError } from '../store/store.js';
@@ -108,8 +118,9 @@ export class Connection<S = unknown> {
     this.authTimer = setTimeout(() => this.close(CLOSE_CODES.POLICY_VIOLATION, 'auth timeout'), this.deps.options.authTimeout);
   }
 
-  send(frame: Frame): void {
-    this.sendText(JSON.stringify(frame));
+  /** An answer to this socket: the command decides the data's type (lib/wire's ServerFrame). */
+  send<K extends ServerCommand>(command: K, data: ServerFrame[K]): void {
+    this.sendText(JSON.stringify(serverFrame(command, data)));
   }
 
   /** Sends an already serialised frame (fan-out serialises once for many sockets). */
@@ -131,10 +142,10 @@ export class Connection<S = unknown> {
 
 
   /** An error answer; for a message with a clientId, data.clientId names the message it refuses. */
-  error(command: string, code: ErrorCode, details?: Record<string, unknown>, clientId?: string): void {
+  error(command: string, code: ErrorCode, details?: ErrorDetails, clientId?: string): void {
     this.deps.errored?.(code);
     const data = clientId === undefined ? details : { ...details, clientId };
-    this.send(data ? { command, error: code, data } : { command, error: code });
+    this.sendText(JSON.stringify(errorFrame(command, code, data)));
   }
 
   close(code: number, reason: string): void {

@@ -46,12 +46,24 @@ export const CLOSE_CODES = {
   SERVICE_RESTART: 1012,
 } as const;
 
+/** What an error frame may carry besides its code. */
+export interface ErrorDetails {
+  /** MESSAGE_REJECTED: the host's reason. IDENTITY_INVALID: 'expired' or 'invalid'. BAD_REQUEST on a context: 'REFUSED'. */
+  reason?: string;
+  /** BAD_REQUEST on a page context: the field at fault. */
+  field?: string;
+  /** RATE_LIMITED on a seller sign-in: how long to wait. */
+  retryAfterMs?: number;
+  /** The refused message's own key, when it had one. */
+  clientId?: string;
+}
+
 /** An error the server answers with: carries its wire code. */
 export class ChatError extends Error {
   constructor(
     readonly code: ErrorCode,
     /** Optional extra data sent with the error (e.g. the host's reason for MESSAGE_REJECTED). */
-    readonly details?: Record<string, unknown>,
+    readonly details?: ErrorDetails,
   ) {
     super(code);
     this.name = 'ChatError';

@@ -1,7 +1,9 @@
 /**
- * What the server sends: answers and pushes, and the seller id's wire form.
+ * What the server sends: every frame's data type (the `ServerFrame` map, answers and pushes alike),
+ * the error frame, and the one helper the server builds frames with.
  */
-import type { ProtocolVersion, WireSellerId } from './requests.js';
+import type { ErrorCode, ErrorDetails } from './errors.js';
+import type { ChatsRequest, ClientRequest, ProtocolVersion, WireSellerId } from './requests.js';
 
 /**
  * The page or product a buyer is writing about, as validated (and possibly replaced by the host's
@@ -83,6 +85,117 @@ export interface ChatPush {
   id: number;
   chatter: string;
   sellerId: WireSellerId;
+}
+
+/** `history`: a page of older messages, oldest first. */
+export interface HistoryAnswer {
+  chatId: number;
+  messages: WireMessage[];
+  /** True when still older messages exist. */
+  more: boolean;
+}
+
+/** Pushes that name only the chat: `typing` (the other side types), `close` (the seller closed it). */
+export interface ChatIdPush {
+  chatId: number;
+}
+
+/** `read`: the other side has read the receiver's messages up to `id`. */
+export interface ReadPush {
+  chatId: number;
+  id: number;
+}
+
+/** `unread`: the receiver's own unread count changed (read or marked unread on another tab). */
+export interface UnreadPush {
+  chatId: number;
+  unread: number;
+}
+
+/** `context`: to the seller, the buyer's page changed; to the buyer, the answer (no context: refused or unchanged). */
+export interface ContextPush {
+  chatId: number;
+  context?: PageContext;
+}
+
+/** `chatter`: to the seller, a buyer's name changed (a guest gave one). */
+export interface ChatterPush {
+  chatId: number;
+  chatter: string;
+}
+
+/** The `profile` answer: the buyer's name now, and whether an e-mail address is on file. */
+export interface ProfileAnswer {
+  name: string;
+  email: boolean;
+}
+
+/** The `chats` answer: one page of the seller's inbox. */
+export interface ChatsAnswer {
+  filter: ChatsRequest['filter'];
+  chats: WireChat[];
+  /** Where the next page starts ("<lastActivity>.<id>"); null on the last page. */
+  cursor: string | null;
+  query?: string;
+}
+
+export interface WireReply {
+  id: number;
+  text: string;
+}
+
+/** The answer to `replies`, `saveReply` and `deleteReply`: the seller's quick replies now. */
+export interface RepliesAnswer {
+  replies: WireReply[];
+}
+
+/** Every frame the server sends with data, by command: answers to requests and pushes. */
+export interface ServerFrame {
+  auth: AuthResponse | LegacyAuthResponse;
+  /** The confirmation of one's own message, or another's message pushed. */
+  message: WireMessage;
+  history: HistoryAnswer;
+  status: StatusPush;
+  chat: ChatPush;
+  typing: ChatIdPush;
+  read: ReadPush;
+  unread: UnreadPush;
+  close: ChatIdPush;
+  context: ContextPush;
+  chatter: ChatterPush;
+  profile: ProfileAnswer;
+  chats: ChatsAnswer;
+  reopen: { chat: WireChat };
+  replies: RepliesAnswer;
+  saveReply: RepliesAnswer;
+  deleteReply: RepliesAnswer;
+}
+
+export type ServerCommand = keyof ServerFrame;
+
+/** An error answer: named after the request it refuses ('error' when the frame could not be read). */
+export interface ErrorFrame {
+  command: ClientRequest['command'] | 'error' | (string & {});
+  error: ErrorCode;
+  data?: ErrorDetails;
+}
+
+export type DataFrame<K extends ServerCommand = ServerCommand> = { [C in K]: { command: C; data: ServerFrame[C]; error?: undefined } }[K];
+
+/**
+ * Every frame the server sends. A client tells an error by its `error` field, then switches on
+ * `command` and has the data typed: `if (!frame.error) switch (frame.command) { case 'auth': frame.data… }`.
+ */
+export type ServerMessage = DataFrame | ErrorFrame;
+
+/** The one way the server builds a data frame: the command decides the data's type. */
+export function serverFrame<K extends ServerCommand>(command: K, data: ServerFrame[K]): { command: K; data: ServerFrame[K] } {
+  return { command, data };
+}
+
+/** The one way the server builds an error frame (no `data` key when there is nothing to say). */
+export function errorFrame(command: string, error: ErrorCode, data?: ErrorDetails): ErrorFrame {
+  return data ? { command, error, data } : { command, error };
 }
 
 /** Seller ids are compared as strings; this gives back the wire form (a number when it is one). */
