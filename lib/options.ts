@@ -6,7 +6,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Bus } from './bus/bus.js';
 import type { MetricsOptions } from './metrics.js';
 import type { Message, PageContext, Side, Store } from './store/store.js';
-import { checkSecret, normalizeOrigin, type WireSellerId } from './wire/index.js';
+import { checkSecret, SettingChecks, type WireSellerId } from './wire/index.js';
 
 export interface Seller {
   id: WireSellerId;
@@ -195,49 +195,18 @@ export const DEFAULTS = {
   dataDir: './ahchat-data',
 } as const;
 
-const consoleLogger: Logger = {
+/** The default logger: console, each line marked as ours. */
+export const consoleLogger: Logger = {
   info: (m) => console.log(`[ahchat] ${m}`),
   warn: (m) => console.warn(`[ahchat] ${m}`),
   error: (m) => console.error(`[ahchat] ${m}`),
 };
 
-function fail(name: string, expected: string, value: unknown): never {
-  const shown = typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value);
-  throw new TypeError(`ahChat: option "${name}" must be ${expected}, got ${shown}`);
-}
-
-function positiveInt(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || (value as number) <= 0) fail(name, 'a positive integer', value);
-  return value as number;
-}
-
-/** An object of positive integers (a rate budget), each field defaulting on its own. */
-function positiveInts<T extends Record<string, number>>(name: string, value: unknown, defaults: T): { [K in keyof T]: number } {
-  if (value === undefined) return { ...defaults };
-  const keys = Object.keys(defaults);
-  if (typeof value !== 'object' || value === null) fail(name, `an object {${keys.join(', ')}}`, value);
-  const given = value as Record<string, unknown>;
-  return Object.fromEntries(keys.map((key) => [key, positiveInt(`${name}.${key}`, given[key], defaults[key]!)])) as { [K in keyof T]: number };
-}
-
-function bool(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') fail(name, 'a boolean', value);
-  return value;
-}
+const check: SettingChecks = new SettingChecks((name) => `ahChat: option "${name}"`);
 
 function socketPath(name: string, value: unknown): string {
-  if (typeof value !== 'string' || !/^\/[\w\-./~]*$/.test(value)) fail(name, "a path starting with '/'", value);
+  if (typeof value !== 'string' || !/^\/[\w\-./~]*$/.test(value)) check.fail(name, "a path starting with '/'", value);
   return value.length > 1 ? value.replace(/\/+$/, '') : value;
-}
-
-function hasMethods(name: string, value: unknown, methods: readonly string[]): void {
-  const obj = value as Record<string, unknown> | null;
-  const missing = methods.filter((m) => typeof obj?.[m] !== 'function');
-  if (typeof value !== 'object' || value === null || missing.length > 0) {
-    fail(name, `an object with methods ${methods.join(', ')}`, missing.length ? `one without ${missing.join(', ')}` : value);
-  }
 }
 
 export const STORE_METHODS = [
@@ -253,47 +222,42 @@ function resolveOrigins(value: unknown): OriginsOption {
   if (value === undefined) return 'same-origin';
   if (value === '*' || value === 'same-origin' || typeof value === 'function') return value as OriginsOption;
   const expected = "'same-origin', '*', a predicate, or an array of origins like 'https://shop.example'";
-  if (!Array.isArray(value)) fail('origins', expected, value);
+  if (!Array.isArray(value)) check.fail('origins', expected, value);
   return value.map((item: unknown, i) => {
-    if (typeof item !== 'string') fail(`origins[${i}]`, "an origin like 'https://shop.example'", item);
-    const origin = normalizeOrigin(item);
-    if (origin instanceof Error) throw new TypeError(`ahChat: option "origins": ${JSON.stringify(item)} ${origin.message}`);
-    return origin;
+    if (typeof item !== 'string') check.fail(`origins[${i}]`, "an origin like 'https://shop.example'", item);
+    return check.origin('origins', item);
   });
 }
 
 /** Validates every option once and fills in defaults. */
 export function resolveOptions(input: AhChatOptions): ResolvedOptions {
-  if (typeof input !== 'object' || input === null) fail('options', 'an object', input);
+  if (typeof input !== 'object' || input === null) check.fail('options', 'an object', input);
   if (typeof input.authSeller !== 'function') {
-    fail('authSeller', 'a function ({id, token}) => Promise<{id, name} | null> (there is no permissive default)', input.authSeller);
+    check.fail('authSeller', 'a function ({id, token}) => Promise<{id, name} | null> (there is no permissive default)', input.authSeller);
   }
-  if (input.findSeller !== undefined && typeof input.findSeller !== 'function') fail('findSeller', 'a function', input.findSeller);
-  if (input.beforeMessage !== undefined && typeof input.beforeMessage !== 'function') fail('beforeMessage', 'a function', input.beforeMessage);
-  if (input.onUnread !== undefined && typeof input.onUnread !== 'function') fail('onUnread', 'a function', input.onUnread);
-  if (input.store !== undefined) hasMethods('store', input.store, STORE_METHODS);
-  if (input.bus !== undefined) hasMethods('bus', input.bus, ['start', 'publish', 'join', 'leave', 'isOnline', 'close']);
-  if (input.server !== undefined) hasMethods('server', input.server, ['on', 'listen']);
+  for (const name of ['findSeller', 'beforeMessage', 'onUnread', 'identifyBuyer', 'identifySeller', 'resolveContext'] as const) {
+    check.optionalFunction(name, input[name]);
+  }
+  if (input.store !== undefined) check.methods('store', input.store, STORE_METHODS);
+  if (input.bus !== undefined) check.methods('bus', input.bus, ['start', 'publish', 'join', 'leave', 'isOnline', 'close']);
+  if (input.server !== undefined) check.methods('server', input.server, ['on', 'listen']);
 
   const origins = resolveOrigins(input.origins);
 
-  const rateLimit = positiveInts('rateLimit', input.rateLimit, DEFAULTS.rateLimit);
-  const signUpRateLimit = positiveInts('signUpRateLimit', input.signUpRateLimit, DEFAULTS.signUpRateLimit);
-  const sellerSignInLimit = positiveInts('sellerSignInLimit', input.sellerSignInLimit, DEFAULTS.sellerSignInLimit);
+  const rateLimit = check.positiveInts('rateLimit', input.rateLimit, DEFAULTS.rateLimit);
+  const signUpRateLimit = check.positiveInts('signUpRateLimit', input.signUpRateLimit, DEFAULTS.signUpRateLimit);
+  const sellerSignInLimit = check.positiveInts('sellerSignInLimit', input.sellerSignInLimit, DEFAULTS.sellerSignInLimit);
 
   const extra = input.extraSocketPaths ?? DEFAULTS.extraSocketPaths;
-  if (!Array.isArray(extra)) fail('extraSocketPaths', 'an array of paths', extra);
+  if (!Array.isArray(extra)) check.fail('extraSocketPaths', 'an array of paths', extra);
 
   const logger = boundLogger(input.logger ?? consoleLogger);
 
-  for (const name of ['identifyBuyer', 'identifySeller', 'resolveContext'] as const) {
-    if (input[name] !== undefined && typeof input[name] !== 'function') fail(name, 'a function', input[name]);
-  }
   if (input.identitySecret !== undefined) checkSecret('ahChat: option "identitySecret"', input.identitySecret);
   // Identified buyers need the store's identity methods; a store without them must not half-work.
   if ((input.identifyBuyer || input.identitySecret) && input.store) {
     const missing = IDENTITY_STORE_METHODS.filter((m) => typeof (input.store as unknown as Record<string, unknown>)[m] !== 'function');
-    if (missing.length) fail('store', `a store with ${IDENTITY_STORE_METHODS.join(', ')} (identifyBuyer/identitySecret need them)`, `one without ${missing.join(', ')}`);
+    if (missing.length) check.fail('store', `a store with ${IDENTITY_STORE_METHODS.join(', ')} (identifyBuyer/identitySecret need them)`, `one without ${missing.join(', ')}`);
   }
 
   return {
@@ -304,24 +268,24 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
     server: input.server,
     beforeMessage: input.beforeMessage,
     onUnread: input.onUnread,
-    unreadQuietPeriod: positiveInt('unreadQuietPeriod', input.unreadQuietPeriod, DEFAULTS.unreadQuietPeriod),
+    unreadQuietPeriod: check.positiveInt('unreadQuietPeriod', input.unreadQuietPeriod, DEFAULTS.unreadQuietPeriod),
     path: input.path === undefined ? DEFAULTS.path : socketPath('path', input.path),
     extraSocketPaths: extra.map((p, i) => socketPath(`extraSocketPaths[${i}]`, p)),
     origins,
-    requireOnline: bool('requireOnline', input.requireOnline, DEFAULTS.requireOnline),
-    maxTextLength: positiveInt('maxTextLength', input.maxTextLength, DEFAULTS.maxTextLength),
-    maxPayload: positiveInt('maxPayload', input.maxPayload, DEFAULTS.maxPayload),
+    requireOnline: check.bool('requireOnline', input.requireOnline, DEFAULTS.requireOnline),
+    maxTextLength: check.positiveInt('maxTextLength', input.maxTextLength, DEFAULTS.maxTextLength),
+    maxPayload: check.positiveInt('maxPayload', input.maxPayload, DEFAULTS.maxPayload),
     rateLimit,
     signUpRateLimit,
     sellerSignInLimit,
-    floodCloseAfter: positiveInt('floodCloseAfter', input.floodCloseAfter, DEFAULTS.floodCloseAfter),
-    authTimeout: positiveInt('authTimeout', input.authTimeout, DEFAULTS.authTimeout),
-    heartbeatInterval: positiveInt('heartbeatInterval', input.heartbeatInterval, DEFAULTS.heartbeatInterval),
-    maxBufferedBytes: positiveInt('maxBufferedBytes', input.maxBufferedBytes, DEFAULTS.maxBufferedBytes),
-    maxConnectionsPerIp: positiveInt('maxConnectionsPerIp', input.maxConnectionsPerIp, DEFAULTS.maxConnectionsPerIp),
-    trustProxy: bool('trustProxy', input.trustProxy, DEFAULTS.trustProxy),
-    historyLimit: positiveInt('historyLimit', input.historyLimit, DEFAULTS.historyLimit),
-    chatListLimit: positiveInt('chatListLimit', input.chatListLimit, DEFAULTS.chatListLimit),
+    floodCloseAfter: check.positiveInt('floodCloseAfter', input.floodCloseAfter, DEFAULTS.floodCloseAfter),
+    authTimeout: check.positiveInt('authTimeout', input.authTimeout, DEFAULTS.authTimeout),
+    heartbeatInterval: check.positiveInt('heartbeatInterval', input.heartbeatInterval, DEFAULTS.heartbeatInterval),
+    maxBufferedBytes: check.positiveInt('maxBufferedBytes', input.maxBufferedBytes, DEFAULTS.maxBufferedBytes),
+    maxConnectionsPerIp: check.positiveInt('maxConnectionsPerIp', input.maxConnectionsPerIp, DEFAULTS.maxConnectionsPerIp),
+    trustProxy: check.bool('trustProxy', input.trustProxy, DEFAULTS.trustProxy),
+    historyLimit: check.positiveInt('historyLimit', input.historyLimit, DEFAULTS.historyLimit),
+    chatListLimit: check.positiveInt('chatListLimit', input.chatListLimit, DEFAULTS.chatListLimit),
     logger,
     metrics: metricsOption(input.metrics),
     identifyBuyer: input.identifyBuyer,
@@ -329,13 +293,13 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
     identitySecret: input.identitySecret,
     resolveContext: input.resolveContext,
     contextImageOrigins: imageOriginsOption(input.contextImageOrigins),
-    nameRequired: bool('nameRequired', input.nameRequired, DEFAULTS.nameRequired),
+    nameRequired: check.bool('nameRequired', input.nameRequired, DEFAULTS.nameRequired),
   };
 }
 
 /** The host's logger behind methods that need no `this`: pino's read their logger's own state. */
 function boundLogger(given: Logger): Logger {
-  hasMethods('logger', given, ['info', 'warn', 'error']);
+  check.methods('logger', given, ['info', 'warn', 'error']);
   return {
     info: (message) => given.info(message),
     warn: (message) => given.warn(message),
@@ -346,22 +310,18 @@ function boundLogger(given: Logger): Logger {
 function metricsOption(value: unknown): MetricsOptions | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return {};
-  if (typeof value !== 'object' || value === null) fail('metrics', 'a boolean or an object { registry?, prefix? }', value);
+  if (typeof value !== 'object' || value === null) check.fail('metrics', 'a boolean or an object { registry?, prefix? }', value);
   const { registry, prefix } = value as MetricsOptions;
-  if (registry !== undefined) hasMethods('metrics.registry', registry, ['metrics', 'registerMetric']);
+  if (registry !== undefined) check.methods('metrics.registry', registry, ['metrics', 'registerMetric']);
   if (prefix !== undefined && (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))) {
-    fail('metrics.prefix', 'a metric name prefix like "ahchat_"', prefix);
+    check.fail('metrics.prefix', 'a metric name prefix like "ahchat_"', prefix);
   }
   return { ...(registry ? { registry } : {}), ...(prefix !== undefined ? { prefix } : {}) };
 }
 
 /** The contextImageOrigins option, normalised; a bad entry throws naming it. */
-export function imageOriginsOption(value: unknown): string[] {
+function imageOriginsOption(value: unknown): string[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new TypeError(`ahChat: option "contextImageOrigins" must be an array of origins like 'https://cdn.shop.example', got ${JSON.stringify(value)}`);
-  return value.map((item: unknown, i) => {
-    const origin = typeof item === 'string' ? normalizeOrigin(item) : new Error('is not a string');
-    if (origin instanceof Error) throw new TypeError(`ahChat: option "contextImageOrigins[${i}]": ${JSON.stringify(item)} ${origin.message}`);
-    return origin;
-  });
+  if (!Array.isArray(value)) check.fail('contextImageOrigins', "an array of origins like 'https://cdn.shop.example'", value);
+  return value.map((item: unknown, i) => check.origin(`contextImageOrigins[${i}]`, item));
 }

@@ -1,4 +1,4 @@
-/** Commands of a signed-in socket: message, history, typing, read, close. */
+/** Commands of a signed-in socket: message, history, typing, read, close; and the one table that dispatches them all. */
 import { buyerKey, sellerKey } from '../bus/bus.js';
 import type { ChatContext } from './context.js';
 import { ChatError, MessageRejected } from '../wire/index.js';
@@ -6,7 +6,8 @@ import type { ChatIdRequest, ClientRequest, HistoryRequest, MessageRequest, Read
 import { ChatClosedError, type SellerKey } from '../store/store.js';
 import type { ChatConnection, Session } from './session.js';
 import { handleAuth } from './auth.js';
-import { handleInbox } from './inbox-commands.js';
+import { INBOX_COMMANDS } from './inbox-commands.js';
+import { buyerOnly, sellerOnly, type CommandTable, type Handler, type RequestData, type SignedInCommand } from './command-table.js';
 import { toWireMessage } from './to-wire.js';
 import { toWireSellerId } from '../wire/index.js';
 import { contextCommand } from './context-update.js';
@@ -15,27 +16,27 @@ import { profileCommand } from './profile.js';
 /** Most messages one history page may carry, whatever the client asks. */
 const MAX_HISTORY_PAGE = 200;
 
-export function handleRequest(ctx: ChatContext, connection: ChatConnection, request: ClientRequest): Promise<void> {
+/** Every command of a signed-in socket, by name: the one dispatch table. */
+const COMMANDS: CommandTable<SignedInCommand> = {
+  message: sendMessage,
+  history,
+  typing: (ctx, _connection, session, data) => typing(ctx, session, data),
+  read: (ctx, _connection, session, data) => read(ctx, session, data),
+  close: sellerOnly((ctx, _connection, session, data) => closeChat(ctx, session, data)),
+  context: buyerOnly(contextCommand),
+  profile: buyerOnly(profileCommand),
+  ...INBOX_COMMANDS,
+};
+
+export async function handleRequest(ctx: ChatContext, connection: ChatConnection, request: ClientRequest): Promise<void> {
   if (request.command === 'auth') return handleAuth(ctx, connection, request.data);
-  const session = connection.session!;
-  switch (request.command) {
-    case 'message':
-      return sendMessage(ctx, connection, session, request.data);
-    case 'history':
-      return history(ctx, connection, session, request.data);
-    case 'typing':
-      return typing(ctx, session, request.data);
-    case 'read':
-      return read(ctx, session, request.data);
-    case 'close':
-      return closeChat(ctx, session, request.data);
-    case 'context':
-      return contextCommand(ctx, connection, session, request.data);
-    case 'profile':
-      return profileCommand(ctx, connection, session, request.data);
-    default:
-      return handleInbox(ctx, connection, session, request);
-  }
+  return run(ctx, connection, request.command, request.data);
+}
+
+function run<K extends SignedInCommand>(ctx: ChatContext, connection: ChatConnection, command: K, data: RequestData<K>): Promise<void> {
+  const handler: Handler<K> = COMMANDS[command];
+  // Connection dispatches nothing but auth before a sign-in.
+  return handler(ctx, connection, connection.session!, data);
 }
 
 /** The chat a frame names, with its seller. */
@@ -156,7 +157,6 @@ async function read(ctx: ChatContext, session: Session, request: ReadRequest): P
 }
 
 async function closeChat(ctx: ChatContext, session: Session, request: ChatIdRequest): Promise<void> {
-  if (session.side !== 'seller') throw new ChatError('FORBIDDEN');
   await ownChat(ctx, session, request.chatId);
   const chat = await ctx.store.closeChat(request.chatId);
   if (!chat) throw new ChatError('CHAT_NOT_FOUND');

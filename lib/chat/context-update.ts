@@ -7,11 +7,10 @@ import { ChatError } from '../wire/index.js';
 import { checkContext } from './page-context.js';
 import type { ContextRequest } from '../wire/index.js';
 import { toWireSellerId } from '../wire/index.js';
-import type { ChatConnection, Session } from './session.js';
+import type { BuyerSession, ChatConnection } from './session.js';
 import { sameContext } from '../store/store-state.js';
 import type { PageContext } from '../store/store.js';
 
-type BuyerSession = Extract<Session, { side: 'buyer' }>;
 
 /**
  * Makes `raw` the session's and the chat's context (`previous`: the chat's, to skip a write and a
@@ -42,9 +41,8 @@ export async function updateContext(ctx: ChatContext, session: BuyerSession, raw
   return context;
 }
 
-/** The `context` command (buyers only): answered with the context now in force. */
-export async function contextCommand(ctx: ChatContext, connection: ChatConnection, session: Session, request: ContextRequest): Promise<void> {
-  if (session.side !== 'buyer') throw new ChatError('FORBIDDEN');
+/** The `context` command (buyers only, see commands.ts): answered with the context now in force. */
+export async function contextCommand(ctx: ChatContext, connection: ChatConnection, session: BuyerSession, request: ContextRequest): Promise<void> {
   if (request.chatId !== session.chatId) throw new ChatError('CHAT_NOT_FOUND');
   const context = await updateContext(ctx, session, request.context, session.context);
   connection.send('context', context ? { chatId: session.chatId, context } : { chatId: session.chatId });

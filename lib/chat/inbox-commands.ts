@@ -9,6 +9,7 @@ import type { ChatContext } from './context.js';
 import { ChatError } from '../wire/index.js';
 import type { ChatIdRequest, ChatsAnswer, ChatsRequest, InboxRequest, SaveReplyRequest, WireChat } from '../wire/index.js';
 import type { ChatConnection, Session } from './session.js';
+import { sellerOnly, type CommandTable } from './command-table.js';
 import { ChatOpenError, ReplyLimitError, type Chat, type SellerKey, type Store } from '../store/store.js';
 import { toWireChat } from './to-wire.js';
 
@@ -16,24 +17,15 @@ import { toWireChat } from './to-wire.js';
 const PAGE = 50;
 const MAX_PAGE = 200;
 
-export async function handleInbox(ctx: ChatContext, connection: ChatConnection, session: Session, request: InboxRequest): Promise<void> {
-  if (session.side !== 'seller') throw new ChatError('FORBIDDEN');
-  const { sellerId } = session;
-  switch (request.command) {
-    case 'chats':
-      return chats(ctx, connection, session, request.data);
-    case 'reopen':
-      return reopen(ctx, connection, session, request.data);
-    case 'markUnread':
-      return markUnread(ctx, sellerId, request.data);
-    case 'replies':
-      return replies(ctx, connection, sellerId);
-    case 'saveReply':
-      return saveReply(ctx, connection, sellerId, request.data);
-    case 'deleteReply':
-      return deleteReply(ctx, connection, sellerId, request.data.id);
-  }
-}
+/** The inbox's commands, all the seller's. */
+export const INBOX_COMMANDS: CommandTable<InboxRequest['command']> = {
+  chats: sellerOnly(chats),
+  reopen: sellerOnly(reopen),
+  markUnread: sellerOnly((ctx, _connection, session, data) => markUnread(ctx, session.sellerId, data)),
+  replies: sellerOnly((ctx, connection, session) => replies(ctx, connection, session.sellerId)),
+  saveReply: sellerOnly((ctx, connection, session, data) => saveReply(ctx, connection, session.sellerId, data)),
+  deleteReply: sellerOnly((ctx, connection, session, data) => deleteReply(ctx, connection, session.sellerId, data.id)),
+};
 
 /** The store's optional method, or UNKNOWN_COMMAND: this server cannot do it. */
 function method<K extends keyof Store>(ctx: ChatContext, name: K): NonNullable<Store[K]> {

@@ -2,10 +2,10 @@
 import type { ChatContext } from './context.js';
 import { ChatError } from '../wire/index.js';
 import type { ProfileRequest } from '../wire/index.js';
-import type { ChatConnection, Session } from './session.js';
+import type { BuyerSession, ChatConnection } from './session.js';
 
-export async function profileCommand(ctx: ChatContext, connection: ChatConnection, session: Session, request: ProfileRequest): Promise<void> {
-  if (session.side !== 'buyer') throw new ChatError('FORBIDDEN');
+/** Buyers only (see commands.ts). */
+export async function profileCommand(ctx: ChatContext, connection: ChatConnection, session: BuyerSession, request: ProfileRequest): Promise<void> {
   // A host-identified buyer's name is the host's account's: it comes back at every sign-in.
   if (session.externalId !== undefined && request.name !== undefined) throw new ChatError('FORBIDDEN');
   const { store } = ctx;

@@ -18,6 +18,8 @@ export type Session =
       context?: PageContext;
     };
 
+export type BuyerSession = Extract<Session, { side: 'buyer' }>;
+export type SellerSession = Extract<Session, { side: 'seller' }>;
 
 /** A socket as the chat layer sees it: signed in as a Session, or not yet. */
 export type ChatConnection = Connection<Session>;

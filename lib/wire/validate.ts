@@ -78,3 +78,81 @@ export function checkSecret(name: string, secret: unknown): void {
     throw new TypeError(`${name} must be a string of at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 32)`);
   }
 }
+
+// ---- settings: the plugin's options, the standalone server's environment ----
+
+/** A value as an error message shows it. */
+export function shown(value: unknown): string {
+  return typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value);
+}
+
+/**
+ * Checks of settings that throw naming the setting: `<label> must be <expected>, got <value>`.
+ * `label` names a setting as its reader knows it (`ahChat: option "path"`, or a variable's own
+ * name); `Failure` is what is thrown (TypeError for options, the server's ConfigError).
+ */
+export class SettingChecks {
+  constructor(
+    private readonly label: (name: string) => string,
+    private readonly Failure: new (message: string) => Error = TypeError,
+  ) {}
+
+  fail(name: string, expected: string, value: unknown): never {
+    throw new this.Failure(`${this.label(name)} must be ${expected}, got ${shown(value)}`);
+  }
+
+  /** An error about a setting whose message is its own (`<label>: <what>`). */
+  failWith(name: string, what: string): never {
+    throw new this.Failure(`${this.label(name)}: ${what}`);
+  }
+
+  positiveInt(name: string, value: unknown, fallback: number): number {
+    if (value === undefined) return fallback;
+    if (!isId(value)) this.fail(name, 'a positive integer', value);
+    return value;
+  }
+
+  /** An object of positive integers (a rate budget), each field defaulting on its own. */
+  positiveInts<T extends Record<string, number>>(name: string, value: unknown, defaults: T): { [K in keyof T]: number } {
+    if (value === undefined) return { ...defaults };
+    const keys = Object.keys(defaults);
+    if (typeof value !== 'object' || value === null) this.fail(name, `an object {${keys.join(', ')}}`, value);
+    const given = value as Record<string, unknown>;
+    return Object.fromEntries(keys.map((key) => [key, this.positiveInt(`${name}.${key}`, given[key], defaults[key]!)])) as { [K in keyof T]: number };
+  }
+
+  /** An integer written as text (an environment variable), from `min` (to `max`); empty: the fallback. */
+  integerText(name: string, raw: string | undefined, fallback: number, min: number, max?: number): number {
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (Number.isInteger(value) && value >= min && (max === undefined || value <= max)) return value;
+    this.fail(name, max !== undefined ? `an integer from ${min} to ${max}` : min === 1 ? 'a positive integer' : `an integer of at least ${min}`, raw);
+  }
+
+  bool(name: string, value: unknown, fallback: boolean): boolean {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'boolean') this.fail(name, 'a boolean', value);
+    return value;
+  }
+
+  /** An optional function. */
+  optionalFunction(name: string, value: unknown): void {
+    if (value !== undefined && typeof value !== 'function') this.fail(name, 'a function', value);
+  }
+
+  /** An object with these methods (a store, a bus, a logger…). */
+  methods(name: string, value: unknown, methods: readonly string[]): void {
+    const obj = value as Record<string, unknown> | null;
+    const missing = methods.filter((m) => typeof obj?.[m] !== 'function');
+    if (typeof value !== 'object' || value === null || missing.length > 0) {
+      this.fail(name, `an object with methods ${methods.join(', ')}`, missing.length ? `one without ${missing.join(', ')}` : value);
+    }
+  }
+
+  /** One configured origin, normalised as a browser sends it. */
+  origin(name: string, value: unknown): string {
+    const origin = typeof value === 'string' ? normalizeOrigin(value) : new Error('is not a string');
+    if (origin instanceof Error) this.failWith(name, `${JSON.stringify(value)} ${origin.message}`);
+    return origin;
+  }
+}
