@@ -1,5 +1,6 @@
 /**
- * Plugin options: their types, defaults, and the one place they are validated.
+ * (Over 300 lines: every option's type, default and check in one place, as the README lists them.)
+ * Plugin options: their types, the host's hook types, defaults, and the one place they are validated.
  * A bad option throws a TypeError/RangeError naming it, at start-up, never later.
  */
 import type { IncomingMessage, Server } from 'node:http';

@@ -7,20 +7,11 @@ import { buyerKey, sellerKey } from '../bus/bus.js';
 import { updateContext } from './context-update.js';
 import { checkIdentity, IdentityRefused, verifyIdentity, type IdentitySide, type VerifiedIdentity } from './identity.js';
 import type { ChatContext } from './context.js';
-import {
-  ChatError,
-  protocolFor,
-  type AuthRequest,
-  type AuthResponse,
-  type ErrorCode,
-  type ErrorDetails,
-  type LegacyAuthResponse,
-  type WireChat,
-} from '../wire/index.js';
+import { ChatError, protocolFor, type AuthRequest, type ErrorCode, type ErrorDetails } from '../wire/index.js';
 import type { Buyer, Chat, Message, SellerKey, Side } from '../store/store.js';
 import { hashToken, newToken } from './tokens.js';
 import type { ChatConnection, Session } from './session.js';
-import { legacyChats, toWireChat } from './to-wire.js';
+import { answer, chatView, recentMessages, toView, trimToBudget, type AnswerFields } from './auth-answer.js';
 
 export async function handleAuth(ctx: ChatContext, connection: ChatConnection, request: AuthRequest): Promise<void> {
   // A request naming its own `id` is a seller's (the original README's shape); anything else is a buyer's,
@@ -222,27 +213,6 @@ function guestName(): string {
   return `Guest ${randomInt(1000, 10000)}`;
 }
 
-interface AnswerFields {
-  token?: string;
-  chatId?: number;
-  name: string;
-  /** Protocol 2 only. */
-  guest?: boolean;
-  /** Protocol 2 only. */
-  identified?: boolean;
-}
-
-/**
- * The auth answer in the version the request asked for: `chats` shaped for it, and `protocol`
- * saying which version the server speaks when 2 or more was asked (protocol 1 stays as it was).
- */
-function answer(request: AuthRequest, fields: AnswerFields, chats: WireChat[]): AuthResponse | LegacyAuthResponse {
-  const protocol = protocolFor(request.protocol);
-  const { guest, identified, ...original } = fields;
-  if (protocol === 1) return { ...original, chats: legacyChats(chats) };
-  return { ...original, chats, protocol, ...(guest ? { guest } : {}), ...(identified ? { identified } : {}) };
-}
-
 /** Takes a new chat's share of signUpRateLimit from the address and the buyer, or refuses it. */
 function reserveNewChat(ctx: ChatContext, ip: string, buyerId: number | string): string[] {
   const taken: string[] = [];
@@ -254,71 +224,4 @@ function reserveNewChat(ctx: ChatContext, ip: string, buyerId: number | string):
     taken.push(key);
   }
   return taken;
-}
-
-/**
- * The recent messages of each chat (the newest historyLimit + 1, or those after `since[chat.id]`),
- * in one store call when the store reads in batches.
- */
-async function recentMessages(ctx: ChatContext, chats: readonly Chat[], since: Record<string, number> | undefined): Promise<Message[][]> {
-  const limit = ctx.options.historyLimit + 1;
-  if (chats.length === 0) return [];
-  if (ctx.store.listRecentMessages) {
-    const after = new Map<number, number>();
-    for (const chat of chats) {
-      const from = since?.[String(chat.id)];
-      if (from !== undefined) after.set(chat.id, from);
-    }
-    return ctx.store.listRecentMessages(chats.map((chat) => chat.id), { limit, after });
-  }
-  return Promise.all(chats.map((chat) => ctx.store.listMessages(chat.id, { limit, after: since?.[String(chat.id)] })));
-}
-
-/** One chat as the receiver sees it, from its recent messages (historyLimit + 1 of them tell `more`). */
-function toView(ctx: ChatContext, chat: Chat, receiver: Side, chatter: string, online: boolean, messages: Message[]): WireChat {
-  const more = messages.length > ctx.options.historyLimit;
-  if (more) messages = messages.slice(1);
-  return toWireChat({ chat, receiver, chatter, online, messages, more });
-}
-
-/** One chat as the receiver sees it: the newest messages, or those after `since[chat.id]`. */
-async function chatView(
-  ctx: ChatContext,
-  chat: Chat,
-  receiver: Side,
-  chatter: string,
-  online: boolean,
-  since: Record<string, number> | undefined,
-): Promise<WireChat> {
-  const limit = ctx.options.historyLimit;
-  const after = since?.[String(chat.id)];
-  const messages = await ctx.store.listMessages(chat.id, { limit: limit + 1, after });
-  const more = messages.length > limit;
-  if (more) messages.shift();
-  return toWireChat({ chat, receiver, chatter, online, messages, more });
-}
-
-/** Most characters of message text one seller auth answer carries; older messages are paged with history. */
-const AUTH_TEXT_BUDGET = 256 * 1024;
-
-/**
- * Keeps a seller's auth answer bounded whatever buyers wrote: chats are newest activity first, and
- * once the budget is spent each further chat keeps only its newest message (the list's preview),
- * marked `more` so the client pages the rest with history.
- */
-function trimToBudget(views: WireChat[]): void {
-  let budget = AUTH_TEXT_BUDGET;
-  for (const view of views) {
-    let keep = 0;
-    for (let i = view.messages.length - 1; i >= 0; i--) {
-      const cost = view.messages[i]!.text.length;
-      if (keep > 0 && cost > budget) break;
-      budget -= cost;
-      keep++;
-    }
-    if (keep < view.messages.length) {
-      view.messages = view.messages.slice(-keep);
-      view.more = true;
-    }
-  }
 }

@@ -8,7 +8,7 @@
  * 128 or a safe integer). Unknown fields are dropped. Anything else is refused as a whole, naming the
  * first field at fault, so the seller never sees half of what the buyer's page meant.
  */
-import { hasVisible } from '../wire/index.js';
+import { hasVisible, isObject, isString } from '../wire/index.js';
 import type { PageContext } from '../store/store.js';
 
 export const CONTEXT_LIMITS = { title: 200, url: 2048, price: 32, ref: 128 } as const;
@@ -19,11 +19,9 @@ export type ContextFault = 'context' | 'title' | 'url' | 'image' | 'price' | 're
 export type ContextCheck = { ok: true; context: PageContext } | { ok: false; field: ContextFault };
 
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Same string rules as every wire string (protocol.ts): no NUL, no lone surrogate, nothing invisible-only. */
+/** Same string rules as every wire string (isString): no NUL, no lone surrogate; and nothing invisible-only. */
 function text(v: unknown, max: number): v is string {
-  return typeof v === 'string' && v.length > 0 && v.length <= max && !v.includes('\0') && !/\p{Cs}/u.test(v) && hasVisible(v);
+  return isString(v) && v.length > 0 && v.length <= max && hasVisible(v);
 }
 
 /** An absolute http(s) URL, normalised as the URL parser writes it; null when it is none. */

@@ -47,7 +47,7 @@ export interface AuthRequest {
   email?: string;
   /**
    * Buyer: the page or product in question, as the browser sent it (an object). Checked by
-   * lib/page-context.ts, not here: a bad context is refused on its own, the sign-in goes on.
+   * lib/chat/page-context.ts, not here: a bad context is refused on its own, the sign-in goes on.
    */
   context?: unknown;
 }
@@ -55,7 +55,7 @@ export interface AuthRequest {
 /** `context` (ext): the buyer's page context changed (a single-page shop's setContext()). */
 export interface ContextRequest {
   chatId: number;
-  /** As the browser sent it; checked by lib/page-context.ts. */
+  /** As the browser sent it; checked by lib/chat/page-context.ts. */
   context: unknown;
 }
 
@@ -106,7 +106,7 @@ export type ClientRequest =
   | { command: 'profile'; data: ProfileRequest }
   | InboxRequest;
 
-/** The seller's inbox (ext; lib/inbox-commands.ts). */
+/** The seller's inbox (ext; lib/chat/inbox-commands.ts). */
 export type InboxRequest =
   | { command: 'chats'; data: ChatsRequest }
   | { command: 'reopen'; data: ChatIdRequest }
