@@ -15,7 +15,7 @@ import { lowdbStore } from '../lib/store/lowdb-store.js';
 import { memoryStore } from '../lib/store/memory-store.js';
 import type { Store } from '../lib/store/store.js';
 import type { Bus } from '../lib/bus/bus.js';
-import { postgresStore } from '../lib/store/postgres-store.js';
+import { postgresStore } from '../lib/store/postgres/postgres-store.js';
 import { redisBus } from '../lib/bus/redis-bus.js';
 import { serveIpc, sendReady } from './ipc.js';
 import { serverStats } from './server-stats.js';

@@ -5,7 +5,7 @@
  * chat-server.mjs on the directory and load.mjs signs the seller in (load.ts sellerSignIns).
  */
 import { lowdbStore } from '../lib/store/lowdb-store.js';
-import { postgresStore } from '../lib/store/postgres-store.js';
+import { postgresStore } from '../lib/store/postgres/postgres-store.js';
 import type { Store } from '../lib/store/store.js';
 import { serveIpc, sendReady } from './ipc.js';
 

@@ -4,9 +4,9 @@
  * The directory is left for the runner (sign-in and start-time runs use it), which deletes it.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Journal } from '../lib/store/journal.js';
+import { Journal } from '../lib/store/lowdb/journal.js';
 import { lowdbStore } from '../lib/store/lowdb-store.js';
-import { hashToken } from '../lib/tokens.js';
+import { hashToken } from '../lib/chat/tokens.js';
 import { serveIpc, sendReady } from './ipc.js';
 import { summarize } from './stats.js';
 

@@ -3,29 +3,27 @@
  * and the widget routes. Returns an Express sub-app that can also attach() and close().
  */
 import type { IncomingMessage, Server } from 'node:http';
-import type { Duplex } from 'node:stream';
 import express, { type Express } from 'express';
-import { WebSocketServer } from 'ws';
 import type { Bus } from './bus/bus.js';
 import { localBus } from './bus/local-bus.js';
-import { handleRequest } from './commands.js';
-import { Connection } from './connection.js';
-import type { ChatContext } from './context.js';
-import { CLOSE_CODES } from './errors.js';
-import { BoundedMap } from './bounded-map.js';
-import { Hub } from './hub.js';
-import { KeyedRateLimiter } from './rate-limiter.js';
-import { SignInThrottle } from './sign-in-throttle.js';
-import { resolveOptions, type AhChatOptions } from './options.js';
-import { OriginRefusals } from './origins.js';
+import { handleRequest } from './chat/commands.js';
+import type { ChatContext } from './chat/context.js';
+import { Hub } from './chat/hub.js';
+import type { Session } from './chat/session.js';
+import { SignInThrottle } from './chat/sign-in-throttle.js';
+import { UnreadNotifier } from './chat/unread-notifier.js';
+import type { AhChatEventName, AhChatEvents, AhChatListener } from './events.js';
+import { attachOnListen, claimUpgrades } from './host-server.js';
+import { ChatMetrics } from './metrics.js';
+import { DEFAULTS, resolveOptions, type AhChatOptions } from './options.js';
+import { health, readiness } from './probes.js';
 import { lowdbStore } from './store/lowdb-store.js';
 import type { Store } from './store/store.js';
-import { claimUpgrades, clientIp, originAllowed, pathnameOf, rejectUpgrade } from './upgrade.js';
+import { BoundedMap } from './transport/bounded-map.js';
+import { KeyedRateLimiter } from './transport/rate-limiter.js';
+import { SocketServer } from './transport/socket-server.js';
+import { pathnameOf } from './transport/upgrade.js';
 import { widgetAssets } from './widget-assets.js';
-import { UnreadNotifier } from './unread-notifier.js';
-import type { AhChatEventName, AhChatEvents, AhChatListener } from './events.js';
-import { ChatMetrics } from './metrics.js';
-import { health, readiness } from './probes.js';
 
 /** Typed listeners: `chat.on('message', (m) => …)`; 'mount' is Express's own. */
 export interface AhChatOn<This> {
@@ -55,12 +53,11 @@ export interface AhChat extends Express {
 
 export function ahChat(input: AhChatOptions): AhChat {
   const options = resolveOptions(input);
-  const givenStore = options.store ?? lowdbStore({ dir: './ahchat-data' });
+  const givenStore = options.store ?? lowdbStore({ dir: DEFAULTS.dataDir });
   const givenBus: Bus = options.bus ?? localBus();
-  const connections = new Set<Connection>();
   const metrics: ChatMetrics | undefined = options.metrics
     ? new ChatMetrics(options.metrics === true ? {} : options.metrics, {
-        sockets: () => [...connections].map((c) => c.session?.side ?? null),
+        sockets: () => [...sockets.connections].map((c) => c.session?.side ?? null),
         busUp: async () => {
           if (busStart !== 'started') return false;
           await givenBus.ping?.();
@@ -96,19 +93,17 @@ export function ahChat(input: AhChatOptions): AhChat {
   };
   if (options.onUnread) ctx.unread = new UnreadNotifier(store, hub, options.onUnread, options.unreadQuietPeriod, options.logger);
   const { logger } = options;
-  const originRefusals = new OriginRefusals(options.origins, logger);
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: options.maxPayload,
-    // Off: each compressed socket holds ~200 KiB of zlib state, and chat frames are small.
-    perMessageDeflate: false,
-    clientTracking: false,
+  const sockets: SocketServer<Session> = new SocketServer<Session>({
+    options,
+    ready: started,
+    handle: (c, request) => handleRequest(ctx, c, request),
+    closed: (c) => {
+      hub.remove(c).catch((error: Error) => logger.error(`presence update failed: ${error.message}`));
+    },
+    ...(metrics ? { errored: (code) => metrics.error(code) } : {}),
   });
-  const perIp = new Map<string, number>();
   const detachers = new Map<Server, () => void>();
-  let heartbeat: NodeJS.Timeout | undefined;
-  let closing = false;
 
   /** Our endpoint below wherever we are mounted (app.path() joins the mount paths). */
   function socketPaths(): string[] {
@@ -117,99 +112,17 @@ export function ahChat(input: AhChatOptions): AhChat {
   }
   const claims = (request: IncomingMessage) => socketPaths().includes(pathnameOf(request.url));
 
-  function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable');
-    if (!originAllowed(options.origins, request)) {
-      originRefusals.refused(request);
-      return rejectUpgrade(socket, 403, 'Forbidden');
-    }
-    const ip = clientIp(request, options.trustProxy);
-    const count = perIp.get(ip) ?? 0;
-    if (count >= options.maxConnectionsPerIp) return rejectUpgrade(socket, 429, 'Too Many Requests');
-    // Counted from the upgrade request, not the handshake, so a burst of handshakes cannot pass the cap.
-    perIp.set(ip, count + 1);
-    releaseOnClose(socket, ip);
-    started.then(
-      () => wss.handleUpgrade(request, socket, head, (ws) => accept(ws, ip, identifies ? request : undefined)),
-      () => rejectUpgrade(socket, 503, 'Service Unavailable'),
-    );
-  }
-
-  /**
-   * Its own function, not a closure in onUpgrade: V8 gives all closures of a function one shared
-   * context, so a listener made there would keep the request and its head buffer alive as long as
-   * the socket (~1.5 KiB per idle connection, measured by bench/).
-   */
-  function releaseOnClose(socket: Duplex, ip: string): void {
-    socket.once('close', () => {
-      const left = (perIp.get(ip) ?? 1) - 1;
-      if (left > 0) perIp.set(ip, left);
-      else perIp.delete(ip);
-    });
-  }
-
-  /** Only then is the upgrade request kept past the handshake (until sign-in). */
-  const identifies = Boolean(options.identifyBuyer || options.identifySeller);
-
-  function accept(ws: import('ws').WebSocket, ip: string, upgrade?: IncomingMessage): void {
-    if (closing) return ws.close(CLOSE_CODES.GOING_AWAY, 'server closing');
-    const connection = new Connection(ws, ip, {
-      options,
-      handle: (c, request) => handleRequest(ctx, c, request),
-      closed: (c) => {
-        connections.delete(c);
-        hub.remove(c).catch((error: Error) => logger.error(`presence update failed: ${error.message}`));
-      },
-      ...(metrics ? { errored: (code) => metrics.error(code) } : {}),
-    });
-    connection.upgrade = upgrade;
-    connections.add(connection);
-  }
-
-  function startHeartbeat(): void {
-    if (heartbeat) return;
-    heartbeat = setInterval(() => {
-      for (const connection of connections) {
-        if (!connection.alive) {
-          connection.socket.terminate();
-          continue;
-        }
-        connection.alive = false;
-        connection.socket.ping();
-      }
-    }, options.heartbeatInterval);
-    heartbeat.unref();
-  }
-
   app.attach = (server: Server) => {
-    if (closing || detachers.has(server)) return;
-    detachers.set(server, claimUpgrades(server, claims, onUpgrade));
-    startHeartbeat();
+    if (sockets.isClosing || detachers.has(server)) return;
+    detachers.set(server, claimUpgrades(server, claims, (request, socket, head) => sockets.upgrade(request, socket, head)));
+    sockets.startHeartbeat();
   };
-
-  // Mounted with app.use(): hook the top app's listen() so `app.listen(port)` serves our socket too.
-  app.on('mount', (parent: express.Application) => {
-    type Mounted = Express & { parent?: Mounted };
-    let top = parent as Mounted;
-    while (top.parent) top = top.parent;
-    const listen = top.listen;
-    top.listen = function (this: Express, ...args: unknown[]) {
-      const server = (listen as (...a: unknown[]) => Server).apply(this, args);
-      app.attach(server);
-      return server;
-    } as Express['listen'];
-  });
+  app.on('mount', (parent: express.Application) => attachOnListen(parent, app.attach));
 
   app.close = async () => {
-    if (closing) return;
-    closing = true;
-    clearInterval(heartbeat);
+    if (sockets.isClosing) return;
     ctx.unread?.close();
-    // Let frames already received finish (their messages get stored and confirmed), then say goodbye.
-    await Promise.all([...connections].map((c) => c.drained()));
-    for (const connection of connections) connection.close(CLOSE_CODES.GOING_AWAY, 'server closing');
-    await started.catch(() => {});
-    await Promise.all([...connections].map((c) => c.closedPromise()));
+    await sockets.close();
     // The last sockets' presence updates go through the bus: let them finish before closing it.
     await hub.settled();
     // Until here our paths stay claimed, so upgrades to them get 503 rather than reaching the host.
@@ -223,14 +136,14 @@ export function ahChat(input: AhChatOptions): AhChat {
   Object.defineProperty(app, 'metrics', { value: metrics?.registry });
   if (metrics) app.on('message', (message) => metrics.message(message.from));
   Object.defineProperty(app, 'ready', { value: started });
-  Object.defineProperty(app, 'connections', { get: () => connections.size });
+  Object.defineProperty(app, 'connections', { get: () => sockets.connections.size });
 
   app.get(`${options.path}/health`, health);
   app.get(
     `${options.path}/ready`,
     readiness({
       server: async () => {
-        if (closing) throw new Error('closing');
+        if (sockets.isClosing) throw new Error('closing');
       },
       bus: async () => {
         if (busStart !== 'started') throw busStart === 'starting' ? new Error('connecting') : busStart;

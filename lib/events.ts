@@ -3,7 +3,7 @@
  * instance where it happened (see the README's known limits for several instances).
  */
 import type { Application } from 'express';
-import type { WireSellerId } from './protocol.js';
+import type { WireSellerId } from './wire/index.js';
 import type { Message } from './store/store.js';
 
 /** A message was stored and confirmed to its sender. */

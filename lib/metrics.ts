@@ -8,7 +8,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Bus } from './bus/bus.js';
-import type { ErrorCode } from './errors.js';
+import type { ErrorCode } from './wire/index.js';
 import type { Side, Store } from './store/store.js';
 
 export interface MetricsOptions {

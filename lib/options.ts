@@ -1,16 +1,13 @@
 /**
- * Plugin options: their types, defaults, and the one place they are validated.
+ * (Over 300 lines: every option's type, default and check in one place, as the README lists them.)
+ * Plugin options: their types, the host's hook types, defaults, and the one place they are validated.
  * A bad option throws a TypeError/RangeError naming it, at start-up, never later.
  */
-import type { Server } from 'node:http';
-import type { Store } from './store/store.js';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Bus } from './bus/bus.js';
-import type { WireSellerId } from './protocol.js';
-import type { OnUnread } from './unread-notifier.js';
 import type { MetricsOptions } from './metrics.js';
-import { normalizeOrigin } from './origins.js';
-import { checkSecret, type IdentifyBuyer, type IdentifySeller } from './identity.js';
-import { imageOriginsOption, type ResolveContext } from './page-context.js';
+import type { Message, PageContext, Side, Store } from './store/store.js';
+import { checkSecret, SettingChecks, type WireSellerId } from './wire/index.js';
 
 export interface Seller {
   id: WireSellerId;
@@ -55,12 +52,48 @@ export interface Logger {
   error(message: string): void;
 }
 
+/** A person as the host knows them. `id` is the host's own; it never names one of our anonymous buyers. */
+export interface HostIdentity {
+  id: string | number;
+  name: string;
+  /** Buyers only: where the host's onUnread notices may write. */
+  email?: string;
+}
+
+/** Reads the host's session from the WebSocket upgrade request (its cookies). Resolve null for nobody. */
+export type IdentifyBuyer = (request: IncomingMessage) => Promise<HostIdentity | null>;
+export type IdentifySeller = (request: IncomingMessage) => Promise<Omit<HostIdentity, 'email'> | null>;
+
+/** The host's hook: the context to keep (its own truth, e.g. the price from its database), or null to refuse it. */
+export type ResolveContext = (
+  context: PageContext,
+  about: { buyer: { id: number; name: string; externalId?: string }; sellerId: string | number },
+) => PageContext | null | Promise<PageContext | null>;
+
+export interface UnreadNotice {
+  /** Who has not read: the seller (all their chats) or one chat's buyer. */
+  side: Side;
+  sellerId: WireSellerId;
+  /** Set when side is 'buyer'. */
+  chatId?: number;
+  /** The unread messages, oldest first, at most 50 per chat. A buyer's carry the page context they were written under. */
+  messages: Message[];
+  /** side 'buyer': the buyer's e-mail address, when they gave one (or the host's identity did). Never logged. */
+  email?: string;
+  /** side 'buyer': the buyer's name, for the greeting. */
+  name?: string;
+  /** side 'buyer': the chat's latest page context, for a link back to the page (its url). */
+  context?: PageContext;
+}
+
+export type OnUnread = (notice: UnreadNotice) => void | Promise<void>;
+
 export interface AhChatOptions {
   /** Required. Verifies seller id + token. There is no permissive default. */
   authSeller: AuthSeller;
   /** Optional seller lookup for buyers' sellerId (SELLER_NOT_FOUND) and the seller's name shown to buyers. */
   findSeller?: FindSeller;
-  /** Persistence. Default: lowdbStore({ dir: './ahchat-data' }). */
+  /** Persistence. Default: lowdbStore({ dir: DEFAULTS.dataDir }), i.e. './ahchat-data'. */
   store?: Store;
   /** Cross-instance pushes and presence. Default: in-process (one instance). */
   bus?: Bus;
@@ -159,51 +192,22 @@ export const DEFAULTS = {
   unreadQuietPeriod: 120_000,
   nameRequired: true,
   contextImageOrigins: [] as readonly string[],
+  /** The default store's directory (the plugin's and the standalone server's). */
+  dataDir: './ahchat-data',
 } as const;
 
-const consoleLogger: Logger = {
+/** The default logger: console, each line marked as ours. */
+export const consoleLogger: Logger = {
   info: (m) => console.log(`[ahchat] ${m}`),
   warn: (m) => console.warn(`[ahchat] ${m}`),
   error: (m) => console.error(`[ahchat] ${m}`),
 };
 
-function fail(name: string, expected: string, value: unknown): never {
-  const shown = typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value);
-  throw new TypeError(`ahChat: option "${name}" must be ${expected}, got ${shown}`);
-}
-
-function positiveInt(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || (value as number) <= 0) fail(name, 'a positive integer', value);
-  return value as number;
-}
-
-/** An object of positive integers (a rate budget), each field defaulting on its own. */
-function positiveInts<T extends Record<string, number>>(name: string, value: unknown, defaults: T): { [K in keyof T]: number } {
-  if (value === undefined) return { ...defaults };
-  const keys = Object.keys(defaults);
-  if (typeof value !== 'object' || value === null) fail(name, `an object {${keys.join(', ')}}`, value);
-  const given = value as Record<string, unknown>;
-  return Object.fromEntries(keys.map((key) => [key, positiveInt(`${name}.${key}`, given[key], defaults[key]!)])) as { [K in keyof T]: number };
-}
-
-function bool(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') fail(name, 'a boolean', value);
-  return value;
-}
+const check: SettingChecks = new SettingChecks((name) => `ahChat: option "${name}"`);
 
 function socketPath(name: string, value: unknown): string {
-  if (typeof value !== 'string' || !/^\/[\w\-./~]*$/.test(value)) fail(name, "a path starting with '/'", value);
+  if (typeof value !== 'string' || !/^\/[\w\-./~]*$/.test(value)) check.fail(name, "a path starting with '/'", value);
   return value.length > 1 ? value.replace(/\/+$/, '') : value;
-}
-
-function hasMethods(name: string, value: unknown, methods: readonly string[]): void {
-  const obj = value as Record<string, unknown> | null;
-  const missing = methods.filter((m) => typeof obj?.[m] !== 'function');
-  if (typeof value !== 'object' || value === null || missing.length > 0) {
-    fail(name, `an object with methods ${methods.join(', ')}`, missing.length ? `one without ${missing.join(', ')}` : value);
-  }
 }
 
 export const STORE_METHODS = [
@@ -219,47 +223,42 @@ function resolveOrigins(value: unknown): OriginsOption {
   if (value === undefined) return 'same-origin';
   if (value === '*' || value === 'same-origin' || typeof value === 'function') return value as OriginsOption;
   const expected = "'same-origin', '*', a predicate, or an array of origins like 'https://shop.example'";
-  if (!Array.isArray(value)) fail('origins', expected, value);
+  if (!Array.isArray(value)) check.fail('origins', expected, value);
   return value.map((item: unknown, i) => {
-    if (typeof item !== 'string') fail(`origins[${i}]`, "an origin like 'https://shop.example'", item);
-    const origin = normalizeOrigin(item);
-    if (origin instanceof Error) throw new TypeError(`ahChat: option "origins": ${JSON.stringify(item)} ${origin.message}`);
-    return origin;
+    if (typeof item !== 'string') check.fail(`origins[${i}]`, "an origin like 'https://shop.example'", item);
+    return check.origin('origins', item);
   });
 }
 
 /** Validates every option once and fills in defaults. */
 export function resolveOptions(input: AhChatOptions): ResolvedOptions {
-  if (typeof input !== 'object' || input === null) fail('options', 'an object', input);
+  if (typeof input !== 'object' || input === null) check.fail('options', 'an object', input);
   if (typeof input.authSeller !== 'function') {
-    fail('authSeller', 'a function ({id, token}) => Promise<{id, name} | null> (there is no permissive default)', input.authSeller);
+    check.fail('authSeller', 'a function ({id, token}) => Promise<{id, name} | null> (there is no permissive default)', input.authSeller);
   }
-  if (input.findSeller !== undefined && typeof input.findSeller !== 'function') fail('findSeller', 'a function', input.findSeller);
-  if (input.beforeMessage !== undefined && typeof input.beforeMessage !== 'function') fail('beforeMessage', 'a function', input.beforeMessage);
-  if (input.onUnread !== undefined && typeof input.onUnread !== 'function') fail('onUnread', 'a function', input.onUnread);
-  if (input.store !== undefined) hasMethods('store', input.store, STORE_METHODS);
-  if (input.bus !== undefined) hasMethods('bus', input.bus, ['start', 'publish', 'join', 'leave', 'isOnline', 'close']);
-  if (input.server !== undefined) hasMethods('server', input.server, ['on', 'listen']);
+  for (const name of ['findSeller', 'beforeMessage', 'onUnread', 'identifyBuyer', 'identifySeller', 'resolveContext'] as const) {
+    check.optionalFunction(name, input[name]);
+  }
+  if (input.store !== undefined) check.methods('store', input.store, STORE_METHODS);
+  if (input.bus !== undefined) check.methods('bus', input.bus, ['start', 'publish', 'join', 'leave', 'isOnline', 'close']);
+  if (input.server !== undefined) check.methods('server', input.server, ['on', 'listen']);
 
   const origins = resolveOrigins(input.origins);
 
-  const rateLimit = positiveInts('rateLimit', input.rateLimit, DEFAULTS.rateLimit);
-  const signUpRateLimit = positiveInts('signUpRateLimit', input.signUpRateLimit, DEFAULTS.signUpRateLimit);
-  const sellerSignInLimit = positiveInts('sellerSignInLimit', input.sellerSignInLimit, DEFAULTS.sellerSignInLimit);
+  const rateLimit = check.positiveInts('rateLimit', input.rateLimit, DEFAULTS.rateLimit);
+  const signUpRateLimit = check.positiveInts('signUpRateLimit', input.signUpRateLimit, DEFAULTS.signUpRateLimit);
+  const sellerSignInLimit = check.positiveInts('sellerSignInLimit', input.sellerSignInLimit, DEFAULTS.sellerSignInLimit);
 
   const extra = input.extraSocketPaths ?? DEFAULTS.extraSocketPaths;
-  if (!Array.isArray(extra)) fail('extraSocketPaths', 'an array of paths', extra);
+  if (!Array.isArray(extra)) check.fail('extraSocketPaths', 'an array of paths', extra);
 
   const logger = boundLogger(input.logger ?? consoleLogger);
 
-  for (const name of ['identifyBuyer', 'identifySeller', 'resolveContext'] as const) {
-    if (input[name] !== undefined && typeof input[name] !== 'function') fail(name, 'a function', input[name]);
-  }
   if (input.identitySecret !== undefined) checkSecret('ahChat: option "identitySecret"', input.identitySecret);
   // Identified buyers need the store's identity methods; a store without them must not half-work.
   if ((input.identifyBuyer || input.identitySecret) && input.store) {
     const missing = IDENTITY_STORE_METHODS.filter((m) => typeof (input.store as unknown as Record<string, unknown>)[m] !== 'function');
-    if (missing.length) fail('store', `a store with ${IDENTITY_STORE_METHODS.join(', ')} (identifyBuyer/identitySecret need them)`, `one without ${missing.join(', ')}`);
+    if (missing.length) check.fail('store', `a store with ${IDENTITY_STORE_METHODS.join(', ')} (identifyBuyer/identitySecret need them)`, `one without ${missing.join(', ')}`);
   }
 
   return {
@@ -270,24 +269,24 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
     server: input.server,
     beforeMessage: input.beforeMessage,
     onUnread: input.onUnread,
-    unreadQuietPeriod: positiveInt('unreadQuietPeriod', input.unreadQuietPeriod, DEFAULTS.unreadQuietPeriod),
+    unreadQuietPeriod: check.positiveInt('unreadQuietPeriod', input.unreadQuietPeriod, DEFAULTS.unreadQuietPeriod),
     path: input.path === undefined ? DEFAULTS.path : socketPath('path', input.path),
     extraSocketPaths: extra.map((p, i) => socketPath(`extraSocketPaths[${i}]`, p)),
     origins,
-    requireOnline: bool('requireOnline', input.requireOnline, DEFAULTS.requireOnline),
-    maxTextLength: positiveInt('maxTextLength', input.maxTextLength, DEFAULTS.maxTextLength),
-    maxPayload: positiveInt('maxPayload', input.maxPayload, DEFAULTS.maxPayload),
+    requireOnline: check.bool('requireOnline', input.requireOnline, DEFAULTS.requireOnline),
+    maxTextLength: check.positiveInt('maxTextLength', input.maxTextLength, DEFAULTS.maxTextLength),
+    maxPayload: check.positiveInt('maxPayload', input.maxPayload, DEFAULTS.maxPayload),
     rateLimit,
     signUpRateLimit,
     sellerSignInLimit,
-    floodCloseAfter: positiveInt('floodCloseAfter', input.floodCloseAfter, DEFAULTS.floodCloseAfter),
-    authTimeout: positiveInt('authTimeout', input.authTimeout, DEFAULTS.authTimeout),
-    heartbeatInterval: positiveInt('heartbeatInterval', input.heartbeatInterval, DEFAULTS.heartbeatInterval),
-    maxBufferedBytes: positiveInt('maxBufferedBytes', input.maxBufferedBytes, DEFAULTS.maxBufferedBytes),
-    maxConnectionsPerIp: positiveInt('maxConnectionsPerIp', input.maxConnectionsPerIp, DEFAULTS.maxConnectionsPerIp),
-    trustProxy: bool('trustProxy', input.trustProxy, DEFAULTS.trustProxy),
-    historyLimit: positiveInt('historyLimit', input.historyLimit, DEFAULTS.historyLimit),
-    chatListLimit: positiveInt('chatListLimit', input.chatListLimit, DEFAULTS.chatListLimit),
+    floodCloseAfter: check.positiveInt('floodCloseAfter', input.floodCloseAfter, DEFAULTS.floodCloseAfter),
+    authTimeout: check.positiveInt('authTimeout', input.authTimeout, DEFAULTS.authTimeout),
+    heartbeatInterval: check.positiveInt('heartbeatInterval', input.heartbeatInterval, DEFAULTS.heartbeatInterval),
+    maxBufferedBytes: check.positiveInt('maxBufferedBytes', input.maxBufferedBytes, DEFAULTS.maxBufferedBytes),
+    maxConnectionsPerIp: check.positiveInt('maxConnectionsPerIp', input.maxConnectionsPerIp, DEFAULTS.maxConnectionsPerIp),
+    trustProxy: check.bool('trustProxy', input.trustProxy, DEFAULTS.trustProxy),
+    historyLimit: check.positiveInt('historyLimit', input.historyLimit, DEFAULTS.historyLimit),
+    chatListLimit: check.positiveInt('chatListLimit', input.chatListLimit, DEFAULTS.chatListLimit),
     logger,
     metrics: metricsOption(input.metrics),
     identifyBuyer: input.identifyBuyer,
@@ -295,13 +294,13 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
     identitySecret: input.identitySecret,
     resolveContext: input.resolveContext,
     contextImageOrigins: imageOriginsOption(input.contextImageOrigins),
-    nameRequired: bool('nameRequired', input.nameRequired, DEFAULTS.nameRequired),
+    nameRequired: check.bool('nameRequired', input.nameRequired, DEFAULTS.nameRequired),
   };
 }
 
 /** The host's logger behind methods that need no `this`: pino's read their logger's own state. */
 function boundLogger(given: Logger): Logger {
-  hasMethods('logger', given, ['info', 'warn', 'error']);
+  check.methods('logger', given, ['info', 'warn', 'error']);
   return {
     info: (message) => given.info(message),
     warn: (message) => given.warn(message),
@@ -312,11 +311,18 @@ function boundLogger(given: Logger): Logger {
 function metricsOption(value: unknown): MetricsOptions | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return {};
-  if (typeof value !== 'object' || value === null) fail('metrics', 'a boolean or an object { registry?, prefix? }', value);
+  if (typeof value !== 'object' || value === null) check.fail('metrics', 'a boolean or an object { registry?, prefix? }', value);
   const { registry, prefix } = value as MetricsOptions;
-  if (registry !== undefined) hasMethods('metrics.registry', registry, ['metrics', 'registerMetric']);
+  if (registry !== undefined) check.methods('metrics.registry', registry, ['metrics', 'registerMetric']);
   if (prefix !== undefined && (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))) {
-    fail('metrics.prefix', 'a metric name prefix like "ahchat_"', prefix);
+    check.fail('metrics.prefix', 'a metric name prefix like "ahchat_"', prefix);
   }
   return { ...(registry ? { registry } : {}), ...(prefix !== undefined ? { prefix } : {}) };
+}
+
+/** The contextImageOrigins option, normalised; a bad entry throws naming it. */
+function imageOriginsOption(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) check.fail('contextImageOrigins', "an array of origins like 'https://cdn.shop.example'", value);
+  return value.map((item: unknown, i) => check.origin(`contextImageOrigins[${i}]`, item));
 }

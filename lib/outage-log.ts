@@ -4,12 +4,8 @@
  */
 import type { Logger } from './options.js';
 
-/** The default of the stores' and buses' `logger` options: the plugin's own format. */
-export const consoleLogger: Logger = {
-  info: (m) => console.log(`[ahchat] ${m}`),
-  warn: (m) => console.warn(`[ahchat] ${m}`),
-  error: (m) => console.error(`[ahchat] ${m}`),
-};
+/** The default of the stores' and buses' `logger` options: the plugin's own. */
+export { consoleLogger } from './options.js';
 
 /**
  * An outage ends at the first success at least `settleMs` after its last failure: a restart kills

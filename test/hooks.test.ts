@@ -1,7 +1,7 @@
 /** Host hooks and events: beforeMessage, and chat.on('message' | 'chat' | 'status'). */
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { MessageRejected } from '../lib/errors.js';
+import { MessageRejected } from '../lib/wire/index.js';
 import { TestClient } from './helpers/client.js';
 import { signInSeller, signUpBuyer, startChat } from './helpers/chat-server.js';
 import { useTeardown } from './helpers/teardown.js';

@@ -177,7 +177,7 @@ describe('identifyBuyer: the shop’s signed-in customers', () => {
     const anonymous = await shop.connect();
     const walkIn = await anonymous.request('auth', { sellerId: 10, name: 'Walk-in', protocol: PROTOCOL });
     await anonymous.request('message', { chatId: walkIn.data.chatId, text: 'anonymous secret', clientDate: 1 });
-    const walkInBuyer = await shop.store.findBuyerByTokenHash((await import('../lib/tokens.js')).hashToken(walkIn.data.token));
+    const walkInBuyer = await shop.store.findBuyerByTokenHash((await import('../lib/chat/tokens.js')).hashToken(walkIn.data.token));
     expect(walkInBuyer?.id).toBe(1);
 
     const customer = await shop.connect(await shop.login('/login/1'));

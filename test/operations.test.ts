@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { localBus } from '../lib/bus/local-bus.js';
 import type { Bus } from '../lib/bus/bus.js';
 import { redisBus } from '../lib/bus/redis-bus.js';
-import { postgresStore } from '../lib/store/postgres-store.js';
+import { postgresStore } from '../lib/store/postgres/postgres-store.js';
 import { memoryStore } from '../lib/store/memory-store.js';
 import { resolveOptions } from '../lib/options.js';
 import type { AhChatChatEvent, AhChatMessageEvent, AhChatStatusEvent } from '../lib/events.js';

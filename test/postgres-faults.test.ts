@@ -10,7 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../lib/options.js';
-import { postgresStore } from '../lib/store/postgres-store.js';
+import { postgresStore } from '../lib/store/postgres/postgres-store.js';
 import { StoreUnavailableError } from '../lib/store/store.js';
 import type { TestClient } from './helpers/client.js';
 import { dropSchema, freshSchemaName, testDatabaseUrl } from './helpers/postgres.js';

@@ -6,10 +6,10 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { localBus } from '../lib/bus/local-bus.js';
-import type { Connection } from '../lib/connection.js';
-import { Hub } from '../lib/hub.js';
-import { parseFrame, protocolFor } from '../lib/protocol.js';
-import type { Session } from '../lib/session.js';
+import type { ChatConnection } from '../lib/chat/session.js';
+import { Hub } from '../lib/chat/hub.js';
+import { parseFrame, protocolFor } from '../lib/wire/index.js';
+import type { Session } from '../lib/chat/session.js';
 import type { Message } from '../lib/store/store.js';
 import { TestClient } from './helpers/client.js';
 import { SELLERS, useChatServer } from './helpers/chat-server.js';
@@ -355,7 +355,7 @@ describe('fan-out', () => {
   /** A socket the hub can push to. */
   function fakeSocket(id: string, session: Session) {
     const pushed: string[] = [];
-    const socket = { id, open: true, session, push: (text: string) => pushed.push(text) } as unknown as Connection;
+    const socket = { id, open: true, session, push: (text: string) => pushed.push(text) } as unknown as ChatConnection;
     return { socket, pushed };
   }
 

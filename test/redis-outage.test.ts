@@ -6,7 +6,7 @@
  * redis-server process, never the machine's shared one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Frame } from '../lib/protocol.js';
+import type { Frame } from '../lib/wire/index.js';
 import { nextWhere, type TestClient } from './helpers/client.js';
 import { type OwnRedis, startOwnRedis } from './helpers/redis.js';
 import type { ServerProcess } from './helpers/server-process.js';

@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Frame } from '../lib/protocol.js';
+import type { Frame } from '../lib/wire/index.js';
 import { nextWhere, type TestClient } from './helpers/client.js';
 import { testDatabaseUrl } from './helpers/postgres.js';
 import { connectTestRedis, dropPrefix, freshPrefix, testRedisUrl } from './helpers/redis.js';

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresStore, type PostgresStore } from '../lib/store/postgres-store.js';
+import { postgresStore, type PostgresStore } from '../lib/store/postgres/postgres-store.js';
 import { PROTOCOL, SELLERS, startChat, type RunningChat } from './helpers/chat-server.js';
 import { TestClient } from './helpers/client.js';
 import { connectTestDatabase, dropSchema, freshSchemaName, testDatabaseUrl } from './helpers/postgres.js';

@@ -8,7 +8,7 @@ import { TestClient } from './helpers/client.js';
 import { runServerExpectingFailure, SERVER_JS, SELLERS_ENV, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { tmpDir } from './helpers/tmp-dir.js';
 import { VARIABLES } from '../lib/server/variables.js';
-import { signIdentity } from '../lib/identity.js';
+import { signIdentity } from '../lib/chat/identity.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');

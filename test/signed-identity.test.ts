@@ -6,7 +6,7 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ahChat } from '../lib/ah-chat.js';
-import { signIdentity, verifyIdentity } from '../lib/identity.js';
+import { signIdentity, verifyIdentity } from '../lib/chat/identity.js';
 import { PROTOCOL, testSellers, useChatServer } from './helpers/chat-server.js';
 import { TestClient } from './helpers/client.js';
 

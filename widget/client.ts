@@ -3,8 +3,8 @@
  * outbox (messages are sent only after a successful auth, and again with the same clientId after a
  * reconnect until the server confirms them). No DOM and no Preact: tests drive it with a fake socket.
  */
-import type { ErrorCode } from '../lib/errors.js';
-import type { AuthRequest, AuthResponse, Frame, WireMessage } from '../lib/protocol.js';
+import type { ErrorCode } from '../lib/wire/index.js';
+import type { AuthRequest, AuthResponse, Frame, WireMessage } from '../lib/wire/index.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.js';
 import { Outbox, newClientId, type OutboxItem } from './outbox.js';
 import type { Connection } from './state.js';

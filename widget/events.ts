@@ -1,6 +1,6 @@
 /** The events AHChat.on() hands to the host page, as the session raises them. */
-import type { ErrorCode } from '../lib/errors.js';
-import type { ChatPush, StatusPush, WireMessage } from '../lib/protocol.js';
+import type { ErrorCode } from '../lib/wire/index.js';
+import type { ChatPush, StatusPush, WireMessage } from '../lib/wire/index.js';
 
 /** Payloads of the events `on()` accepts. */
 export interface AHChatEvents {

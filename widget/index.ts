@@ -6,7 +6,7 @@
  * the focus, the title count, and the beep and desktop notifications (widget/alerts.ts, loaded when
  * first needed).
  */
-import type { PageContext } from '../lib/store/store.js';
+import type { PageContext } from '../lib/wire/index.js';
 import type { Alerts } from './alerts.js';
 import { loadAlerts, loadInbox, type InboxModule } from './chunks.js';
 import type { Actions, ViewProps } from './components/props.js';

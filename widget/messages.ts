@@ -3,9 +3,9 @@
  * ones in the order they were written, and the rules that merge what the server sends into them
  * (resent, resumed and paged messages are never doubled). No DOM; tested in Node.
  */
-import type { ErrorCode } from '../lib/errors.js';
-import type { WireMessage } from '../lib/protocol.js';
-import type { PageContext } from '../lib/store/store.js';
+import type { ErrorCode } from '../lib/wire/index.js';
+import type { WireMessage } from '../lib/wire/index.js';
+import type { PageContext } from '../lib/wire/index.js';
 
 export interface ChatMessage {
   /** Stable render key: `c<clientId>` for own messages that have one, else `i<id>`. */

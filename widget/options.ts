@@ -2,8 +2,8 @@
  * The widget's options: the original README's (`url`, `sellerId`, `id`, `token`, `template`) plus
  * AH Chat's additions. Validated once, in the AHChat constructor, with messages naming the option.
  */
-import type { WireSellerId } from '../lib/protocol.js';
-import type { PageContext } from '../lib/store/store.js';
+import type { WireSellerId } from '../lib/wire/index.js';
+import type { PageContext } from '../lib/wire/index.js';
 import type { Role } from './state.js';
 
 export interface AHChatOptions {

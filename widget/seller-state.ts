@@ -2,7 +2,7 @@
  * The seller's own changes of the state, carried by ahchat-inbox.js (the buyer's bundle never holds
  * them) and applied through the reducer's `apply`: a new chat, opening one, and list pages merged in.
  */
-import type { ChatPush, WireChat } from '../lib/protocol.js';
+import type { ChatPush, WireChat } from '../lib/wire/index.js';
 import { emptyChat, fromWire, withChat, type State } from './state.js';
 
 /** Seller: chats from a list page or a search, merged without moving the ones already known (new ones go last). */

@@ -3,7 +3,7 @@
  * carried by ahchat-inbox.js so that the buyer's bundle never holds them. The widget lends what they
  * need (widget/chunks.ts) once the inbox file is loaded.
  */
-import type { ChatPush, Frame } from '../lib/protocol.js';
+import type { ChatPush, Frame } from '../lib/wire/index.js';
 import type { Actions } from './components/props.js';
 import type { Translate } from './i18n/index.js';
 import { addChat, select } from './seller-state.js';

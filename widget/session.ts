@@ -4,9 +4,9 @@
  * actions, and what each error means (retry, sign up anew, show it). No DOM: tested in Node with a
  * fake socket. The page side (widget/mount.ts) renders the store and hands the user's steps here.
  */
-import type { ErrorCode } from '../lib/errors.js';
-import type { AuthRequest, AuthResponse, ChatPush, Frame, StatusPush, WireMessage } from '../lib/protocol.js';
-import type { PageContext } from '../lib/store/store.js';
+import type { ErrorCode } from '../lib/wire/index.js';
+import type { AuthRequest, AuthResponse, ChatPush, Frame, StatusPush, WireMessage } from '../lib/wire/index.js';
+import type { PageContext } from '../lib/wire/index.js';
 import { ChatClient, type ClientEvent, type SocketLike } from './client.js';
 import type { Actions } from './components/props.js';
 import type { Emit } from './events.js';

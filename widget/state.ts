@@ -2,9 +2,9 @@
  * The widget's state: a plain reducer and a tiny store. No DOM, no sockets, no Preact, so every rule
  * here (merging resent and resumed messages, unread counts, list order) is tested in Node.
  */
-import type { ErrorCode } from '../lib/errors.js';
-import type { AuthResponse, StatusPush, WireChat, WireMessage, WireSellerId } from '../lib/protocol.js';
-import type { PageContext } from '../lib/store/store.js';
+import type { ErrorCode } from '../lib/wire/index.js';
+import type { AuthResponse, StatusPush, WireChat, WireMessage, WireSellerId } from '../lib/wire/index.js';
+import type { PageContext } from '../lib/wire/index.js';
 import { lastIncomingId, mergeMessages, toChatMessage, type ChatMessage } from './messages.js';
 
 export type Role = 'buyer' | 'seller';

@@ -1,9 +1,8 @@
 /** The standalone server's configuration, read from the environment and checked once. */
 import { readFileSync } from 'node:fs';
-import type { AhChatOptions } from '../options.js';
+import { DEFAULTS, type AhChatOptions } from '../options.js';
 import { LIMIT_VARIABLES } from './variables.js';
-import { normalizeOrigin } from '../origins.js';
-import { MIN_SECRET_LENGTH } from '../identity.js';
+import { isId, MIN_SECRET_LENGTH, SettingChecks } from '../wire/index.js';
 
 export interface SellerRecord {
   id: number | string;
@@ -42,6 +41,8 @@ export interface ServerConfig {
 /** A configuration mistake: the message names the variable. */
 export class ConfigError extends Error {}
 
+const check: SettingChecks = new SettingChecks((name) => name, ConfigError);
+
 function parseSellers(raw: string | undefined): SellerRecord[] {
   if (!raw) throw new ConfigError('AHCHAT_SELLERS is required: a JSON array like [{"id":10,"token":"...","name":"Shop"}] or @path/to/file.json');
   let text = raw;
@@ -62,7 +63,7 @@ function parseSellers(raw: string | undefined): SellerRecord[] {
   const seen = new Set<string>();
   return value.map((item: unknown, i) => {
     const s = item as Partial<SellerRecord> | null;
-    const idOk = (typeof s?.id === 'number' && Number.isSafeInteger(s.id) && s.id > 0) || (typeof s?.id === 'string' && s.id !== '');
+    const idOk = isId(s?.id) || (typeof s?.id === 'string' && s.id !== '');
     if (!s || !idOk || typeof s.token !== 'string' || s.token === '' || typeof s.name !== 'string' || s.name === '') {
       throw new ConfigError(`AHCHAT_SELLERS[${i}] must be {"id": number|string, "token": non-empty string, "name": non-empty string}`);
     }
@@ -74,13 +75,8 @@ function parseSellers(raw: string | undefined): SellerRecord[] {
 
 
 /** An integer variable with a default; the message names the variable and the range. */
-function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max?: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (Number.isInteger(value) && value >= min && (max === undefined || value <= max)) return value;
-  const range = max !== undefined ? `an integer from ${min} to ${max}` : min === 1 ? 'a positive integer' : `an integer of at least ${min}`;
-  throw new ConfigError(`${name} must be ${range}, got ${JSON.stringify(raw)}`);
-}
+const parseInteger = (name: string, raw: string | undefined, fallback: number, min: number, max?: number): number =>
+  check.integerText(name, raw, fallback, min, max);
 
 /** A switch variable: on for '1' or 'true'. */
 const isOn = (raw: string | undefined): boolean => raw === '1' || raw === 'true';
@@ -88,11 +84,7 @@ const isOn = (raw: string | undefined): boolean => raw === '1' || raw === 'true'
 function parseOrigins(raw: string | undefined): string[] | '*' | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
   if (raw.trim() === '*') return '*';
-  return raw.split(',').map((o) => o.trim()).filter(Boolean).map((origin) => {
-    const normalized = normalizeOrigin(origin);
-    if (normalized instanceof Error) throw new ConfigError(`AHCHAT_ORIGINS: ${JSON.stringify(origin)} ${normalized.message}`);
-    return normalized;
-  });
+  return raw.split(',').map((o) => o.trim()).filter(Boolean).map((origin) => check.origin('AHCHAT_ORIGINS', origin));
 }
 
 function parseUrl(name: string, raw: string | undefined, schemes: string[]): string | undefined {
@@ -103,7 +95,7 @@ function parseUrl(name: string, raw: string | undefined, schemes: string[]): str
 
 function parseSchema(raw: string | undefined): string {
   if (raw === undefined || raw === '') return 'ahchat';
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new ConfigError(`AHCHAT_DATABASE_SCHEMA must be a lower-case SQL identifier, got ${JSON.stringify(raw)}`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) check.fail('AHCHAT_DATABASE_SCHEMA', 'a lower-case SQL identifier', raw);
   return raw;
 }
 
@@ -112,7 +104,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   return {
     port: parseInteger('PORT', env.PORT, 8001, 0, 65535),
     sellers: parseSellers(env.AHCHAT_SELLERS),
-    dataDir: env.AHCHAT_DB || './ahchat-data',
+    dataDir: env.AHCHAT_DB || DEFAULTS.dataDir,
     origins: parseOrigins(env.AHCHAT_ORIGINS),
     fsync: isOn(env.AHCHAT_FSYNC),
     databaseUrl: parseUrl('AHCHAT_DATABASE_URL', env.AHCHAT_DATABASE_URL, ['postgres', 'postgresql']),
@@ -151,7 +143,7 @@ export function readOperatorConfig(env: NodeJS.ProcessEnv): OperatorConfig {
   const v = LIMIT_VARIABLES;
   const read = (variable: { name: string; fallback: number; min: number }) => parseInteger(variable.name, env[variable.name], variable.fallback, variable.min);
   const host = env.AHCHAT_HOST?.trim() || '0.0.0.0';
-  if (/[\s/]/.test(host)) throw new ConfigError(`AHCHAT_HOST must be an address or host name like 0.0.0.0, ::, 127.0.0.1, got ${JSON.stringify(env.AHCHAT_HOST)}`);
+  if (/[\s/]/.test(host)) check.fail('AHCHAT_HOST', 'an address or host name like 0.0.0.0, ::, 127.0.0.1', env.AHCHAT_HOST);
   return {
     host,
     metrics: isOn(env.AHCHAT_METRICS),

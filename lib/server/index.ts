@@ -15,9 +15,9 @@ import type { Store } from '../store/store.js';
 import { ConfigError, readConfig, readOperatorConfig, type OperatorConfig, type ServerConfig } from './config.js';
 import { helpText } from './variables.js';
 import { MIN_TOKEN_LENGTH, sellersFromList, shortTokenSellers } from './sellers.js';
-import { DIRECT_TIMEOUTS, limitConnectionsPerIp } from '../connection-limit.js';
+import { DIRECT_TIMEOUTS, limitConnectionsPerIp } from '../transport/connection-limit.js';
 import { DEFAULTS } from '../options.js';
-import { OncePerKey } from '../rate-limiter.js';
+import { OncePerKey } from '../transport/rate-limiter.js';
 
 /** dist/server/ and lib/server/ are both two levels below the package root. */
 function version(): string {

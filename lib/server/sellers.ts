@@ -1,6 +1,6 @@
 /** authSeller/findSeller over a fixed list of sellers (the standalone server's AHCHAT_SELLERS). */
 import type { AuthSeller, FindSeller } from '../options.js';
-import { secretsEqual } from '../tokens.js';
+import { secretsEqual } from '../chat/tokens.js';
 import type { SellerRecord } from './config.js';
 
 /** Seller tokens shorter than this draw a warning at start: at a few guesses a second, short ones still fall. */

@@ -42,7 +42,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: 'AHCHAT_HOST', default: '0.0.0.0', meaning: 'address to bind (default: all IPv4 interfaces; :: for IPv6 too, 127.0.0.1 for this machine only)' },
   { name: 'AHCHAT_SELLERS', default: '(required)', meaning: 'JSON array [{"id":10,"token":"...","name":"..."}], or @path/to/file.json' },
   { name: 'AHCHAT_ORIGINS', default: "this server's own origin", meaning: "comma-separated allowed origins, like https://shop.example; '*' for any (with a warning)" },
-  { name: 'AHCHAT_DB', default: './ahchat-data', meaning: 'lowdb data directory (when AHCHAT_DATABASE_URL is not set)' },
+  { name: 'AHCHAT_DB', default: DEFAULTS.dataDir, meaning: 'lowdb data directory (when AHCHAT_DATABASE_URL is not set)' },
   { name: 'AHCHAT_FSYNC', default: 'off', meaning: '1: fsync every lowdb write (survives power loss)' },
   { name: 'AHCHAT_DATABASE_URL', default: 'none', meaning: 'postgres://...: store in PostgreSQL instead of lowdb' },
   { name: 'AHCHAT_DATABASE_SCHEMA', default: 'ahchat', meaning: 'PostgreSQL schema (created and migrated at start)' },

@@ -20,7 +20,7 @@ export type SellerKey = string;
 /** Which side of a chat a message or a read marker belongs to. */
 export type Side = 'buyer' | 'seller';
 
-/** The side a message from `side` is for. */
+/** The other side of a chat. */
 export const otherSide = (side: Side): Side => (side === 'buyer' ? 'seller' : 'buyer');
 
 export interface Buyer {
@@ -41,18 +41,9 @@ export interface Buyer {
   guest?: boolean;
 }
 
-/**
- * The page or product a buyer is writing about, as validated (and possibly replaced by the host's
- * resolveContext): URLs are http(s), images from allowed origins only, every field bounded.
- */
-export interface PageContext {
-  title: string;
-  url: string;
-  image?: string;
-  price?: string | number;
-  /** The host's own reference (a product id), for its resolveContext. */
-  ref?: string | number;
-}
+// The page context is a wire type (the widget sends it); the store keeps it as given.
+import type { PageContext } from '../wire/frames.js';
+export type { PageContext };
 
 /** What createBuyer and upsertBuyer take besides the token hash. */
 export interface BuyerProfile {

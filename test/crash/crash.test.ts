@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Frame } from '../../lib/protocol.js';
+import type { Frame } from '../../lib/wire/index.js';
 import { lowdbStore } from '../../lib/store/lowdb-store.js';
 import type { Side } from '../../lib/store/store.js';
 import { TestClient } from '../helpers/client.js';

@@ -226,7 +226,7 @@ describe('the name form', () => {
     await tab.locator('#ah-email').press('Enter');
     await send(tab, 'Write to me');
     const token = await tab.evaluate(() => Object.entries(localStorage).find(([key]) => key.endsWith(':token'))?.[1]);
-    const { hashToken } = await import('../../lib/tokens.js');
+    const { hashToken } = await import('../../lib/chat/tokens.js');
     expect(await store.findBuyerByTokenHash(hashToken(token!))).toMatchObject({ name: 'Bea', email: 'bea@example.com' });
     await tab.context().close();
   });

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { MessageRejected } from '../../lib/errors.js';
+import { MessageRejected } from '../../lib/wire/index.js';
 import { TestClient } from '../helpers/client.js';
 import { SELLER, buyerPage, ensureWidgetBuilt, launchBrowser, send, shot, signUpBuyer, startServer, w, widgetPage, type TestServer } from './harness.js';
 

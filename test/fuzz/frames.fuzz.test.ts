@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { ERROR_CODES } from '../../lib/errors.js';
+import { ERROR_CODES } from '../../lib/wire/index.js';
 import type { Store } from '../../lib/store/store.js';
 import { type RunningChat, SELLERS, signInSeller, signUpBuyer, startChat } from '../helpers/chat-server.js';
 

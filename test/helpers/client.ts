@@ -1,6 +1,6 @@
 /** A real `ws` client for tests: buffers incoming frames and lets a test await the next of a kind. */
 import { WebSocket } from 'ws';
-import type { Frame } from '../../lib/protocol.js';
+import type { Frame } from '../../lib/wire/index.js';
 
 interface Waiter {
   command: string | undefined;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ahChat } from '../../lib/ah-chat.js';
 import type { AhChatOptions } from '../../lib/options.js';
-import { normalizeOrigin } from '../../lib/origins.js';
+import { normalizeOrigin } from '../../lib/wire/validate.js';
 import { memoryStore } from '../../lib/store/memory-store.js';
 import { TestClient } from '../helpers/client.js';
 import { startChat, testSellers } from '../helpers/chat-server.js';

@@ -10,7 +10,7 @@ import type { AhChatOptions, Logger } from '../../lib/options.js';
 import { lowdbStore } from '../../lib/store/lowdb-store.js';
 import { memoryStore } from '../../lib/store/memory-store.js';
 import type { Store } from '../../lib/store/store.js';
-import { hashToken } from '../../lib/tokens.js';
+import { hashToken } from '../../lib/chat/tokens.js';
 import { TestClient } from '../helpers/client.js';
 import { type RunningChat, SELLERS, signInSeller, signUpBuyer, startChat, testSellers } from '../helpers/chat-server.js';
 import { tmpDir } from '../helpers/tmp-dir.js';

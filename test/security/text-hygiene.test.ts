@@ -9,7 +9,7 @@ import { postgresStore } from '../../lib/postgres.js';
 import { lowdbStore } from '../../lib/store/lowdb-store.js';
 import { memoryStore } from '../../lib/store/memory-store.js';
 import type { Store } from '../../lib/store/store.js';
-import { MAX_COMBINING_RUN } from '../../lib/protocol.js';
+import { MAX_COMBINING_RUN } from '../../lib/wire/index.js';
 import { TestClient } from '../helpers/client.js';
 import { type RunningChat, signUpBuyer, startChat } from '../helpers/chat-server.js';
 import { connectTestDatabase, dropSchema, freshSchemaName, testDatabaseUrl } from '../helpers/postgres.js';

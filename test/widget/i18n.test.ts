@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../../lib/errors.js';
+import { ERROR_CODES } from '../../lib/wire/index.js';
 import { LANGUAGES, pickLanguage, translator } from '../../widget/i18n/index.js';
 
 const table = (lang: string): Record<string, string> =>

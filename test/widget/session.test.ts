@@ -1,6 +1,6 @@
 /** The session without a page: sign-in requests, frames into the state, the error policy (fake socket, Node). */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { WireChat, WireMessage } from '../../lib/protocol.js';
+import type { WireChat, WireMessage } from '../../lib/wire/index.js';
 import type { AHChatEvents } from '../../widget/events.js';
 import { resolveOptions, type AHChatOptions } from '../../widget/options.js';
 import { Preferences } from '../../widget/preferences.js';

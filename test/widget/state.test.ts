@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuthResponse, WireChat, WireMessage } from '../../lib/protocol.js';
+import type { AuthResponse, WireChat, WireMessage } from '../../lib/wire/index.js';
 import { lastIncomingId, mergeMessages, toChatMessage } from '../../widget/messages.js';
 import { addChat, select } from '../../widget/seller-state.js';
 import {

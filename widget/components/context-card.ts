@@ -6,7 +6,7 @@
  * too, and images only from the origins the host allows), open without an opener, send no referrer.
  */
 import type { VNode } from 'preact';
-import type { PageContext } from '../../lib/store/store.js';
+import type { PageContext } from '../../lib/wire/index.js';
 import { html } from './html.js';
 import type { Translate } from '../i18n/index.js';
 

@@ -8,8 +8,8 @@
  * server, and the host's), "mark as unread", and keyboard shortcuts listed by `?`.
  */
 import { Component, type VNode } from 'preact';
-import type { Frame, WireChat } from '../../lib/protocol.js';
-import type { PageContext } from '../../lib/store/store.js';
+import type { Frame, WireChat } from '../../lib/wire/index.js';
+import type { PageContext } from '../../lib/wire/index.js';
 import { lastIncomingId, type ChatMessage } from '../messages.js';
 import { mergeChats } from '../seller-state.js';
 import type { ChatState } from '../state.js';

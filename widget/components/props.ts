@@ -1,5 +1,5 @@
 import type { VNode } from 'preact';
-import type { Frame } from '../../lib/protocol.js';
+import type { Frame } from '../../lib/wire/index.js';
 import type { Translate } from '../i18n/index.js';
 import type { State } from '../state.js';
 
