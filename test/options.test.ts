@@ -30,7 +30,9 @@ describe('resolveOptions', () => {
 
   it('fills in every documented default', () => {
     const resolved = resolve({});
-    const { extraSocketPaths, contextImageOrigins, rateLimit, signUpRateLimit, sellerSignInLimit, ...scalars } = DEFAULTS;
+    // dataDir is the default store's directory, not an option of the plugin's own.
+    const { extraSocketPaths, contextImageOrigins, rateLimit, signUpRateLimit, sellerSignInLimit, dataDir, ...scalars } = DEFAULTS;
+    expect(dataDir).toBe('./ahchat-data');
     expect(resolved).toMatchObject(scalars);
     expect(resolved.extraSocketPaths).toEqual(extraSocketPaths);
     expect(resolved.rateLimit).toEqual(rateLimit);

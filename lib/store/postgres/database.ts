@@ -12,9 +12,9 @@ import { OutageLog } from '../../outage-log.js';
 import { StoreUnavailableError } from '../store.js';
 import { applyMigrations } from './migrations.js';
 import { hashKey } from './rows.js';
+import type { Sql } from './sql.js';
 
 /** Runs one statement (in a transaction: on its client). */
-export type Sql = <R extends pg.QueryResultRow>(text: string, values: unknown[]) => Promise<R[]>;
 
 /** How much longer than queryTimeoutMs the client waits: the server's own timeout should answer first. */
 const CLIENT_TIMEOUT_SLACK_MS = 1000;

@@ -1,5 +1,5 @@
 /** The store's schema: versioned migrations, applied in order under an advisory lock. */
-import type { Sql } from './database.js';
+import type { Sql } from './sql.js';
 
 /** Two-key advisory lock namespace: "AHCH" in ASCII, so our lock does not collide with the host's. */
 export const LOCK_NAMESPACE = 0x41484348;
