@@ -4,7 +4,7 @@ export type { AhChatChatEvent, AhChatEventName, AhChatEvents, AhChatListener, Ah
 export type { MetricsOptions } from './metrics.js';
 export { DIRECT_TIMEOUTS, limitConnectionsPerIp } from './transport/connection-limit.js';
 export type {
-  AhChatOptions, AuthSeller, BeforeMessage, BeforeMessageContext, FindSeller, HostIdentity, IdentifyBuyer, IdentifySeller, Logger,
+  AhChatOptions, AuthSeller, BeforeMessage, BeforeMessageContext, FindSeller, HostIdentity, IdentifyBuyer, IdentifySeller,
   OnUnread, OriginsOption, ResolveContext, Seller, UnreadNotice,
 } from './options.js';
 export { ERROR_CODES, CLOSE_CODES, ChatError, MessageRejected, type ErrorCode } from './wire/index.js';
@@ -15,3 +15,4 @@ export { localBus } from './bus/local-bus.js';
 export type { PresenceLookup } from './chat/unread-notifier.js';
 export { signIdentity, type SignIdentityOptions } from './chat/identity.js';
 export type { ContextFault } from './chat/page-context.js';
+export type { Logger } from './logger.js';

@@ -3,6 +3,7 @@
  * Plugin options: their types, the host's hook types, defaults, and the one place they are validated.
  * A bad option throws a TypeError/RangeError naming it, at start-up, never later.
  */
+import { consoleLogger, type Logger } from './logger.js';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Bus } from './bus/bus.js';
 import type { MetricsOptions } from './metrics.js';
@@ -41,16 +42,6 @@ export interface BeforeMessageContext {
  * or not), null to refuse (reason 'REJECTED'), or throw MessageRejected(reason) to refuse with a reason.
  */
 export type BeforeMessage = (context: BeforeMessageContext) => string | null | Promise<string | null>;
-
-/**
- * Where AH Chat writes its log lines: console, a pino logger, or anything with these methods. They
- * are always called on the logger (`logger.warn(line)`), so methods that need `this` work.
- */
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
 
 /** A person as the host knows them. `id` is the host's own; it never names one of our anonymous buyers. */
 export interface HostIdentity {
@@ -195,13 +186,6 @@ export const DEFAULTS = {
   /** The default store's directory (the plugin's and the standalone server's). */
   dataDir: './ahchat-data',
 } as const;
-
-/** The default logger: console, each line marked as ours. */
-export const consoleLogger: Logger = {
-  info: (m) => console.log(`[ahchat] ${m}`),
-  warn: (m) => console.warn(`[ahchat] ${m}`),
-  error: (m) => console.error(`[ahchat] ${m}`),
-};
 
 const check: SettingChecks = new SettingChecks((name) => `ahChat: option "${name}"`);
 

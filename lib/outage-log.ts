@@ -2,10 +2,7 @@
  * One log line when a backing system (PostgreSQL, Redis) stops answering and one when it answers
  * again, however many requests fail in between: an outage is an incident, not a flood of lines.
  */
-import type { Logger } from './options.js';
-
-/** The default of the stores' and buses' `logger` options: the plugin's own. */
-export { consoleLogger } from './options.js';
+import type { Logger } from './logger.js';
 
 /**
  * An outage ends at the first success at least `settleMs` after its last failure: a restart kills

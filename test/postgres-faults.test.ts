@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Logger } from '../lib/options.js';
+import type { Logger } from '../lib/logger.js';
 import { postgresStore } from '../lib/store/postgres/postgres-store.js';
 import { StoreUnavailableError } from '../lib/store/store.js';
 import type { TestClient } from './helpers/client.js';

@@ -1,7 +1,6 @@
 /** The Redis bus's options, checked once with exact messages, and their defaults. */
 import type { Redis } from 'ioredis';
-import type { Logger } from '../options.js';
-import { consoleLogger } from '../outage-log.js';
+import { consoleLogger, type Logger } from '../logger.js';
 
 export interface RedisBusOptions {
   /** redis:// or rediss:// URL; the bus opens (and on close, quits) its connections. Default redis://127.0.0.1:6379. */

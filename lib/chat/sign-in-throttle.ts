@@ -1,5 +1,5 @@
 import { BoundedMap } from '../transport/bounded-map.js';
-import type { Logger } from '../options.js';
+import type { Logger } from '../logger.js';
 
 /** How many failed seller sign-ins a key may have before it must wait, and the longest wait. */
 export interface SellerSignInLimit {

@@ -3,7 +3,8 @@
  * tells the host what they have not read, so it can send one e-mail for a batch, never one per message.
  */
 import { buyerKey, sellerKey, type PresenceKey } from '../bus/bus.js';
-import type { Logger, OnUnread, UnreadNotice } from '../options.js';
+import type { Logger } from '../logger.js';
+import type { OnUnread, UnreadNotice } from '../options.js';
 import { toWireSellerId, type WireSellerId } from '../wire/index.js';
 import { otherSide, type Message, type PageContext, type Side, type Store } from '../store/store.js';
 

@@ -3,7 +3,8 @@
  * (Which request passes is `originAllowed` in upgrade.ts.)
  */
 import type { IncomingMessage } from 'node:http';
-import type { Logger, OriginsOption } from '../options.js';
+import type { Logger } from '../logger.js';
+import type { OriginsOption } from '../options.js';
 import { OncePerKey, RateLimiter } from './rate-limiter.js';
 
 

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus, HubEvent } from '../../lib/bus/bus.js';
 import { redisBus, type RedisBusOptions } from '../../lib/bus/redis-bus.js';
-import type { Logger } from '../../lib/options.js';
+import type { Logger } from '../../lib/logger.js';
 import { buyerOffline as offline, EventLog, messageEvent as message } from '../helpers/bus-events.js';
 import { type OwnRedis, startOwnRedis } from '../helpers/redis.js';
 

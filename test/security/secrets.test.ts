@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AhChatOptions, Logger } from '../../lib/options.js';
+import type { AhChatOptions } from '../../lib/options.js';
+import type { Logger } from '../../lib/logger.js';
 import { lowdbStore } from '../../lib/store/lowdb-store.js';
 import { memoryStore } from '../../lib/store/memory-store.js';
 import type { Store } from '../../lib/store/store.js';

@@ -7,7 +7,7 @@
  * One log line per outage, one when the database answers again.
  */
 import type pg from 'pg';
-import type { Logger } from '../../options.js';
+import type { Logger } from '../../logger.js';
 import { OutageLog } from '../../outage-log.js';
 import { StoreUnavailableError } from '../store.js';
 import { applyMigrations } from './migrations.js';

@@ -33,8 +33,7 @@
  * `pg` is an optional peer dependency: this module is reached only through `ah-chat/postgres`.
  */
 import pg from 'pg';
-import type { Logger } from '../../options.js';
-import { consoleLogger } from '../../outage-log.js';
+import { consoleLogger, type Logger } from '../../logger.js';
 import type { Store } from '../store.js';
 import { AppendBatcher } from './append-batcher.js';
 import { buyerQueries } from './buyer-queries.js';
