@@ -242,7 +242,7 @@ export function resolveOptions(input: AhChatOptions): ResolvedOptions {
   // Identified buyers need the store's identity methods; a store without them must not half-work.
   if ((input.identifyBuyer || input.identitySecret) && input.store) {
     const missing = IDENTITY_STORE_METHODS.filter((m) => typeof (input.store as unknown as Record<string, unknown>)[m] !== 'function');
-    if (missing.length) check.fail('store', `a store with ${IDENTITY_STORE_METHODS.join(', ')} (identifyBuyer/identitySecret need them)`, `one without ${missing.join(', ')}`);
+    if (missing.length) check.refuse('store', `a store with ${IDENTITY_STORE_METHODS.join(', ')} (identifyBuyer/identitySecret need them)`, `one without ${missing.join(', ')}`);
   }
 
   return {

@@ -259,7 +259,7 @@ describe('options', () => {
     expect(() => ahChat({ ...testSellers, identifyBuyer: 'yes' as never })).toThrow('ahChat: option "identifyBuyer" must be a function, got "yes"');
     const { upsertBuyer: _u, findBuyerByExternalId: _f, ...older } = memoryStore();
     expect(() => ahChat({ ...testSellers, store: older as Store, logger: silentLogger, identifyBuyer: async () => null })).toThrow(
-      'ahChat: option "store" must be a store with findBuyerByExternalId, upsertBuyer (identifyBuyer/identitySecret need them), got "one without findBuyerByExternalId, upsertBuyer"',
+      'ahChat: option "store" must be a store with findBuyerByExternalId, upsertBuyer (identifyBuyer/identitySecret need them), got one without findBuyerByExternalId, upsertBuyer',
     );
   });
 });

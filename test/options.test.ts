@@ -70,20 +70,23 @@ describe('resolveOptions', () => {
 
   it('says which methods a store, bus or logger lacks', () => {
     const { close: _close, ...storeWithoutClose } = memoryStore();
-    expect(refusal({ store: storeWithoutClose })).toMatch(/^ahChat: option "store" must be an object with methods createBuyer, .*close, got "one without close"$/);
+    expect(refusal({ store: storeWithoutClose })).toMatch(/^ahChat: option "store" must be an object with methods createBuyer, .*close, got one without close$/);
     const { ping: _ping, isOnline: _isOnline, ...busWithoutIsOnline } = localBus();
     expect(refusal({ bus: busWithoutIsOnline })).toBe(
-      'ahChat: option "bus" must be an object with methods start, publish, join, leave, isOnline, close, got "one without isOnline"',
+      'ahChat: option "bus" must be an object with methods start, publish, join, leave, isOnline, close, got one without isOnline',
     );
-    expect(refusal({ logger: { info() {}, warn() {} } })).toBe('ahChat: option "logger" must be an object with methods info, warn, error, got "one without error"');
-    expect(refusal({ server: { listen() {} } })).toBe('ahChat: option "server" must be an object with methods on, listen, got "one without on"');
+    expect(refusal({ logger: { info() {}, warn() {} } })).toBe('ahChat: option "logger" must be an object with methods info, warn, error, got one without error');
+    expect(refusal({ server: { listen() {} } })).toBe('ahChat: option "server" must be an object with methods on, listen, got one without on');
+    // Not an object at all: the value is shown, not a list of every method.
+    expect(refusal({ server: 3 })).toBe('ahChat: option "server" must be an object with methods on, listen, got 3');
+    expect(refusal({ bus: null })).toMatch(/^ahChat: option "bus" must be an object with methods start, .*, got null$/);
   });
 
   it('refuses identified buyers on a store without the identity methods', () => {
     const store = memoryStore();
     const bare = { ...store, findBuyerByExternalId: undefined, upsertBuyer: undefined };
     expect(refusal({ store: bare, identifyBuyer: async () => null })).toBe(
-      'ahChat: option "store" must be a store with findBuyerByExternalId, upsertBuyer (identifyBuyer/identitySecret need them), got "one without findBuyerByExternalId, upsertBuyer"',
+      'ahChat: option "store" must be a store with findBuyerByExternalId, upsertBuyer (identifyBuyer/identitySecret need them), got one without findBuyerByExternalId, upsertBuyer',
     );
     expect(resolve({ store, identifyBuyer: async () => null }).store).toBe(store);
   });

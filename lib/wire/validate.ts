@@ -98,7 +98,12 @@ export class SettingChecks {
   ) {}
 
   fail(name: string, expected: string, value: unknown): never {
-    throw new this.Failure(`${this.label(name)} must be ${expected}, got ${shown(value)}`);
+    this.refuse(name, expected, shown(value));
+  }
+
+  /** As fail(), with `got` said in words rather than shown as a value. */
+  refuse(name: string, expected: string, got: string): never {
+    throw new this.Failure(`${this.label(name)} must be ${expected}, got ${got}`);
   }
 
   /** An error about a setting whose message is its own (`<label>: <what>`). */
@@ -142,11 +147,11 @@ export class SettingChecks {
 
   /** An object with these methods (a store, a bus, a logger…). */
   methods(name: string, value: unknown, methods: readonly string[]): void {
-    const obj = value as Record<string, unknown> | null;
-    const missing = methods.filter((m) => typeof obj?.[m] !== 'function');
-    if (typeof value !== 'object' || value === null || missing.length > 0) {
-      this.fail(name, `an object with methods ${methods.join(', ')}`, missing.length ? `one without ${missing.join(', ')}` : value);
-    }
+    const expected = `an object with methods ${methods.join(', ')}`;
+    // Not an object: say what it is; an object: say which methods it lacks.
+    if (typeof value !== 'object' || value === null) this.fail(name, expected, value);
+    const missing = methods.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function');
+    if (missing.length > 0) this.refuse(name, expected, `one without ${missing.join(', ')}`);
   }
 
   /** One configured origin, normalised as a browser sends it. */

@@ -20,7 +20,7 @@ describe('SettingChecks', () => {
     expect(() => option.bool('trustProxy', 'yes', false)).toThrow(new TypeError('ahChat: option "trustProxy" must be a boolean, got "yes"'));
     expect(() => option.optionalFunction('onUnread', 5)).toThrow(new TypeError('ahChat: option "onUnread" must be a function, got 5'));
     expect(() => option.methods('bus', { start() {} }, ['start', 'close'])).toThrow(
-      new TypeError('ahChat: option "bus" must be an object with methods start, close, got "one without close"'),
+      new TypeError('ahChat: option "bus" must be an object with methods start, close, got one without close'),
     );
     expect(() => option.positiveInts('rateLimit', { frames: -1 }, { frames: 20, intervalMs: 10 })).toThrow(
       new TypeError('ahChat: option "rateLimit.frames" must be a positive integer, got -1'),
