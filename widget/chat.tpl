@@ -134,6 +134,7 @@
   .ah-mine[data-status="failed"] .ah-bubble { background: #fdecec; color: var(--ah-danger); }
   .ah-bubble a { color: inherit; text-decoration: underline; }
   .ah-meta { display: flex; gap: 6px; padding: 2px 6px 4px; font-size: 11px; color: var(--ah-muted); }
+  .ah-meta time { white-space: nowrap; }
   .ah-mine[data-status="failed"] .ah-meta { color: var(--ah-danger); }
   .ah-typing { padding: 0 16px 6px; font-size: 12px; color: var(--ah-muted); font-style: italic; }
 
