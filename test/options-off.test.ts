@@ -20,11 +20,12 @@ describe('with none of the identity, context, e-mail or guest options', () => {
     const asked = protocol === 1 ? {} : { protocol };
     const seller = await connect();
     const list = await seller.request('auth', { id: 10, token: SELLERS['10']!.token, ...asked });
-    expect(Object.keys(list.data).sort()).toEqual(protocol === 1 ? ['chats', 'name'] : ['chats', 'name', 'protocol']);
+    // (Protocol 2 always says its version and the server's limits.)
+    expect(Object.keys(list.data).sort()).toEqual(protocol === 1 ? ['chats', 'name'] : ['chats', 'limits', 'name', 'protocol']);
 
     const buyer = await connect();
     const auth = await buyer.request('auth', { sellerId: 10, name: 'Ann', ...asked });
-    expect(Object.keys(auth.data).sort()).toEqual(['chatId', 'chats', 'name', 'token', ...(protocol === 1 ? [] : ['protocol'])].sort());
+    expect(Object.keys(auth.data).sort()).toEqual(['chatId', 'chats', 'name', 'token', ...(protocol === 1 ? [] : ['limits', 'protocol'])].sort());
     const chat = protocol === 1 ? auth.data.chats[auth.data.chatId] : auth.data.chats[0];
     expect(Object.keys(chat).sort()).toEqual(['chatter', 'id', 'messages', 'more', 'online', 'readId', 'sellerId', 'unread']);
     expect((await seller.next('chat')).data).toEqual({ id: auth.data.chatId, chatter: 'Ann', sellerId: 10 });

@@ -60,7 +60,7 @@ describe('auth answer', () => {
     expect(ids).toEqual([String(chatId)]);
   });
 
-  it('protocol 2: chats an array, and the answer says protocol 2', async () => {
+  it('protocol 2: chats an array, and the answer says protocol 2 and the server\'s limits', async () => {
     const { data, chatId } = await buyer(2);
     expect(data).toEqual({
       token: expect.any(String),
@@ -68,7 +68,18 @@ describe('auth answer', () => {
       name: 'Ann',
       chats: [{ id: chatId, chatter: 'Shop Ten', sellerId: 10, online: false, messages: [], more: false, unread: 0, readId: 0 }],
       protocol: 2,
+      limits: { textLength: 4000 },
     });
+  });
+
+  it('limits: protocol 2 answers (buyer and seller) carry the server\'s maxTextLength; protocol 1 never', async () => {
+    await chat.restart({ maxTextLength: 50 });
+    expect((await buyer(2)).data.limits).toEqual({ textLength: 50 });
+    expect((await seller(2)).data.limits).toEqual({ textLength: 50 });
+    const legacy = await buyer(undefined);
+    expect(legacy.data).not.toHaveProperty('limits');
+    expect(Object.keys(legacy.data)).toEqual(['token', 'chatId', 'name', 'chats']);
+    expect(Object.keys((await seller(1)).data)).toEqual(['name', 'chats']);
   });
 
   it.each([3, 99, 2 ** 40])('a protocol above ours (%s) gets 2, and the answer says so', async (protocol) => {
@@ -76,7 +87,7 @@ describe('auth answer', () => {
     expect(data.protocol).toBe(2);
     expect(Array.isArray(data.chats)).toBe(true);
     const { data: sellerData } = await seller(protocol);
-    expect(sellerData).toEqual({ name: 'Shop Ten', chats: [expect.objectContaining({ id: data.chatId })], protocol: 2 });
+    expect(sellerData).toEqual({ name: 'Shop Ten', chats: [expect.objectContaining({ id: data.chatId })], protocol: 2, limits: { textLength: 4000 } });
   });
 
   it.each([0, -1, 1.5, '2', true, [2], { v: 2 }])('answers protocol %j with BAD_REQUEST and stays usable', async (protocol) => {

@@ -81,6 +81,24 @@ describe('two instances on one PostgreSQL and one Redis', () => {
     await Promise.all([shop.closed, relist.closed, client.closed]);
   });
 
+  it('a chat the seller on B reopens reaches the buyer’s open tab on A, which writes in it again', async () => {
+    const [a, b] = servers as [ServerProcess, ServerProcess];
+    const shop = await seller(b);
+    const dan = await buyer(a, { name: 'Dan' });
+    send(dan.client, dan.chatId, 'Hello?', 'd1');
+    await nextWhere(shop, 'message', (d: any) => d.chatId === dan.chatId);
+    shop.send('close', { chatId: dan.chatId });
+    await nextWhere(dan.client, 'close', (d: any) => d.chatId === dan.chatId);
+    expect((await shop.request('reopen', { chatId: dan.chatId })).error).toBeUndefined();
+    expect((await nextWhere(dan.client, 'chat', (d: any) => d.id === dan.chatId)).data).toEqual({ id: dan.chatId, chatter: 'Shop', sellerId: 10 });
+    send(dan.client, dan.chatId, 'Back again', 'd2');
+    expect((await nextWhere(dan.client, 'message', (d: any) => d.clientId === 'd2')).error).toBeUndefined();
+    expect((await nextWhere(shop, 'message', (d: any) => d.chatId === dan.chatId)).data).toMatchObject({ text: 'Back again', my: false });
+    // Leave the seller offline again, as the next test expects to find it.
+    for (const socket of [shop, dan.client]) socket.close();
+    await Promise.all([shop.closed, dan.client.closed]);
+  });
+
   it('a buyer on A and a seller on B converse in real time; chat and status cross instances', async () => {
     const [a, b] = servers as [ServerProcess, ServerProcess];
     const shop = await seller(b);

@@ -240,6 +240,8 @@ export class Session {
         return emit('status', f.data);
       case 'chat':
         this.seller?.chat(f.data);
+        // (A buyer hears it when the seller reopened this chat.)
+        this.dispatch({ type: 'opened', ...f.data });
         return emit('chat', f.data);
       case 'history':
         return this.dispatch({ type: 'history', chatId: f.data.chatId, messages: f.data.messages ?? [], more: Boolean(f.data.more) });
@@ -250,7 +252,7 @@ export class Session {
       case 'unread':
         return this.dispatch({ type: 'unread', ...f.data });
       case 'close':
-        this.dispatch({ type: 'closed', chatId: f.data.chatId });
+        this.dispatch({ type: 'closed', ...f.data });
         return emit('close', f.data);
       default:
         this.seller?.frame(frame);

@@ -3,7 +3,7 @@
  * here (merging resent and resumed messages, unread counts, list order) is tested in Node.
  */
 import type { ErrorCode } from '../lib/wire/index.js';
-import type { AuthResponse, StatusPush, WireChat, WireMessage, WireSellerId } from '../lib/wire/index.js';
+import type { AuthLimits, AuthResponse, ChatPush, StatusPush, WireChat, WireMessage, WireSellerId } from '../lib/wire/index.js';
 import type { PageContext } from '../lib/wire/index.js';
 import { lastIncomingId, mergeMessages, toChatMessage, type ChatMessage } from './messages.js';
 
@@ -59,6 +59,8 @@ export interface State {
   sound?: boolean;
   /** Desktop notifications: `ask` shows the "Enable notifications" control, `on` after the user allowed them. */
   notify?: 'ask' | 'on';
+  /** What the server accepts (its auth answer; absent from an older server). */
+  limits?: AuthLimits;
 }
 
 /** The fields the widget sets as they are. */
@@ -83,6 +85,8 @@ export type Action =
   /** The server's count for this side (after a read in another tab). */
   | { type: 'unread'; chatId: number; unread: number }
   | { type: 'closed'; chatId: number }
+  /** The seller reopened the chat: it takes messages again. */
+  | ({ type: 'opened' } & ChatPush)
   /** A refused message taken out of the log (back into the composer, to be edited). */
   | { type: 'drop'; chatId: number; clientId: string }
   /** A change computed elsewhere (the seller's inbox brings its own: addChat, select, mergeChats). */
@@ -160,7 +164,6 @@ export function fromWire(prev: ChatState | undefined, c: WireChat, resumed: bool
     unread: c.unread ?? 0,
     readId: Math.max(c.readId ?? 0, prev?.readId ?? 0),
     closed: Boolean(c.closed),
-    context: c.context,
   };
 }
 
@@ -189,7 +192,7 @@ export function reducer(state: State, action: Action): State {
       const before = state.chats[state.current!];
       const fresh = chats[current!];
       if (fresh && before?.closed && before.id !== current) chats[current!] = { ...fresh, previous: before.id };
-      return { ...state, auth: 'ready', name: data.name, guest: data.guest, chats, order, current, error: undefined };
+      return { ...state, auth: 'ready', name: data.name, guest: data.guest, limits: data.limits, chats, order, current, error: undefined };
     }
     case 'pending':
       return update(
@@ -261,6 +264,8 @@ export function reducer(state: State, action: Action): State {
       const next = update(state, action.chatId, (chat) => ({ closed: true, typingUntil: undefined, unread: seller ? 0 : chat.unread }));
       return seller && state.current === action.chatId ? { ...next, current: undefined } : next;
     }
+    case 'opened':
+      return update(state, action.id, () => ({ closed: false }));
     case 'drop':
       return update(state, action.chatId, (chat) => ({ messages: chat.messages.filter((m) => m.clientId !== action.clientId || m.status !== 'failed') }));
     case 'apply':

@@ -22,8 +22,11 @@ export type HubEvent =
   | { type: 'buyer-presence'; sellerId: SellerKey; chatId: number; online: boolean }
   /** A seller's first socket opened / last socket closed, across all instances. */
   | { type: 'seller-presence'; sellerId: SellerKey; online: boolean }
-  /** A new chat started. */
-  | { type: 'chat'; sellerId: SellerKey; chatId: number; chatter: string }
+  /**
+   * A new chat started, or the seller reopened one: then `sellerName` is set, and the buyer's
+   * sockets of that chat hear of it too (with that name as their chatter).
+   */
+  | { type: 'chat'; sellerId: SellerKey; chatId: number; chatter: string; sellerName?: string }
   /** Someone is typing; delivered to the other side only. */
   | { type: 'typing'; sellerId: SellerKey; chatId: number; from: Side }
   /** `side` read everything up to `id`; `unread` is that side's new unread count. */

@@ -16,13 +16,15 @@ export interface AnswerFields {
 
 /**
  * The auth answer in the version the request asked for: `chats` shaped for it, and `protocol`
- * saying which version the server speaks when 2 or more was asked (protocol 1 stays as it was).
+ * saying which version the server speaks and `limits` when 2 or more was asked (protocol 1 stays
+ * as it was).
  */
-export function answer(request: AuthRequest, fields: AnswerFields, chats: WireChat[]): AuthResponse | LegacyAuthResponse {
+export function answer(ctx: ChatContext, request: AuthRequest, fields: AnswerFields, chats: WireChat[]): AuthResponse | LegacyAuthResponse {
   const protocol = protocolFor(request.protocol);
   const { guest, identified, ...original } = fields;
   if (protocol === 1) return { ...original, chats: legacyChats(chats) };
-  return { ...original, chats, protocol, ...(guest ? { guest } : {}), ...(identified ? { identified } : {}) };
+  const limits = { textLength: ctx.options.maxTextLength };
+  return { ...original, chats, protocol, limits, ...(guest ? { guest } : {}), ...(identified ? { identified } : {}) };
 }
 
 /**

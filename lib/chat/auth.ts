@@ -91,7 +91,7 @@ async function signInSeller(ctx: ChatContext, connection: ChatConnection, reques
     ]);
     const views = chats.map((chat, i) => toView(ctx, chat, 'seller', chat.chatter, online[i] ?? false, recent[i]!));
     trimToBudget(views);
-    connection.send('auth', answer(request, { name }, views));
+    connection.send('auth', answer(ctx, request, { name }, views));
   });
 }
 
@@ -202,7 +202,7 @@ async function buyerAuth(ctx: ChatContext, connection: ChatConnection, request: 
     const fields: AnswerFields = token ? { token, chatId: chat.id, name: signedBuyer.name } : { chatId: chat.id, name: signedBuyer.name };
     if (signedBuyer.guest) fields.guest = true;
     if (host) fields.identified = true;
-    connection.send('auth', answer(request, fields, [view]));
+    connection.send('auth', answer(ctx, request, fields, [view]));
     connection.send('status', { chatId: chat.id, status: online });
   });
   if (refusal) connection.error('context', refusal.code, refusal.details);

@@ -153,9 +153,13 @@ export class Hub {
         return;
       }
       case 'chat': {
+        const { chatId, sellerName } = event;
+        const sellerId = toWireSellerId(event.sellerId);
         const sockets = this.sellers.get(event.sellerId);
-        const data = { id: event.chatId, chatter: event.chatter, sellerId: toWireSellerId(event.sellerId) };
-        if (sockets) broadcast(sockets, serverFrame('chat', data));
+        if (sockets) broadcast(sockets, serverFrame('chat', { id: chatId, chatter: event.chatter, sellerId }));
+        // Reopened: the buyer's open tabs may write again. Protocol 2 only (the original's `chat` is the seller's).
+        const buyers = sellerName === undefined ? undefined : this.buyers.get(chatId);
+        if (buyers) broadcast(buyers, serverFrame('chat', { id: chatId, chatter: sellerName!, sellerId }), undefined, null);
         return;
       }
       case 'typing': {

@@ -2,7 +2,8 @@
  * The seller's inbox commands (ext): chats (a page of the list, a filter, a search), reopen,
  * markUnread, and the quick replies. Seller only (a buyer gets FORBIDDEN); a store without the
  * optional inbox methods makes them UNKNOWN_COMMAND. Answers go to the asking socket; a reopened
- * chat is announced to the seller's sockets with the `chat` push, a chat marked unread with `unread`.
+ * chat is announced with the `chat` push to the seller's sockets and the buyer's (protocol 2), a
+ * chat marked unread with `unread`.
  */
 import { buyerKey } from '../bus/bus.js';
 import type { ChatContext } from './context.js';
@@ -89,8 +90,9 @@ async function reopen(ctx: ChatContext, connection: ChatConnection, session: Ses
   if (!chat) throw new ChatError('CHAT_NOT_FOUND');
   const [online = false] = await ctx.hub.isOnline([buyerKey(chat.id)]);
   connection.send('reopen', { chat: await listedChat(ctx, session, chat, online) });
-  // The seller's other tabs put it back in their lists (the `chat` push: a chat starts again).
-  await ctx.hub.publish({ type: 'chat', sellerId, chatId: chat.id, chatter: chat.chatter });
+  // The seller's other tabs put it back in their lists, the buyer's open tabs take messages again
+  // (the `chat` push: a chat starts again).
+  await ctx.hub.publish({ type: 'chat', sellerId, chatId: chat.id, chatter: chat.chatter, sellerName: session.name });
 }
 
 async function markUnread(ctx: ChatContext, sellerId: SellerKey, request: ChatIdRequest): Promise<void> {

@@ -69,10 +69,18 @@ export interface AuthResponse {
   guest?: boolean;
   /** Protocol 2, buyer: present (true) when the host identified the buyer (no token is given then). */
   identified?: boolean;
+  /** Protocol 2: what this server accepts, so a client refuses too much before sending it. */
+  limits?: AuthLimits;
+}
+
+/** The server's limits, in the protocol-2 auth answer. */
+export interface AuthLimits {
+  /** Most characters (code points) of a message's text: the server's maxTextLength. */
+  textLength: number;
 }
 
 /** The auth answer in protocol 1: `chats` keyed by chat id, as in the original README. */
-export interface LegacyAuthResponse extends Omit<AuthResponse, 'chats' | 'protocol' | 'guest' | 'identified'> {
+export interface LegacyAuthResponse extends Omit<AuthResponse, 'chats' | 'protocol' | 'guest' | 'identified' | 'limits'> {
   chats: Record<string, WireChat>;
 }
 
@@ -81,8 +89,10 @@ export interface StatusPush {
   status: boolean;
 }
 
+/** `chat`: to the seller, a new chat (or one reopened); to the buyer (protocol 2), the seller reopened this one. */
 export interface ChatPush {
   id: number;
+  /** The other side's name, as in WireChat. */
   chatter: string;
   sellerId: WireSellerId;
 }

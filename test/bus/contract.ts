@@ -47,7 +47,7 @@ const EVERY_EVENT: HubEvent[] = [
   },
   { type: 'buyer-presence', sellerId: '10', chatId: 7, online: true },
   { type: 'seller-presence', sellerId: 'shop-a', online: false },
-  { type: 'chat', sellerId: '10', chatId: 8, chatter: 'Ann' },
+  { type: 'chat', sellerId: '10', chatId: 8, chatter: 'Ann', sellerName: 'Shop Ten' },
   { type: 'typing', sellerId: '10', chatId: 7, from: 'seller' },
   { type: 'read', sellerId: '10', chatId: 7, side: 'buyer', id: 3, unread: 0 },
   { type: 'closed', sellerId: '10', chatId: 7 },

@@ -93,6 +93,25 @@ describe('reopen', () => {
     expect((await again.request('message', { text: 'back', clientDate: 1, chatId: buyer.chatId })).error).toBeUndefined();
   });
 
+  it('reaches the buyer’s open tabs: protocol 2 gets the chat push and writes again at once, protocol 1 nothing new', async () => {
+    const buyer = await buyerWho('Ann', 'hello');
+    // A tab of the original README's client, in the same chat (signed in before the close: after it, a sign-in starts a new chat).
+    const legacy = track(await TestClient.connect(chat.url));
+    expect((await legacy.request('auth', { token: buyer.token, sellerId: 10 })).data.chatId).toBe(buyer.chatId);
+    const seller = track(await signInSeller(chat.url));
+    seller.client.send('close', { chatId: buyer.chatId });
+    await buyer.client.next('close');
+    expect((await seller.client.request('reopen', { chatId: buyer.chatId })).error).toBeUndefined();
+    // The buyer's chatter is the seller's name, as in the buyer's auth answer.
+    expect((await buyer.client.next('chat')).data).toEqual({ id: buyer.chatId, chatter: 'Shop Ten', sellerId: 10 });
+    expect((await buyer.client.request('message', { text: 'thanks', clientDate: 2, chatId: buyer.chatId })).error).toBeUndefined();
+    // A push would have been written to this socket before the buyer's message: none came, only presence.
+    expect((await legacy.next('message')).data).toMatchObject({ text: 'thanks', my: true });
+    await legacy.barrier(buyer.chatId);
+    expect(legacy.frames.filter((f) => f.command !== 'status')).toEqual([]);
+    expect((await legacy.request('message', { text: 'me too', clientDate: 3, chatId: buyer.chatId })).error).toBeUndefined();
+  });
+
   it('CHAT_ALREADY_OPEN while the buyer has a newer open chat; CHAT_NOT_FOUND for another seller’s chat', async () => {
     const buyer = await buyerWho('Ann', 'hello');
     const seller = track(await signInSeller(chat.url));

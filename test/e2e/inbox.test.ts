@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { MessageRejected } from '../../lib/wire/index.js';
 import { TestClient } from '../helpers/client.js';
-import { SELLER, buyerPage, ensureWidgetBuilt, launchBrowser, send, shot, signUpBuyer, startServer, w, widgetPage, type TestServer } from './harness.js';
+import { SELLER, buyerPage, ensureWidgetBuilt, launchBrowser, send, shot, signUpBuyer, startServer, texts, w, widgetPage, type TestServer } from './harness.js';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DESKTOP = { width: 1280, height: 800 };
@@ -362,6 +362,56 @@ describe('the buyer’s first minute', () => {
         await w.launcher(page).click();
         await expect.poll(() => page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.id)).toBe('ah-text');
       });
+    }
+  });
+
+  it('the seller reopens the closed chat: the buyer’s open widget writes in it again at once, without a reload', async () => {
+    const seller = await TestClient.connect(`ws://127.0.0.1:${server.port}/ahchat`);
+    try {
+      expect((await seller.request('auth', { id: SELLER.id, token: SELLER.token, protocol: 2 })).error).toBeUndefined();
+      await withContext(PHONE, async (context) => {
+        const page = await signUpBuyer(context, server, 'Rita Reopen');
+        await send(page, 'Is the kettle back?');
+        const { chatId } = (await seller.next('message')).data;
+        await page.evaluate(() => ((window as unknown as { loaded: number }).loaded = 1));
+        seller.send('close', { chatId });
+        await page.locator('.ah-notice[data-kind="closed"]').waitFor();
+        await page.getByRole('button', { name: 'Start a new chat' }).waitFor();
+        expect((await seller.request('reopen', { chatId })).error).toBeUndefined();
+        // The closed notice and the button go, the composer is back, the conversation kept.
+        await w.text(page).waitFor();
+        expect(await page.locator('.ah-notice[data-kind="closed"], .ah-restart').count()).toBe(0);
+        expect(await texts(page)).toEqual(['Is the kettle back?']);
+        await send(page, 'Thanks for reopening');
+        const pushed = await seller.next('message');
+        expect(pushed.data).toMatchObject({ chatId, text: 'Thanks for reopening', my: false });
+        expect(await page.evaluate(() => (window as unknown as { loaded?: number }).loaded)).toBe(1);
+        await shot(page, 'buyer-reopened-360');
+      });
+    } finally {
+      seller.close();
+    }
+  });
+
+  it('the counter and the too-long check follow the server’s maxTextLength (50): 51 characters are refused in the composer', async () => {
+    const small = await startServer({ plugin: { maxTextLength: 50 } });
+    try {
+      await withContext(DESKTOP, async (context) => {
+        const page = await signUpBuyer(context, small, 'Lena Limit');
+        await w.text(page).fill('x'.repeat(46));
+        await page.locator('.ah-counter', { hasText: '4 characters left' }).waitFor();
+        await w.text(page).fill('y'.repeat(51));
+        await page.locator('.ah-counter[data-over]', { hasText: 'Too long by 1 characters' }).waitFor();
+        await w.text(page).press('Enter');
+        expect(await w.text(page).inputValue()).toHaveLength(51);
+        expect(await w.text(page).getAttribute('aria-invalid')).not.toBeNull();
+        expect(await page.locator('.ah-msg').count()).toBe(0);
+        // At the limit it goes, and the server takes it.
+        await send(page, 'z'.repeat(50));
+        expect(await w.text(page).getAttribute('aria-invalid')).toBeNull();
+      });
+    } finally {
+      await small.dispose();
     }
   });
 

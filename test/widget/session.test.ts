@@ -138,6 +138,24 @@ describe('Session: frames into the state', () => {
     expect(events).toContainEqual(['close', { chatId: 7 }]);
   });
 
+  it('a buyer whose chat the seller reopens (the chat push) may write in it again, the conversation kept; the limits are kept', () => {
+    storage.set('ahchat:ws://chat.test/ahchat:buyer:10:token', 'tok');
+    const { session, factory, signIn, state } = setup();
+    signIn({ name: 'Ann', chatId: 7, chats: [chat([msg(1, true), msg(2)])], limits: { textLength: 50 } });
+    expect(state().limits).toEqual({ textLength: 50 });
+    factory.last.receive({ command: 'close', data: { chatId: 7 } });
+    expect(state().chats[7]?.closed).toBe(true);
+    factory.last.receive({ command: 'chat', data: { id: 7, chatter: 'Green Leaf Tea', sellerId: 10 } });
+    expect(state().chats[7]).toMatchObject({ closed: false, chatter: 'Green Leaf Tea' });
+    expect(state().chats[7]?.messages.map((m) => m.text)).toEqual(['m1', 'm2']);
+    expect(session.actions.send('back again')).toBe(true);
+    expect(factory.last.sentCommands('message')).toMatchObject([{ chatId: 7, text: 'back again' }]);
+    // Another chat's push changes nothing here.
+    const before = state();
+    factory.last.receive({ command: 'chat', data: { id: 8, chatter: 'x', sellerId: 10 } });
+    expect(state()).toBe(before);
+  });
+
   it('a history page is merged in; frames it does not know go to the seller, a new chat too', () => {
     const { session, factory, signIn, state, events } = setup({ sellerId: undefined, id: 10, token: 't' });
     const heard: unknown[] = [];

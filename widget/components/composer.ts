@@ -8,20 +8,21 @@ import { html } from './html.js';
 import type { ViewProps } from './props.js';
 
 const MAX_HEIGHT = 120;
-/** The server's default maxTextLength. */
+/** The server's default maxTextLength, for a server that does not say its own. */
 const MAX_TEXT = 4000;
 
 /** Grows the box and updates the counter (straight in the DOM: no render per keystroke). */
-function changed(area: HTMLTextAreaElement, { t }: ViewProps): boolean {
+function changed(area: HTMLTextAreaElement, { t, state }: ViewProps): boolean {
   area.style.height = 'auto';
   area.style.height = `${Math.min(area.scrollHeight, MAX_HEIGHT)}px`;
+  const max = state.limits?.textLength || MAX_TEXT;
   // Characters as a person (and the server) counts them: code points.
   const n = [...area.value].length;
-  const over = n > MAX_TEXT;
+  const over = n > max;
   const counter = area.nextElementSibling as HTMLElement;
-  counter.hidden = n <= MAX_TEXT * 0.9;
+  counter.hidden = n <= max * 0.9;
   counter.toggleAttribute('data-over', over);
-  counter.textContent = over ? t('tooLong', { n: n - MAX_TEXT }) : t('left', { n: MAX_TEXT - n });
+  counter.textContent = over ? t('tooLong', { n: n - max }) : t('left', { n: max - n });
   area.toggleAttribute('aria-invalid', over);
   return !over;
 }
