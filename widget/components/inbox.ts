@@ -21,6 +21,7 @@ import { Back } from './header.js';
 import { NotifyAsk } from './notify-ask.js';
 import type { ViewProps } from './props.js';
 import { seller, sellerText } from '../seller.js';
+import { handBack } from '../hand-back.js';
 
 export type Filter = 'open' | 'unread' | 'waiting' | 'closed';
 const FILTERS: Filter[] = ['open', 'unread', 'waiting', 'closed'];
@@ -356,4 +357,4 @@ export class Inbox extends Component<ViewProps, InboxState> {
 }
 
 // Hand the views to the widget that loaded this file (see widget/chunks.ts).
-(globalThis as unknown as Record<symbol, { r?: (m: unknown) => void } | undefined>)[Symbol.for('ahchat.inbox')]?.r?.({ Inbox, Back, seller, text: sellerText });
+handBack('inbox', { Inbox, Back, seller, text: sellerText });
