@@ -6,13 +6,14 @@
  *   chat.tpl    the default template (fetched by the widget from <path>/chat.tpl)
  *   i18n/*.json the strings, per language (fetched by the widget: English and the page's language)
  *   ahchat-inbox.js   the seller's inbox, loaded by ahchat.js on a seller's page only
+ *   ahchat-signup.js  the name form (e-mail field, a guest's name), loaded for a buyer without a token
  *   ahchat-alerts.js  the beep and desktop notification, loaded the first time a message comes to a
  *                     hidden page that should beep or notify
  *   types/      TypeScript declarations of the public API
  *   manifest.json  sizes and content hashes (for ETags and versioned URLs)
  * `--no-types` skips the declarations (the browser tests build this way when dist/widget is stale).
- * Prints the gzipped sizes: what a buyer's page loads against the 15,000 B promise, the seller's
- * inbox against its 25,000 B on top; fails over the buyer's ceiling or the inbox's budget.
+ * Prints the gzipped sizes: what a buyer's page loads at first against the 15,000 B promise, each
+ * file loaded on demand, the seller's inbox against its 25,000 B on top; fails over either budget.
  * esbuild does the bundling (ahchat.js: inside the UMD wrapper given as esbuild's banner and footer),
  * babel-plugin-htm compiles the views' templates; terser then compresses the result once more,
  * which takes another ~2 % off the gzipped buyer bundle.
@@ -33,23 +34,26 @@ const out = join(root, 'dist', 'widget');
 /** The promise: 15 KB, counted as 15,000 bytes (the benchmark checks the same number). */
 export const BUDGET_GZIP = 15_000;
 /**
- * What the build fails over meanwhile: the buyer's page is 531 B over the promise (the forms are
- * back in ahchat.js, which a buyer's page loaded anyway, as a second file), so this ceiling only
- * keeps it from growing; lower it to BUDGET_GZIP once the page is within the promise.
+ * What the build fails over meanwhile: with the name form on demand (ahchat-signup.js) the buyer's
+ * page is still ~370 B over the promise, so this ceiling only keeps it from growing; lower it to
+ * BUDGET_GZIP once the page is within the promise.
  */
-export const CEILING_GZIP = 15_560;
+export const CEILING_GZIP = 15_400;
 /** What the seller's inbox may add on top, gzipped. */
 export const INBOX_BUDGET_GZIP = 25_000;
-/** Every script a buyer's page loads (the template and strings are fetched apart, and cached). */
+/** Every script a buyer's page loads at first (the template and strings are fetched apart, and cached). */
 export const BUYER_SCRIPTS = ['ahchat.js'];
 /** What a seller's page loads on top of them. */
 export const SELLER_SCRIPTS = ['ahchat-inbox.js'];
-/** Loaded on demand, when a message comes to a hidden page that beeps or notifies. */
-export const ON_DEMAND = ['ahchat-alerts.js'];
+/** Loaded on demand (widget/chunks.ts), each with when. */
+export const ON_DEMAND = {
+  'ahchat-signup.js': 'a buyer without a token (the name form), or a guest',
+  'ahchat-alerts.js': 'a message to a hidden page that beeps or notifies',
+};
 
 /**
- * The inbox file uses the bundle's Preact and conversation view (one copy of each on the page): its
- * imports of them read what widget/chunks.ts put in the registry before loading it.
+ * The files on demand use the bundle's Preact and conversation view (one copy of each on the page):
+ * their imports of them read what widget/chunks.ts put in the registry before loading them.
  */
 const lent = {
   name: 'ahchat-lent',
@@ -160,8 +164,12 @@ export async function buildWidget({ types = true, quiet = false } = {}) {
     ),
     false,
   );
+  const signup = await terse(
+    squeeze((await build({ ...common, entryPoints: [join(root, 'widget', 'signup.ts')], format: 'iife', plugins: [lent, htmPlugin] })).outputFiles[0].text),
+    false,
+  );
   const alerts = await terse(squeeze((await build({ ...common, entryPoints: [join(root, 'widget', 'alerts.ts')], format: 'iife' })).outputFiles[0].text), false);
-  const define = { __AH_INBOX_VERSION__: JSON.stringify(hash(inbox)), __AH_ALERTS_VERSION__: JSON.stringify(hash(alerts)) };
+  const define = { __AH_CHUNKS__: JSON.stringify({ inbox: hash(inbox), signup: hash(signup), alerts: hash(alerts) }) };
   const esm = await terse(squeeze((await build({ ...common, format: 'esm', define })).outputFiles[0].text), true);
   const umd = (await build({ ...common, entryPoints: [join(root, 'widget', 'umd.ts')], format: 'esm', define, banner: { js: UMD.banner }, footer: { js: UMD.footer } }))
     .outputFiles[0].text;
@@ -169,6 +177,7 @@ export async function buildWidget({ types = true, quiet = false } = {}) {
     'ahchat.js': await terse(squeeze(umd), false),
     'ahchat.mjs': esm,
     'ahchat-inbox.js': inbox,
+    'ahchat-signup.js': signup,
     'ahchat-alerts.js': alerts,
     'chat.tpl': await readFile(join(root, 'widget', 'chat.tpl'), 'utf8'),
   };
@@ -195,12 +204,12 @@ export async function buildWidget({ types = true, quiet = false } = {}) {
     for (const [name, m] of Object.entries(manifest)) {
       console.log(`${relative(root, join(out, name)).padEnd(28)} ${kb(m.bytes).padStart(10)}  gzip ${kb(m.gzip).padStart(9)}`);
     }
-    const promise = buyer > BUDGET_GZIP ? `over by ${bytes(buyer - BUDGET_GZIP)}` : 'within';
-    console.log(`buyer's page (${BUYER_SCRIPTS.join(' + ')}): ${bytes(buyer)} gzipped (the ${bytes(BUDGET_GZIP)} promise: ${promise})`);
-    console.log(`  on demand (${ON_DEMAND.join(' + ')}, a message to a hidden page that beeps or notifies): ${bytes(sum(ON_DEMAND))} more`);
+    const promise = buyer > BUDGET_GZIP ? `over by ${bytes(buyer - BUDGET_GZIP)}` : `${bytes(BUDGET_GZIP - buyer)} to spare`;
+    console.log(`buyer's page at first (${BUYER_SCRIPTS.join(' + ')}): ${bytes(buyer)} gzipped (the ${bytes(BUDGET_GZIP)} promise: ${promise})`);
+    for (const [name, when] of Object.entries(ON_DEMAND)) console.log(`  on demand, ${name}: ${bytes(manifest[name].gzip)} more (${when})`);
     console.log(`seller's inbox on top (${SELLER_SCRIPTS.join(' + ')}): ${bytes(seller)} gzipped (budget ${bytes(INBOX_BUDGET_GZIP)})`);
   }
-  if (buyer > CEILING_GZIP) throw new Error(`the buyer's page loads ${bytes(buyer)} of widget code gzipped, over the ${bytes(CEILING_GZIP)} ceiling`);
+  if (buyer > CEILING_GZIP) throw new Error(`the buyer's page loads ${bytes(buyer)} of widget code gzipped at first, over the ${bytes(CEILING_GZIP)} ceiling`);
   if (seller > INBOX_BUDGET_GZIP) throw new Error(`the seller's inbox adds ${bytes(seller)} gzipped, over the ${bytes(INBOX_BUDGET_GZIP)} budget`);
   return manifest;
 }

@@ -4,6 +4,8 @@
  * refuses it. The entry of ahchat-alerts.js, which the widget loads the first time a message comes to
  * a hidden page that should beep or notify (widget/chunks.ts); tested in Node.
  */
+import { handBack } from './hand-back.js';
+
 export class Alerts {
   #audio: AudioContext | undefined;
 
@@ -45,5 +47,5 @@ export class Alerts {
   }
 }
 
-// Hand the class to the widget that loaded this file (see widget/chunks.ts).
-(globalThis as unknown as Record<symbol, { a?: (m: unknown) => void } | undefined>)[Symbol.for('ahchat.inbox')]?.a?.(Alerts);
+// Hand the class to the widget that loaded this file.
+handBack('alerts', Alerts);

@@ -4,7 +4,7 @@
  * reconnect until the server confirms them). No DOM and no Preact: tests drive it with a fake socket.
  */
 import type { ErrorCode } from '../lib/wire/index.js';
-import type { AuthRequest, AuthResponse, Frame, WireMessage } from '../lib/wire/index.js';
+import type { AuthRequest, ServerMessage2 } from '../lib/wire/index.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.js';
 import { Outbox, newClientId, type OutboxItem } from './outbox.js';
 import type { Connection } from './state.js';
@@ -23,7 +23,7 @@ export interface SocketLike {
 export type ClientEvent =
   | { type: 'connection'; connection: Connection }
   /** Every frame from the server, after the outbox took what it needs from it. */
-  | { type: 'frame'; frame: Frame }
+  | { type: 'frame'; frame: ServerMessage2 }
   /** A message the server refused for good; it is no longer in the outbox. */
   | { type: 'sendFailed'; item: OutboxItem; error: ErrorCode };
 
@@ -155,40 +155,42 @@ export class ChatClient {
   }
 
   #receive(raw: unknown): void {
-    let frame: Frame;
+    let frame: ServerMessage2;
     try {
-      frame = JSON.parse(String(raw)) as Frame;
+      // The trust boundary, and the one assertion on a frame: the server answers the protocol the
+      // widget asked for (2), so what it sends is read as its frames (lib/wire/frames.ts).
+      frame = JSON.parse(String(raw)) as ServerMessage2;
     } catch {
       return;
     }
     if (!frame || typeof frame.command !== 'string') return;
-    if (frame.command === 'auth' && !frame.error) {
-      this.#authed = true;
-      this.#attempt = 0;
-      // Messages the server already stored (the confirmation was lost with the old socket) are done.
-      for (const chat of (frame.data as AuthResponse | undefined)?.chats ?? []) {
-        for (const m of chat.messages ?? []) if (m.my && m.clientId) this.outbox.confirm(m.clientId);
+    if (!frame.error) {
+      if (frame.command === 'auth') {
+        this.#authed = true;
+        this.#attempt = 0;
+        // Messages the server already stored (the confirmation was lost with the old socket) are done.
+        for (const chat of frame.data?.chats ?? []) {
+          for (const m of chat.messages ?? []) if (m.my && m.clientId) this.outbox.confirm(m.clientId);
+        }
+        this.#outboxChanged();
+        this.#options.onEvent({ type: 'frame', frame });
+        this.#flush();
+        return;
       }
-      this.#outboxChanged();
-      this.#options.onEvent({ type: 'frame', frame });
-      this.#flush();
-      return;
-    }
-    if (frame.command === 'message') {
-      if (!frame.error) {
-        const m = frame.data as WireMessage;
+      if (frame.command === 'message') {
+        const m = frame.data;
         if (m?.my && m.clientId && this.outbox.confirm(m.clientId)) {
           this.#outboxChanged();
           this.#armConfirmTimer(true);
         }
-      } else if (this.outbox.hasInFlight()) {
-        const explicit = (frame.data as { clientId?: unknown } | undefined)?.clientId;
-        const item =
-          typeof explicit === 'string'
-            ? this.outbox.list().find((i) => i.clientId === explicit)
-            : this.outbox.oldestInFlight();
-        if (item) return this.#failed(item, frame.error);
       }
+    } else if (frame.command === 'message' && this.outbox.hasInFlight()) {
+      const explicit = frame.data?.clientId;
+      const item =
+        typeof explicit === 'string'
+          ? this.outbox.list().find((i) => i.clientId === explicit)
+          : this.outbox.oldestInFlight();
+      if (item) return this.#failed(item, frame.error);
     }
     this.#options.onEvent({ type: 'frame', frame });
   }

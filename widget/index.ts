@@ -3,12 +3,12 @@
  * `container`, `lang`, `destroy()`, `on(event, fn)` and `setContext()`. A thin facade over the
  * session (widget/session.ts: socket, sign-in, frames → state) and the mount (widget/mount.ts: the
  * shadow root and the views in the template's slots); it adds what belongs to the page: the panel,
- * the focus, the title count, and the beep and desktop notifications (widget/alerts.ts, loaded when
- * first needed).
+ * the focus, the title count, and the files loaded on demand (widget/chunks.ts): the seller's inbox,
+ * the first-time buyer's name form, the beep and desktop notifications.
  */
 import type { PageContext } from '../lib/wire/index.js';
 import type { Alerts } from './alerts.js';
-import { loadAlerts, loadInbox, type InboxModule } from './chunks.js';
+import { loadChunk, type InboxModule, type SignupModule } from './chunks.js';
 import type { Actions, ViewProps } from './components/props.js';
 import { loadStrings, pickLanguage, translator, type Translate } from './i18n/index.js';
 import { Mount, loadTemplate, view } from './mount.js';
@@ -37,6 +37,8 @@ export class AHChat {
   #title: TitleCount | undefined;
   #alerts: Alerts | undefined;
   #inbox: InboxModule | undefined;
+  #signup: SignupModule | undefined;
+  #signupAsked = false;
   /** Set by a step of the user's (sign-up, opening, a new chat): the composer gets the focus once it is there. */
   #wantFocus = false;
   /** The session's actions, the page's own, and the seller's from ahchat-inbox.js (select, close, request, listen, apply). */
@@ -119,8 +121,10 @@ export class AHChat {
     const [template, strings, inbox] = await Promise.all([
       loadTemplate(options.template, options.assets, () => this.#emit('error', { code: 'TEMPLATE' })),
       loadStrings(lang, options.assets),
-      options.role === 'seller' ? loadInbox(options.assets).catch(() => undefined) : undefined,
+      options.role === 'seller' ? loadChunk('inbox', options.assets).catch(() => undefined) : undefined,
       session.identify(),
+      // A buyer without a token gets the name form: fetched beside the template, so it shows at once.
+      session.waits() && this.#wantSignup(),
     ]);
     if (this.#destroyed) return this;
     this.#inbox = inbox;
@@ -182,7 +186,7 @@ export class AHChat {
     const state = this.#session?.store.getState();
     const notify = state?.notify === 'on' && Notification.permission === 'granted';
     if (!state || document.visibilityState !== 'hidden' || !(state.sound || notify)) return;
-    loadAlerts(this.#options.assets).then(
+    loadChunk('alerts', this.#options.assets).then(
       (Alerts) => {
         if (this.#destroyed) return;
         const alerts = (this.#alerts ??= new Alerts());
@@ -201,7 +205,24 @@ export class AHChat {
     );
   }
 
+  /** Loads the name form once (a buyer without a token, one whose token is unknown, or a guest), then paints it. */
+  #wantSignup(): Promise<void> | undefined {
+    if (this.#signupAsked) return;
+    this.#signupAsked = true;
+    return loadChunk('signup', this.#options.assets).then(
+      (signup) => {
+        this.#signup = signup;
+        const state = this.#session?.store.getState();
+        if (state) this.#paint(state);
+      },
+      () => {
+        // not loaded: the body waits as for a lost connection
+      },
+    );
+  }
+
   #changed(state: State, previous: State): void {
+    if (state.auth === 'name' || state.guest) void this.#wantSignup();
     this.#paint(state);
     const unread = totalUnread(state);
     if (unread !== totalUnread(previous)) this.#emit('unread', unread);
@@ -222,6 +243,7 @@ export class AHChat {
       actions: this.#actions as Actions,
       lang: this.#lang,
       inbox: this.#inbox,
+      signup: this.#signup,
       replies: this.#options.quickReplies,
       askEmail: this.#options.askEmail,
     };

@@ -3,7 +3,7 @@
  * carried by ahchat-inbox.js so that the buyer's bundle never holds them. The widget lends what they
  * need (widget/chunks.ts) once the inbox file is loaded.
  */
-import type { ChatPush, Frame } from '../lib/wire/index.js';
+import type { ChatPush, ServerMessage2 } from '../lib/wire/index.js';
 import type { Actions } from './components/props.js';
 import type { Translate } from './i18n/index.js';
 import { addChat, select } from './seller-state.js';
@@ -23,7 +23,7 @@ export type SellerActions = Pick<Actions, 'select' | 'close' | 'request' | 'list
 export interface Seller {
   actions: SellerActions;
   /** Hears the answers (and errors) to the commands the widget itself does not handle. */
-  frame(frame: Frame): void;
+  frame(frame: ServerMessage2): void;
   /** A new chat (the `chat` push). */
   chat(push: ChatPush): void;
 }
@@ -36,7 +36,7 @@ export function sellerText(t: Translate, key: string | null): string {
 }
 
 export function seller(host: SellerHost): Seller {
-  const listeners = new Set<(frame: Frame) => void>();
+  const listeners = new Set<(frame: ServerMessage2) => void>();
   return {
     actions: {
       select: (chatId) => {

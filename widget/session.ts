@@ -5,7 +5,7 @@
  * fake socket. The page side (widget/mount.ts) renders the store and hands the user's steps here.
  */
 import type { ErrorCode } from '../lib/wire/index.js';
-import type { AuthRequest, AuthResponse, ChatPush, Frame, StatusPush, WireMessage } from '../lib/wire/index.js';
+import type { AuthRequest, DataFrame2, WireMessage } from '../lib/wire/index.js';
 import type { PageContext } from '../lib/wire/index.js';
 import { ChatClient, type ClientEvent, type SocketLike } from './client.js';
 import type { Actions } from './components/props.js';
@@ -16,24 +16,6 @@ import type { Seller } from './seller.js';
 import { firstId } from './messages.js';
 import { createStore, currentChat, initialState, isViewing, readToSend, type Action, type Settable, type State, type Store } from './state.js';
 import { Throttle } from './throttle.js';
-
-/**
- * The frames the session reads, by command. Until lib/ shares its typed frame map, `serverFrame`
- * below is the one place that says a frame's data has the shape the protocol gives its command.
- */
-interface ServerData {
-  auth: AuthResponse;
-  message: WireMessage;
-  status: StatusPush;
-  chat: ChatPush;
-  history: { chatId: number; messages?: WireMessage[]; more?: boolean };
-  typing: { chatId: number };
-  read: { chatId: number; id: number };
-  unread: { chatId: number; unread: number };
-  close: { chatId: number };
-}
-type ServerFrame = { [C in keyof ServerData]: { command: C; data: ServerData[C] } }[keyof ServerData];
-const serverFrame = (frame: Frame) => frame as ServerFrame;
 
 /** What the page gives the session. */
 export interface SessionHost {
@@ -218,9 +200,9 @@ export class Session {
     else this.#onFrame(event.frame);
   }
 
-  #onFrame(frame: Frame): void {
+  /** A data frame (typed by its command, lib/wire's ServerFrame2); the inbox hears the commands the session does not read. */
+  #onFrame(f: DataFrame2): void {
     const { emit } = this.#host;
-    const f = serverFrame(frame);
     switch (f.command) {
       case 'auth':
         if (this.#options.role === 'buyer' && f.data.token) {
@@ -255,7 +237,7 @@ export class Session {
         this.dispatch({ type: 'closed', ...f.data });
         return emit('close', f.data);
       default:
-        this.seller?.frame(frame);
+        this.seller?.frame(f);
     }
   }
 

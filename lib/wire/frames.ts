@@ -183,6 +183,11 @@ export interface ServerFrame {
 
 export type ServerCommand = keyof ServerFrame;
 
+/** What a client that asked for protocol 2 gets (the widget always does): the auth answer in its protocol-2 form. */
+export interface ServerFrame2 extends Omit<ServerFrame, 'auth'> {
+  auth: AuthResponse;
+}
+
 /** An error answer: named after the request it refuses ('error' when the frame could not be read). */
 export interface ErrorFrame {
   command: ClientRequest['command'] | 'error' | (string & {});
@@ -197,6 +202,12 @@ export type DataFrame<K extends ServerCommand = ServerCommand> = { [C in K]: { c
  * `command` and has the data typed: `if (!frame.error) switch (frame.command) { case 'auth': frame.data… }`.
  */
 export type ServerMessage = DataFrame | ErrorFrame;
+
+/** A protocol-2 data frame: the command decides the data's type, as in DataFrame. */
+export type DataFrame2<K extends keyof ServerFrame2 = keyof ServerFrame2> = { [C in K]: { command: C; data: ServerFrame2[C]; error?: undefined } }[K];
+
+/** Every frame the server sends to a client that asked for protocol 2. */
+export type ServerMessage2 = DataFrame2 | ErrorFrame;
 
 /** The one way the server builds a data frame: the command decides the data's type. */
 export function serverFrame<K extends ServerCommand>(command: K, data: ServerFrame[K]): { command: K; data: ServerFrame[K] } {

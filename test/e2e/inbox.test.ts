@@ -181,8 +181,8 @@ require(["ahchat"], function(AHChat){
         await page.goto(buyerPage(server));
         await w.launcher(page).click();
         await page.locator('#ah-name').waitFor();
-        // One script: the bundle (the name form is in it), never the inbox.
-        expect(loaded.filter((path) => path.startsWith('/ahchat/ahchat'))).toEqual(['/ahchat/ahchat.js']);
+        // The bundle and, for a buyer without a token, the name form; never the inbox.
+        expect(loaded.filter((path) => path.startsWith('/ahchat/ahchat')).sort()).toEqual(['/ahchat/ahchat-signup.js', '/ahchat/ahchat.js']);
       });
     } finally {
       buyer!.client.close();

@@ -1,14 +1,14 @@
-/** The main slot: name form, waiting, the conversation, or (from ahchat-inbox.js) the seller's inbox. */
+/** The main slot: name form (from ahchat-signup.js), waiting, the conversation, or (from ahchat-inbox.js) the seller's inbox. */
 import type { VNode } from 'preact';
 import { currentChat } from '../state.js';
 import { Conversation } from './conversation.js';
 import { html } from './html.js';
-import { NameForm } from './name-form.js';
 import type { ViewProps } from './props.js';
 
 export function Body(props: ViewProps): VNode | null {
-  const { state, t, inbox } = props;
-  if (state.auth === 'name') return html`<${NameForm} ...${props} />`;
+  const { state, t, inbox, signup } = props;
+  // (A buyer whose ahchat-signup.js could not be loaded waits here, like a lost connection.)
+  if (state.auth === 'name' && signup) return html`<${signup.NameForm} ...${props} />`;
   if (state.auth === 'denied') {
     return html`<p class="ah-error ah-pad" role="alert">${t(state.error && state.error !== 'USER_IS_NOT_SELLER' ? `error.${state.error}` : 'denied')}</p>`;
   }

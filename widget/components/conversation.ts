@@ -14,7 +14,6 @@ import type { ChatState } from '../state.js';
 import { Composer } from './composer.js';
 import { html } from './html.js';
 import { MessageText } from './message-text.js';
-import { NameForm } from './name-form.js';
 import { NotifyAsk } from './notify-ask.js';
 import type { ViewProps } from './props.js';
 import { formatTime } from './time.js';
@@ -126,7 +125,7 @@ export class Conversation extends Component<ConversationProps> {
       ${!offline && !chat.online && buyer && !chat.closed && html`<div class="ah-notice" data-kind="offline">${t('offlineHint')}</div>`}
       ${chat.closed && html`<div class="ah-notice" data-kind="closed" role="status">${t('closed')}</div>`}
       ${state.error && html`<div class="ah-notice" data-kind="error" role="alert">${t(`error.${state.error}`)}</div>`}
-      ${buyer ? (state.guest ? html`<${NameForm} ...${props} />` : !chat.closed && chat.messages.some((m) => m.my) && html`<${NotifyAsk} ...${props} />`) : bar}
+      ${buyer ? (state.guest ? props.signup && html`<${props.signup.NameForm} ...${props} />` : !chat.closed && chat.messages.some((m) => m.my) && html`<${NotifyAsk} ...${props} />`) : bar}
       <div class="ah-log" role="log" aria-live="polite" aria-label=${t('messages')} tabindex="0" ref=${this.#setLog} onScroll=${this.#onScroll}>
         ${chat.more && html`<div class="ah-older" aria-hidden=${!chat.loadingOlder}>${chat.loadingOlder ? t('older') : ''}</div>`}
         ${earlier && [...this.#rows(earlier, true), html`<div key="closed" class="ah-day" role="separator">${t('closed')}</div>`]}

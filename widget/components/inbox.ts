@@ -8,7 +8,7 @@
  * server, and the host's), "mark as unread", and keyboard shortcuts listed by `?`.
  */
 import { Component, type VNode } from 'preact';
-import type { Frame, WireChat } from '../../lib/wire/index.js';
+import type { ServerMessage2, WireChat } from '../../lib/wire/index.js';
 import type { PageContext } from '../../lib/wire/index.js';
 import { lastIncomingId, type ChatMessage } from '../messages.js';
 import { mergeChats } from '../seller-state.js';
@@ -21,6 +21,7 @@ import { Back } from './header.js';
 import { NotifyAsk } from './notify-ask.js';
 import type { ViewProps } from './props.js';
 import { seller, sellerText } from '../seller.js';
+import { handBack } from '../hand-back.js';
 
 export type Filter = 'open' | 'unread' | 'waiting' | 'closed';
 const FILTERS: Filter[] = ['open', 'unread', 'waiting', 'closed'];
@@ -133,33 +134,36 @@ export class Inbox extends Component<ViewProps, InboxState> {
     }
   }
 
-  #onFrame = ({ command, data, error }: Frame): void => {
-    const d = data as Record<string, unknown> | undefined;
-    if (command === 'chats') {
+  /** The answers to the inbox's own requests, and the pushes it shows (typed by command, lib/wire's ServerFrame2). */
+  #onFrame = (frame: ServerMessage2): void => {
+    // A refused request: only the list's ends its loading (the others leave things as they are).
+    if (frame.error) return void (frame.command === 'chats' && this.setState({ loading: false, cursor: null }));
+    if (frame.command === 'chats') {
       const asked = this.#asked;
-      if (error || !asked) return this.setState({ loading: false, cursor: null });
+      if (!asked) return this.setState({ loading: false, cursor: null });
+      const d = frame.data;
       if (d?.filter !== this.state.filter || (d?.query ?? '') !== this.state.query) return;
-      const chats = (d.chats as WireChat[]) ?? [];
+      const chats = d.chats ?? [];
       this.props.actions.apply((state) => mergeChats(state, chats));
       const ids = chats.map((c) => c.id);
       const plain = this.state.filter === 'open' && !this.state.query;
       this.#asked = undefined;
       this.setState({
         loading: false,
-        cursor: (d.cursor as string | null) ?? null,
+        cursor: d.cursor ?? null,
         results: plain ? undefined : asked.more ? [...(this.state.results ?? []), ...ids] : ids,
       });
-    } else if (command === 'reopen' && !error) {
-      const chat = d?.chat as WireChat;
+    } else if (frame.command === 'reopen') {
+      const { chat } = frame.data;
       this.props.actions.apply((state) => mergeChats(state, [chat]));
       this.setState({ filter: 'open', query: '', results: undefined });
       this.props.actions.select(chat.id);
-    } else if (command === 'context' || command === 'chatter') {
+    } else if (frame.command === 'context' || frame.command === 'chatter') {
       // The buyer's page changed, or a guest gave a name: the chat shows it.
-      const { chatId, ...change } = d as { chatId: number; context?: PageContext; chatter?: string };
+      const { chatId, ...change } = frame.data;
       this.props.actions.apply((state) => (state.chats[chatId] ? { ...state, chats: { ...state.chats, [chatId]: { ...state.chats[chatId]!, ...change } } } : state));
-    } else if (command === 'replies' || command === 'saveReply' || command === 'deleteReply') {
-      if (!error) this.setState({ saved: (d?.replies as Reply[]) ?? [], editing: undefined });
+    } else if (frame.command === 'replies' || frame.command === 'saveReply' || frame.command === 'deleteReply') {
+      this.setState({ saved: frame.data.replies ?? [], editing: undefined });
     }
   };
 
@@ -356,4 +360,4 @@ export class Inbox extends Component<ViewProps, InboxState> {
 }
 
 // Hand the views to the widget that loaded this file (see widget/chunks.ts).
-(globalThis as unknown as Record<symbol, { r?: (m: unknown) => void } | undefined>)[Symbol.for('ahchat.inbox')]?.r?.({ Inbox, Back, seller, text: sellerText });
+handBack('inbox', { Inbox, Back, seller, text: sellerText });

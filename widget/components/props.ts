@@ -1,5 +1,5 @@
-import type { VNode } from 'preact';
-import type { Frame } from '../../lib/wire/index.js';
+import type { ComponentType, VNode } from 'preact';
+import type { ServerMessage2 } from '../../lib/wire/index.js';
 import type { Translate } from '../i18n/index.js';
 import type { State } from '../state.js';
 
@@ -26,7 +26,7 @@ export interface Actions {
   /** Seller's inbox: sends any request; false when the socket is not open. */
   request(command: string, data: Record<string, unknown>): boolean;
   /** Seller's inbox: hears answers (and errors) to the commands the widget itself does not handle. */
-  listen(fn: (frame: Frame) => void): () => void;
+  listen(fn: (frame: ServerMessage2) => void): () => void;
   /** Seller's inbox: a change of the state it computes itself (e.g. mergeChats). */
   apply(fn: (state: State) => State): void;
 }
@@ -37,7 +37,9 @@ export interface ViewProps {
   actions: Actions;
   lang: string;
   /** Seller: the inbox views, once ahchat-inbox.js is loaded. */
-  inbox?: { Inbox: (props: ViewProps) => VNode | null; Back: (props: ViewProps) => VNode | null };
+  inbox?: { Inbox: ComponentType<ViewProps>; Back: (props: ViewProps) => VNode | null };
+  /** Buyer: the name form, once ahchat-signup.js is loaded (a buyer without a token, or a guest). */
+  signup?: { NameForm: (props: ViewProps) => VNode };
   /** Host-given quick replies (option quickReplies). */
   replies?: readonly string[];
   /** Buyer: the name form asks for an e-mail address (option askEmail). */
