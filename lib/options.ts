@@ -8,6 +8,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Bus } from './bus/bus.js';
 import type { MetricsOptions } from './metrics.js';
 import type { Message, PageContext, Side, Store } from './store/store.js';
+import { DEFAULT_DIR } from './store/lowdb-store.js';
 import { checkSecret, SettingChecks, type WireSellerId } from './wire/index.js';
 
 export interface Seller {
@@ -184,7 +185,7 @@ export const DEFAULTS = {
   nameRequired: true,
   contextImageOrigins: [] as readonly string[],
   /** The default store's directory (the plugin's and the standalone server's). */
-  dataDir: './ahchat-data',
+  dataDir: DEFAULT_DIR,
 } as const;
 
 const check: SettingChecks = new SettingChecks((name) => `ahChat: option "${name}"`);

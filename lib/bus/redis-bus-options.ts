@@ -1,6 +1,9 @@
 /** The Redis bus's options, checked once with exact messages, and their defaults. */
 import type { Redis } from 'ioredis';
 import { consoleLogger, type Logger } from '../logger.js';
+import { SettingChecks } from '../wire/validate.js';
+
+const check = new SettingChecks((name) => `redisBus: options.${name}`, TypeError, RangeError);
 
 export interface RedisBusOptions {
   /** redis:// or rediss:// URL; the bus opens (and on close, quits) its connections. Default redis://127.0.0.1:6379. */
@@ -31,20 +34,22 @@ export interface ResolvedRedisBusOptions extends Required<Omit<RedisBusOptions, 
 
 export function resolveRedisBusOptions(options: RedisBusOptions): ResolvedRedisBusOptions {
   if (options === null || typeof options !== 'object') throw new TypeError('redisBus: options must be an object');
-  const { url, client, prefix = 'ahchat:', ttlMs = 15_000, commandTimeoutMs = 2000, backlog = 10_000 } = options;
+  const { url, client, prefix = 'ahchat:' } = options;
   if (url !== undefined && client !== undefined) throw new TypeError('redisBus: give options.url or options.client, not both');
   if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) {
     throw new TypeError('redisBus: options.url must start with redis:// or rediss://');
   }
-  if (typeof prefix !== 'string') throw new TypeError('redisBus: options.prefix must be a string');
-  if (!Number.isInteger(ttlMs) || ttlMs < 30) throw new RangeError(`redisBus: options.ttlMs must be an integer of at least 30, got ${ttlMs}`);
-  const heartbeatMs = options.heartbeatMs ?? Math.floor(ttlMs / 3);
-  if (!Number.isInteger(heartbeatMs) || heartbeatMs < 10 || heartbeatMs * 3 > ttlMs) {
-    throw new RangeError(`redisBus: options.heartbeatMs must be an integer from 10 to ttlMs / 3 (${Math.floor(ttlMs / 3)}), got ${heartbeatMs}`);
-  }
-  if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1) {
-    throw new RangeError(`redisBus: options.commandTimeoutMs must be a positive integer, got ${commandTimeoutMs}`);
-  }
-  if (!Number.isInteger(backlog) || backlog < 1) throw new RangeError(`redisBus: options.backlog must be a positive integer, got ${backlog}`);
-  return { url, client, prefix, ttlMs, heartbeatMs, commandTimeoutMs, backlog, logger: options.logger ?? consoleLogger };
+  if (typeof prefix !== 'string') check.fail('prefix', 'a string', prefix);
+  const ttlMs = check.integer('ttlMs', options.ttlMs, 15_000, 30, undefined, 'an integer of at least 30');
+  const most = Math.floor(ttlMs / 3);
+  return {
+    url,
+    client,
+    prefix,
+    ttlMs,
+    heartbeatMs: check.integer('heartbeatMs', options.heartbeatMs, most, 10, most, `an integer from 10 to ttlMs / 3 (${most})`),
+    commandTimeoutMs: check.positiveInt('commandTimeoutMs', options.commandTimeoutMs, 2000),
+    backlog: check.positiveInt('backlog', options.backlog, 10_000),
+    logger: options.logger ?? consoleLogger,
+  };
 }

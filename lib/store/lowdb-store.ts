@@ -3,6 +3,10 @@ import { composedStore } from './composed-store.js';
 import { dataDirs, openDirectory, syncDataDirectory } from './lowdb/data-directory.js';
 import { JournalPersistence } from './lowdb/journal-persistence.js';
 import type { Store } from './store.js';
+import { SettingChecks } from '../wire/validate.js';
+
+/** The default data directory, relative to the working directory. */
+export const DEFAULT_DIR = './ahchat-data';
 
 export interface LowdbStoreOptions {
   /** Data directory, created when missing. Default `'./ahchat-data'`. */
@@ -62,18 +66,13 @@ export function lowdbStore(options: LowdbStoreOptions = {}): LowdbStore {
 }
 
 function validate(options: LowdbStoreOptions): { dir: string; fsync: boolean; segmentSize: number; journalLimit: number } {
-  const { dir = './ahchat-data', fsync = false, segmentSize = 1000, journalLimit = 16 * 1024 * 1024 } = options;
-  if (typeof dir !== 'string' || dir === '') {
-    throw new TypeError(`lowdbStore: options.dir must be a non-empty string, got ${JSON.stringify(dir)}`);
-  }
-  if (typeof fsync !== 'boolean') {
-    throw new TypeError(`lowdbStore: options.fsync must be a boolean, got ${JSON.stringify(fsync)}`);
-  }
-  if (typeof segmentSize !== 'number' || !Number.isInteger(segmentSize) || segmentSize < 1) {
-    throw new RangeError(`lowdbStore: options.segmentSize must be a positive integer, got ${JSON.stringify(segmentSize)}`);
-  }
-  if (typeof journalLimit !== 'number' || !Number.isInteger(journalLimit) || journalLimit < 1) {
-    throw new RangeError(`lowdbStore: options.journalLimit must be a positive integer (bytes), got ${JSON.stringify(journalLimit)}`);
-  }
-  return { dir: resolve(dir), fsync, segmentSize, journalLimit };
+  const check = new SettingChecks((name) => `lowdbStore: options.${name}`, TypeError, RangeError);
+  const { dir = DEFAULT_DIR } = options;
+  if (typeof dir !== 'string' || dir === '') check.fail('dir', 'a non-empty string', dir);
+  return {
+    dir: resolve(dir),
+    fsync: check.bool('fsync', options.fsync, false),
+    segmentSize: check.positiveInt('segmentSize', options.segmentSize, 1000),
+    journalLimit: check.positiveInt('journalLimit', options.journalLimit, 16 * 1024 * 1024, 'a positive integer (bytes)'),
+  };
 }

@@ -89,12 +89,14 @@ export function shown(value: unknown): string {
 /**
  * Checks of settings that throw naming the setting: `<label> must be <expected>, got <value>`.
  * `label` names a setting as its reader knows it (`ahChat: option "path"`, or a variable's own
- * name); `Failure` is what is thrown (TypeError for options, the server's ConfigError).
+ * name); `Failure` is what is thrown (TypeError for options, the server's ConfigError), and
+ * `RangeFailure` for a number out of range (the adapters throw RangeError there, as ws does).
  */
 export class SettingChecks {
   constructor(
     private readonly label: (name: string) => string,
     private readonly Failure: new (message: string) => Error = TypeError,
+    private readonly RangeFailure: new (message: string) => Error = Failure,
   ) {}
 
   fail(name: string, expected: string, value: unknown): never {
@@ -111,10 +113,17 @@ export class SettingChecks {
     throw new this.Failure(`${this.label(name)}: ${what}`);
   }
 
-  positiveInt(name: string, value: unknown, fallback: number): number {
+  /** A number from `min` (to `max`), integer, or the fallback when not given; `what` says it in the error. */
+  integer(name: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER, what = 'a positive integer'): number {
     if (value === undefined) return fallback;
-    if (!isId(value)) this.fail(name, 'a positive integer', value);
-    return value;
+    if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+      throw new this.RangeFailure(`${this.label(name)} must be ${what}, got ${shown(value)}`);
+    }
+    return value as number;
+  }
+
+  positiveInt(name: string, value: unknown, fallback: number, what = 'a positive integer'): number {
+    return this.integer(name, value, fallback, 1, undefined, what);
   }
 
   /** An object of positive integers (a rate budget), each field defaulting on its own. */

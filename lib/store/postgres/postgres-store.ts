@@ -34,6 +34,7 @@
  */
 import pg from 'pg';
 import { consoleLogger, type Logger } from '../../logger.js';
+import { SettingChecks } from '../../wire/validate.js';
 import type { Store } from '../store.js';
 import { AppendBatcher } from './append-batcher.js';
 import { buyerQueries } from './buyer-queries.js';
@@ -70,13 +71,7 @@ export type PostgresStore = Store & {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-function positiveInteger(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || (value as number) < 1) {
-    throw new RangeError(`postgresStore: options.${name} must be a positive integer (ms), got ${JSON.stringify(value)}`);
-  }
-  return value as number;
-}
+const check = new SettingChecks((name) => `postgresStore: options.${name}`, TypeError, RangeError);
 
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   if (options === null || typeof options !== 'object') throw new TypeError('postgresStore: options must be an object');
@@ -84,11 +79,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   if ((connectionString === undefined) === (options.pool === undefined)) {
     throw new TypeError('postgresStore: give exactly one of options.connectionString and options.pool');
   }
-  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
-    throw new TypeError(`postgresStore: options.schema must be a lower-case SQL identifier, got ${JSON.stringify(schema)}`);
-  }
-  const connectionTimeoutMs = positiveInteger('connectionTimeoutMs', options.connectionTimeoutMs, 5000);
-  const queryTimeoutMs = positiveInteger('queryTimeoutMs', options.queryTimeoutMs, 10_000);
+  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) check.fail('schema', 'a lower-case SQL identifier', schema);
+  const connectionTimeoutMs = check.positiveInt('connectionTimeoutMs', options.connectionTimeoutMs, 5000, 'a positive integer (ms)');
+  const queryTimeoutMs = check.positiveInt('queryTimeoutMs', options.queryTimeoutMs, 10_000, 'a positive integer (ms)');
   const logger = options.logger ?? consoleLogger;
   const ownPool = options.pool === undefined;
   const pool =
