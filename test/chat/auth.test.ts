@@ -1,5 +1,5 @@
 /**
- * lib/auth.ts: which path an auth request takes (seller by id and token, buyer sign-up by name,
+ * lib/chat/auth.ts: which path an auth request takes (seller by id and token, buyer sign-up by name,
  * buyer sign-in by token, the host's identity), the exact error of each refusal, the seller
  * sign-in throttle in front of authSeller, and a failed auth leaving the socket signed out.
  */

@@ -1,5 +1,5 @@
 /**
- * lib/commands.ts: the dispatch of a signed-in socket's commands (which answer, which push, which
+ * lib/chat/commands.ts: the dispatch of a signed-in socket's commands (which answer, which push, which
  * side may), the unknown command, the chat a frame may name, and each command's own limits:
  * maxTextLength in characters, requireOnline, beforeMessage's refusals, the history page cap,
  * a closed chat.

@@ -1,5 +1,5 @@
 /**
- * lib/hub.ts: which sockets of this instance each event reaches (the other side's tabs, the
+ * lib/chat/hub.ts: which sockets of this instance each event reaches (the other side's tabs, the
  * sender's other tabs, never the sending socket twice), presence counted per person across tabs;
  * and with a bus that carries nothing back: local pushes come from the hub itself, a late offline
  * announcement cannot contradict a socket here, and a resync makes clients resume.

@@ -1,5 +1,5 @@
 /**
- * lib/connection.ts on its own, over real sockets: a bare ws server wraps each socket in a
+ * lib/transport/connection.ts on its own, over real sockets: a bare ws server wraps each socket in a
  * Connection whose handler the test writes. Frames are handled one at a time in order; the auth
  * deadline, the sign-in gate, rate limits and the flood close; pushes held behind the auth answer;
  * error answers; the heartbeat's pong; a reader too slow for its backlog is dropped; drained().

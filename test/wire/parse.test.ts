@@ -1,5 +1,5 @@
 /**
- * lib/protocol.ts on its own: parseFrame turns one text frame into a request or the exact error
+ * lib/wire/parse.ts on its own: parseFrame turns one text frame into a request or the exact error
  * code to answer with (and the command and clientId that answer names), without ever throwing.
  */
 import { describe, expect, it } from 'vitest';
