@@ -8,21 +8,23 @@
  * page. They use this bundle's Preact and conversation view (one copy of each on the page), lent
  * through a registry on a global symbol, where each file also hands back what it holds once it has run.
  */
-import { Component, h, type ComponentType, type VNode } from 'preact';
+import { Component, h, type VNode } from 'preact';
 import type { Alerts } from './alerts.js';
 import { Conversation } from './components/conversation.js';
 import type { ViewProps } from './components/props.js';
 import type { seller, sellerText } from './seller.js';
+import type { SlotName } from './template.js';
 
 /** What ahchat-inbox.js hands back. */
 export interface InboxModule {
-  /** The seller's body: the list, the open conversation (beside it when there is room), search, filters. */
-  Inbox: ComponentType<ViewProps>;
-  /** The header's back button (one pane, a chat open). */
-  Back: (props: ViewProps) => VNode | null;
-  /** The seller's actions only the inbox uses (widget/seller.ts). */
+  /**
+   * The seller's views in the template's slots: the inbox in the body once signed in (the list, the
+   * open conversation beside it when there is room, search, filters), Back, the seller's own name as the title.
+   */
+  views: Partial<Record<SlotName, (props: ViewProps) => VNode | null>>;
+  /** Sets the seller up on the session: the actions only the inbox uses, every frame heard (widget/seller.ts). */
   seller: typeof seller;
-  /** A template string, preferring the seller's variant (widget/seller.ts). */
+  /** The template's texts, preferring the seller's variants (widget/seller.ts). */
   text: typeof sellerText;
 }
 

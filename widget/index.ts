@@ -8,7 +8,7 @@
  */
 import type { PageContext } from '../lib/wire/index.js';
 import type { Alerts } from './alerts.js';
-import { loadChunk, type InboxModule, type SignupModule } from './chunks.js';
+import { loadChunk, type SignupModule } from './chunks.js';
 import type { Actions, ViewProps } from './components/props.js';
 import { loadStrings, pickLanguage, translator, type Translate } from './i18n/index.js';
 import { Mount, loadTemplate, view } from './mount.js';
@@ -36,7 +36,6 @@ export class AHChat {
   readonly #listeners = new Map<keyof AHChatEvents, Set<(payload: never) => void>>();
   #title: TitleCount | undefined;
   #alerts: Alerts | undefined;
-  #inbox: InboxModule | undefined;
   #signup: SignupModule | undefined;
   #signupAsked = false;
   /** Set by a step of the user's (sign-up, opening, a new chat): the composer gets the focus once it is there. */
@@ -127,7 +126,6 @@ export class AHChat {
       session.waits() && this.#wantSignup(),
     ]);
     if (this.#destroyed) return this;
-    this.#inbox = inbox;
     this.#actions = {
       ...session.actions,
       retry: (chatId, clientId) => {
@@ -150,17 +148,15 @@ export class AHChat {
         session.set({ notify: on ? 'on' : undefined });
       },
     };
-    if (inbox) {
-      session.seller = inbox.seller({ send: (command, data) => session.client.send(command, data), dispatch: (action) => session.dispatch(action), focus: (selector) => this.#mount?.focus(selector) });
-      Object.assign(this.#actions, session.seller.actions);
-    }
-    this.#t = translator(...strings, stringsFor(template, lang));
+    inbox?.seller(session, this.#actions, (selector) => this.#mount?.focus(selector));
+    const t = (this.#t = translator(...strings, stringsFor(template, lang)));
     const mount = (this.#mount = new Mount(template, {
       role: options.role,
       container,
       lang,
-      // A template string; on a seller's page the inbox prefers the seller's variant (`launcherSeller`).
-      text: (key) => (inbox ? inbox.text(this.#t, key) : this.#t((key ?? '') as never)),
+      // On a seller's page the template's texts prefer the seller's variants (`launcherSeller`).
+      text: inbox ? inbox.text(t) : (t as (key: string) => string),
+      views: inbox?.views,
     }));
     this.#title = new TitleCount(document);
     session.store.subscribe((state, previous) => this.#changed(state, previous));
@@ -242,7 +238,6 @@ export class AHChat {
       t: this.#t,
       actions: this.#actions as Actions,
       lang: this.#lang,
-      inbox: this.#inbox,
       signup: this.#signup,
       replies: this.#options.quickReplies,
       askEmail: this.#options.askEmail,

@@ -13,10 +13,13 @@ import type { Role, State } from './state.js';
 import { totalUnread } from './state.js';
 import { FALLBACK_TEMPLATE, SLOTS, missingSlot, parseTemplate, type ParsedTemplate, type SlotName } from './template.js';
 
-const VIEWS: Record<SlotName, (props: ViewProps) => VNode | null> = {
+type View = (props: ViewProps) => VNode | null;
+
+/** The buyer's views; a seller's page puts the inbox's over them (the body, back, title). */
+const VIEWS: Record<SlotName, View> = {
   title: Title,
   status: Status,
-  back: (props) => props.inbox?.Back(props) ?? null,
+  back: () => null,
   unread: Unread,
   tools: Tools,
   body: Body,
@@ -55,7 +58,9 @@ export interface MountOptions {
   container: Element | null;
   lang: string;
   /** The text of a `data-ah-text` / `data-ah-label` key. */
-  text: (key: string | null) => string;
+  text: (key: string) => string;
+  /** Views in place of the buyer's (the seller's, from ahchat-inbox.js). */
+  views?: Partial<Record<SlotName, View>>;
 }
 
 export class Mount {
@@ -63,9 +68,11 @@ export class Mount {
   readonly root: Element;
   readonly #host: HTMLElement;
   readonly #slots: Array<[SlotName, Element]>;
+  readonly #views: Record<SlotName, View>;
   readonly #cleanups: Array<() => void> = [];
 
-  constructor(template: ParsedTemplate, { role, container, lang, text }: MountOptions) {
+  constructor(template: ParsedTemplate, { role, container, lang, text, views }: MountOptions) {
+    this.#views = { ...VIEWS, ...views };
     const host = (this.#host = document.createElement('div'));
     host.setAttribute('data-ahchat', role);
     const shadow = (this.shadow = host.attachShadow({ mode: 'open' }));
@@ -75,9 +82,9 @@ export class Mount {
     root.setAttribute('data-role', role);
     // Right-to-left languages mirror the whole widget; user text still picks its own direction (dir="auto").
     if (lang === 'ar') root.setAttribute('dir', 'rtl');
-    for (const el of shadow.querySelectorAll('[data-ah-text]')) el.textContent = text(el.getAttribute('data-ah-text'));
+    for (const el of shadow.querySelectorAll('[data-ah-text]')) el.textContent = text(el.getAttribute('data-ah-text')!);
     for (const el of shadow.querySelectorAll('[data-ah-label]')) {
-      const label = text(el.getAttribute('data-ah-label'));
+      const label = text(el.getAttribute('data-ah-label')!);
       el.setAttribute('aria-label', label);
       el.setAttribute('title', label);
     }
@@ -99,7 +106,7 @@ export class Mount {
     root.setAttribute('data-view', view(state));
     root.setAttribute('data-unread', String(totalUnread(state)));
     for (const el of this.shadow.querySelectorAll('[data-ah-action="toggle"]')) el.setAttribute('aria-expanded', String(state.open));
-    for (const [name, el] of this.#slots) render(h(VIEWS[name], props), el);
+    for (const [name, el] of this.#slots) render(h(this.#views[name], props), el);
   }
 
   /** Focuses the element matching `selector` in the body slot, after the next paint. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthResponse, WireChat, WireMessage } from '../../lib/wire/index.js';
 import { lastIncomingId, mergeMessages, toChatMessage } from '../../widget/messages.js';
-import { addChat, select } from '../../widget/seller-state.js';
+import { addChat, select, sellerReducer } from '../../widget/seller-state.js';
 import {
   createStore,
   currentChat,
@@ -34,7 +34,9 @@ const chat = (id: number, extra: Partial<WireChat> = {}): WireChat => ({
   ...extra,
 });
 
-const run = (state: State, ...actions: Action[]) => actions.reduce(reducer, state);
+/** The rules a page runs: a seller's page the seller's over the reducer (as the inbox sets them up). */
+const rules = (state: State) => (state.role === 'seller' ? sellerReducer(reducer) : reducer);
+const run = (state: State, ...actions: Action[]) => actions.reduce(rules(state), state);
 const auth = (data: Partial<AuthResponse>, resumed = false): Action => ({
   type: 'auth',
   data: { name: 'Ann', chats: [], ...data },
@@ -52,6 +54,14 @@ describe('state: auth', () => {
     const s = run(initialState('seller'), auth({ chats: [chat(3), chat(1), chat(2)] }));
     expect(s.current).toBeUndefined();
     expect(s.order).toEqual([3, 1, 2]);
+  });
+
+  it('a seller signing in again keeps the chats the answer left out (after its own) and the open chat, closed or not', () => {
+    let s = run(initialState('seller'), auth({ chats: [chat(3), chat(1), chat(2)] }), { type: 'apply', fn: (x) => select(x, 1) }, { type: 'closed', chatId: 2 });
+    s = run(s, { type: 'apply', fn: (x) => select(x, 2) }, auth({ chats: [chat(4), chat(1)] }, true));
+    expect(s.order).toEqual([4, 1, 3, 2]);
+    expect(s.current).toBe(2);
+    expect(Object.values(s.chats).some((c) => c.previous !== undefined)).toBe(false);
   });
 
   it('a resume (since) adds the new messages to what is there, keeping pending ones', () => {
@@ -210,6 +220,7 @@ describe('state: unread counts and the seller list', () => {
       { type: 'history', chatId: 42, messages: [], more: false },
       { type: 'pending', chatId: 42, clientId: 'x', text: 'x', clientDate: 0 },
     ] as Action[]) {
+      expect(rules(s)(s, action)).toBe(s);
       expect(reducer(s, action)).toBe(s);
     }
   });

@@ -17,7 +17,8 @@ import { ContextCard, ContextMark, samePage } from './context-card.js';
 import { ChatList } from './chat-list.js';
 import { Conversation } from './conversation.js';
 import { html } from './html.js';
-import { Back } from './header.js';
+import { Back, SellerTitle } from './header.js';
+import { Body } from './body.js';
 import { NotifyAsk } from './notify-ask.js';
 import type { ViewProps } from './props.js';
 import { seller, sellerText } from '../seller.js';
@@ -359,5 +360,10 @@ export class Inbox extends Component<ViewProps, InboxState> {
   }
 }
 
-// Hand the views to the widget that loaded this file (see widget/chunks.ts).
-handBack('inbox', { Inbox, Back, seller, text: sellerText });
+// Hand the views to the widget that loaded this file (see widget/chunks.ts). (A seller whose
+// ahchat-inbox.js could not be loaded gets the buyer's views, and waits as for a lost connection.)
+handBack('inbox', {
+  views: { body: (props) => (props.state.auth === 'ready' ? html`<${Inbox} ...${props} />` : Body(props)), back: Back, title: SellerTitle },
+  seller,
+  text: sellerText,
+});

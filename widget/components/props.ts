@@ -1,4 +1,4 @@
-import type { ComponentType, VNode } from 'preact';
+import type { VNode } from 'preact';
 import type { ServerMessage2 } from '../../lib/wire/index.js';
 import type { Translate } from '../i18n/index.js';
 import type { State } from '../state.js';
@@ -36,8 +36,6 @@ export interface ViewProps {
   t: Translate;
   actions: Actions;
   lang: string;
-  /** Seller: the inbox views, once ahchat-inbox.js is loaded. */
-  inbox?: { Inbox: ComponentType<ViewProps>; Back: (props: ViewProps) => VNode | null };
   /** Buyer: the name form, once ahchat-signup.js is loaded (a buyer without a token, or a guest). */
   signup?: { NameForm: (props: ViewProps) => VNode };
   /** Host-given quick replies (option quickReplies). */
