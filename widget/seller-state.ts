@@ -40,7 +40,7 @@ export function mergeChats(state: State, chats: readonly WireChat[]): State {
 /** Seller: a new chat (or one reopened) goes to the top of the list. */
 export function addChat(state: State, push: ChatPush, online = true): State {
   const prev = state.chats[push.id];
-  return withChat(state, prev ? { ...prev, chatter: push.chatter, closed: false } : emptyChat(push.id, push.chatter, push.sellerId, online), true);
+  return withChat(state, prev ? { ...prev, chatter: push.chatter, closed: false } : { ...emptyChat(push.id), chatter: push.chatter, sellerId: push.sellerId, online }, true);
 }
 
 /** Seller: opens a chat, or goes back to the list with undefined. */

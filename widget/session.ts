@@ -194,7 +194,7 @@ export class Session {
   #onClientEvent(event: ClientEvent): void {
     if (event.type === 'connection') this.set({ connection: event.connection });
     else if (event.type === 'sendFailed') {
-      this.dispatch({ type: 'failed', clientId: event.item.clientId, error: event.error });
+      this.dispatch({ type: 'failed', ...event.item, error: event.error });
       this.#host.emit('error', { code: event.error, command: 'message' });
     } else {
       this.seller?.(event.frame);

@@ -75,7 +75,7 @@ export type Action =
   | { type: 'auth'; data: AuthResponse; resumed?: boolean }
   | { type: 'pending'; chatId: number; clientId: string; text: string; clientDate: number }
   | { type: 'message'; message: WireMessage }
-  | { type: 'failed'; clientId: string; error: ErrorCode }
+  | { type: 'failed'; chatId: number; clientId: string; error: ErrorCode }
   | { type: 'status'; push: StatusPush }
   | { type: 'olderLoading'; chatId: number }
   | { type: 'history'; chatId: number; messages: WireMessage[]; more: boolean }
@@ -121,9 +121,9 @@ export function readToSend(state: State, sent: ReadonlyMap<number, number>): { c
   return chat && id > (sent.get(chat.id) ?? 0) ? { chatId: chat.id, id } : undefined;
 }
 
-/** (Also for widget/seller-state.ts.) */
-export function emptyChat(id: number, chatter = '', sellerId: WireSellerId = '', online = false): ChatState {
-  return { id, chatter, sellerId, online, messages: [], more: false, unread: 0, readId: 0, closed: false };
+/** A chat known only by its id (a message for a chat not in the list yet; also for widget/seller-state.ts). */
+export function emptyChat(id: number): ChatState {
+  return { id, chatter: '', sellerId: '', online: false, messages: [], more: false, unread: 0, readId: 0, closed: false };
 }
 
 function toFront(order: readonly number[], id: number): number[] {
@@ -230,15 +230,10 @@ export function reducer(state: State, action: Action): State {
         true,
       );
     }
-    case 'failed': {
-      const mine = (m: ChatMessage) => m.clientId === action.clientId && m.id === undefined;
-      const id = state.order.find((x) => state.chats[x]?.messages.some(mine));
-      return id === undefined
-        ? state
-        : update(state, id, (chat) => ({
-            messages: chat.messages.map((m) => (mine(m) ? { ...m, status: 'failed' as const, error: action.error } : m)),
-          }));
-    }
+    case 'failed':
+      return update(state, action.chatId, (chat) => ({
+        messages: chat.messages.map((m) => (m.clientId === action.clientId && m.id === undefined ? { ...m, status: 'failed' as const, error: action.error } : m)),
+      }));
     case 'status':
       return update(state, action.push.chatId, () => ({ online: action.push.status }));
     case 'olderLoading':

@@ -120,7 +120,7 @@ describe('state: messages', () => {
 
   it('a refused message is marked failed with its code', () => {
     let s = run(buyer(), { type: 'pending', chatId: 7, clientId: 'p', text: 'x', clientDate: 0 });
-    s = run(s, { type: 'failed', clientId: 'p', error: 'TEXT_TOO_LONG' });
+    s = run(s, { type: 'failed', chatId: 7, clientId: 'p', error: 'TEXT_TOO_LONG' });
     expect(s.chats[7]?.messages.at(-1)).toMatchObject({ status: 'failed', error: 'TEXT_TOO_LONG' });
   });
 
