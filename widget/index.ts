@@ -17,7 +17,6 @@ import { Preferences } from './preferences.js';
 import type { AHChatEvents } from './events.js';
 import { Session } from './session.js';
 import { currentChat, totalUnread, type State } from './state.js';
-import { stringsFor } from './template.js';
 import { TitleCount } from './title-count.js';
 
 export type { AHChatOptions } from './options.js';
@@ -128,15 +127,6 @@ export class AHChat {
     if (this.#destroyed) return this;
     this.#actions = {
       ...session.actions,
-      retry: (chatId, clientId) => {
-        const text = session.store.getState().chats[chatId]?.messages.find((m) => m.clientId === clientId && m.status === 'failed')?.text;
-        const area = this.#mount?.shadow.querySelector<HTMLTextAreaElement>('#ah-text');
-        if (text === undefined || !area) return;
-        session.dispatch({ type: 'drop', chatId, clientId });
-        area.value = text;
-        area.dispatchEvent(new Event('input'));
-        area.focus();
-      },
       sound: (on) => {
         preferences.write('sound', on ? null : '0');
         session.set({ sound: on });
@@ -149,7 +139,8 @@ export class AHChat {
       },
     };
     inbox?.seller(session, this.#actions, (selector) => this.#mount?.focus(selector));
-    const t = (this.#t = translator(...strings, stringsFor(template, lang)));
+    // English, the language, then the template's own strings (for every language, then for this one).
+    const t = (this.#t = translator(...strings, template.strings['*'], template.strings[lang]));
     const mount = (this.#mount = new Mount(template, {
       role: options.role,
       container,

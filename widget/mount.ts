@@ -11,7 +11,7 @@ import { Status, Title, Tools, Unread } from './components/header.js';
 import type { ViewProps } from './components/props.js';
 import type { Role, State } from './state.js';
 import { totalUnread } from './state.js';
-import { FALLBACK_TEMPLATE, SLOTS, missingSlot, parseTemplate, type ParsedTemplate, type SlotName } from './template.js';
+import { FALLBACK_TEMPLATE, SLOTS, parseTemplate, type ParsedTemplate, type SlotName } from './template.js';
 
 type View = (props: ViewProps) => VNode | null;
 
@@ -41,9 +41,11 @@ export async function loadTemplate(template: string | undefined, assets: string,
     if (!url) continue;
     try {
       const parsed = parseTemplate(await (await fetchAsset(url)).text());
-      const missing = missingSlot(parsed);
-      if (!missing) return parsed;
-      console.warn(`AHChat: ${url}: no data-ah-slot="${missing}"`);
+      // The one slot a template cannot do without: `body` holds the name form, the conversation and
+      // the seller's list. A template made for the original AH Chat widget (`.ah-chat`, `.messages`,
+      // `#messageTpl`, `#chatTpl`) has none of ours.
+      if (parsed.fragment.querySelector('[data-ah-slot="body"]')) return parsed;
+      console.warn(`AHChat: ${url}: no data-ah-slot="body"`);
     } catch {
       // not loaded: reported below like a template without its slots
     }

@@ -107,8 +107,8 @@ export class Session {
     if (chat) this.client.send('context', { chatId: chat.id, context });
   }
 
-  /** The user's steps that become requests (the page adds its own: retry, sound, notify). */
-  readonly actions: Pick<Actions, 'signUp' | 'send' | 'loadOlder' | 'typing' | 'restart'> = {
+  /** The user's steps that become requests or changes (the page adds its own: sound, notify). */
+  readonly actions: Pick<Actions, 'signUp' | 'send' | 'drop' | 'loadOlder' | 'typing' | 'restart'> = {
     signUp: (name, email) => {
       // A guest signed in already: the name (and address) go with profile.
       if (this.store.getState().auth === 'ready') return void (this.client.send('profile', { name, email }) && this.set({ guest: false }));
@@ -128,6 +128,7 @@ export class Session {
       if (state.error) this.set({ error: undefined });
       return true;
     },
+    drop: (chatId, clientId) => this.dispatch({ type: 'drop', chatId, clientId }),
     loadOlder: (chatId) => {
       const chat = this.store.getState().chats[chatId];
       if (!chat || this.#unsupported.has('history')) return;

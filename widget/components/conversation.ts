@@ -81,14 +81,24 @@ export class Conversation extends Component<ConversationProps> {
     if (this.#sized && (el as HTMLElement).scrollTop < 40 && chat.more && !chat.loadingOlder) actions.loadOlder(chat.id);
   };
 
+  /** A refused message out of the log and back into the composer, to be edited and sent again. */
+  #edit(m: ChatMessage, chat: ChatState): void {
+    const area = this.base && (this.base as Element).querySelector('textarea');
+    if (!area) return;
+    this.props.actions.drop(chat.id, m.clientId!);
+    area.value = m.text;
+    area.dispatchEvent(new Event('input'));
+    area.focus();
+  }
+
   /** The time (once per group), the state, and for a refused message "Edit" (back into the box). */
   #meta(m: ChatMessage, chat: ChatState, showTime: boolean): VNode | null {
-    const { t, lang, actions } = this.props;
+    const { t, lang } = this.props;
     const failed = m.status === 'failed';
     const status = m.status === 'pending' ? t('pending') : failed ? `${t('failed')}: ${t(`error.${m.error}`)}` : m.my && m.id! <= chat.readId ? t('seen') : '';
     return showTime || status
       ? html`<div class="ah-meta">${showTime && html`<time>${formatTime(m.date, lang)}</time>`}${status && html`<span class="ah-state">${status}</span>`}${failed &&
-          html`<button type="button" class="ah-link" onClick=${() => actions.retry(chat.id, m.clientId!)}>${t('edit')}</button>`}</div>`
+          html`<button type="button" class="ah-link" onClick=${() => this.#edit(m, chat)}>${t('edit')}</button>`}</div>`
       : null;
   }
 

@@ -363,7 +363,16 @@ export class Inbox extends Component<ViewProps, InboxState> {
 // Hand the views to the widget that loaded this file (see widget/chunks.ts). (A seller whose
 // ahchat-inbox.js could not be loaded gets the buyer's views, and waits as for a lost connection.)
 handBack('inbox', {
-  views: { body: (props) => (props.state.auth === 'ready' ? html`<${Inbox} ...${props} />` : Body(props)), back: Back, title: SellerTitle },
+  views: {
+    body: (props) =>
+      props.state.auth === 'ready'
+        ? html`<${Inbox} ...${props} />`
+        : props.state.auth === 'denied' && props.state.error === 'USER_IS_NOT_SELLER'
+          ? html`<p class="ah-error ah-pad" role="alert">${props.t('denied')}</p>`
+          : Body(props),
+    back: Back,
+    title: SellerTitle,
+  },
   seller,
   text: sellerText,
 });

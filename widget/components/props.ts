@@ -21,8 +21,8 @@ export interface Actions {
   sound(on: boolean): void;
   /** true: ask the browser for permission (call from a click) and notify if granted; false: stop offering. */
   notify(on: boolean): void;
-  /** A message the server refused: out of the log and back into the composer, to be edited and sent again. */
-  retry(chatId: number, clientId: string): void;
+  /** A message the server refused: out of the log (the conversation puts it back into the composer, to be edited). */
+  drop(chatId: number, clientId: string): void;
   /** Seller's inbox: sends any request; false when the socket is not open. */
   request(command: string, data: Record<string, unknown>): boolean;
   /** Seller's inbox: hears answers (and errors) to the commands the widget itself does not handle. */
