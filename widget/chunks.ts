@@ -13,6 +13,7 @@ import type { Alerts } from './alerts.js';
 import { Conversation } from './components/conversation.js';
 import type { ViewProps } from './components/props.js';
 import type { seller, sellerText } from './seller.js';
+import type { signUp } from './sign-up.js';
 import type { SlotName } from './template.js';
 
 /** What ahchat-inbox.js hands back. */
@@ -32,6 +33,8 @@ export interface InboxModule {
 export interface SignupModule {
   /** The buyer's name (and e-mail address) before the chat, or a guest's name in it. */
   NameForm: (props: ViewProps) => VNode;
+  /** Its step: signs up, or a guest gives the name (widget/sign-up.ts). */
+  signUp: typeof signUp;
 }
 
 /** Each file on demand by name (`ahchat-<name>.js`), and what it hands back. */

@@ -127,6 +127,8 @@ export class AHChat {
     if (this.#destroyed) return this;
     this.#actions = {
       ...session.actions,
+      // (Only the name form asks, and it comes with ahchat-signup.js.)
+      signUp: (name, email) => this.#signup?.signUp(session, name, email),
       sound: (on) => {
         preferences.write('sound', on ? null : '0');
         session.set({ sound: on });

@@ -107,16 +107,19 @@ export class Session {
     if (chat) this.client.send('context', { chatId: chat.id, context });
   }
 
-  /** The user's steps that become requests or changes (the page adds its own: sound, notify). */
-  readonly actions: Pick<Actions, 'signUp' | 'send' | 'drop' | 'loadOlder' | 'typing' | 'restart'> = {
-    signUp: (name, email) => {
-      // A guest signed in already: the name (and address) go with profile.
-      if (this.store.getState().auth === 'ready') return void (this.client.send('profile', { name, email }) && this.set({ guest: false }));
-      this.#pending = { name, email };
-      this.#host.stepped();
-      this.dispatch({ type: 'signingIn' });
-      this.client.signIn();
-    },
+  /**
+   * A step of the user's that signs in: the name form's (`pending`: the name and e-mail address,
+   * widget/sign-up.ts), or a new chat after a close. The page focuses the message box once it is there.
+   */
+  signIn(pending?: { name: string; email?: string }): void {
+    if (pending) this.#pending = pending;
+    this.#host.stepped();
+    this.dispatch({ type: 'signingIn' });
+    this.client.signIn();
+  }
+
+  /** The user's steps that become requests or changes (the page adds its own: sign-up, sound, notify). */
+  readonly actions: Pick<Actions, 'send' | 'drop' | 'loadOlder' | 'typing' | 'restart'> = {
     send: (text) => {
       const state = this.store.getState();
       const chat = currentChat(state);
@@ -143,9 +146,7 @@ export class Session {
     restart: () => {
       // The socket is signed in to the closed chat (a second auth is refused): sign in on a new one.
       this.client.stop();
-      this.#host.stepped();
-      this.dispatch({ type: 'signingIn' });
-      this.client.start();
+      this.signIn();
     },
   };
 

@@ -7,6 +7,7 @@ import { Preferences } from '../../widget/preferences.js';
 import type { Actions } from '../../widget/components/props.js';
 import { seller } from '../../widget/seller.js';
 import { Session } from '../../widget/session.js';
+import { signUp } from '../../widget/sign-up.js';
 import { socketFactory } from './fake-socket.js';
 
 const msg = (id: number, my = false): WireMessage => ({ id, chatId: 7, text: `m${id}`, date: 1_700_000_000 + id, my });
@@ -74,7 +75,7 @@ describe('Session: signing in', () => {
     expect(state().auth).toBe('name');
     session.start();
     expect(factory.sockets).toHaveLength(0);
-    session.actions.signUp('Ann', 'ann@example.com');
+    signUp(session, 'Ann', 'ann@example.com');
     expect(steps()).toBe(1);
     expect(state().auth).toBe('pending');
     factory.last.open();
