@@ -139,7 +139,7 @@ export class Conversation extends Component<ConversationProps> {
       <div class="ah-log" role="log" aria-live="polite" aria-label=${t('messages')} tabindex="0" ref=${this.#setLog} onScroll=${this.#onScroll}>
         ${chat.more && html`<div class="ah-older" aria-hidden=${!chat.loadingOlder}>${chat.loadingOlder ? t('older') : ''}</div>`}
         ${earlier && [...this.#rows(earlier, true), html`<div key="closed" class="ah-day" role="separator">${t('closed')}</div>`]}
-        ${chat.messages.length === 0 && html`<p class="ah-empty">${t(buyer ? 'empty' : 'emptySeller')}</p>`}
+        ${chat.messages.length === 0 && html`<p class="ah-empty">${t('empty')}</p>`}
         ${this.#rows(chat)}
       </div>
       ${typing && html`<div class="ah-typing" aria-live="polite">${t('typing', { name: chat.chatter })}</div>`}

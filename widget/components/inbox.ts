@@ -21,6 +21,7 @@ import { Back, SellerTitle } from './header.js';
 import { Body } from './body.js';
 import { NotifyAsk } from './notify-ask.js';
 import type { ViewProps } from './props.js';
+import type { Translate } from '../i18n/index.js';
 import { seller, sellerText } from '../seller.js';
 import { handBack } from '../hand-back.js';
 
@@ -266,6 +267,9 @@ export class Inbox extends Component<ViewProps, InboxState> {
     </div>`;
   }
 
+  /** The conversation's texts, with the seller's own copy for an empty chat. */
+  #t: Translate = (key, params) => this.props.t(key === 'empty' ? 'emptySeller' : key, params);
+
   /** "Now looking at …" before the first buyer message written from another page than the one before. */
   #mark = (m: ChatMessage, i: number, list: ChatMessage[]): VNode | null => {
     if (m.my || !m.context) return null;
@@ -347,7 +351,7 @@ export class Inbox extends Component<ViewProps, InboxState> {
       </div>
       <div class="ah-pane-chat">
         ${chat
-          ? html`<${Conversation} key=${chat.id} ...${props} chat=${chat} bar=${this.#bar(chat)} mark=${this.#mark} foot=${this.#foot(chat)} tools=${this.#tools()} />`
+          ? html`<${Conversation} key=${chat.id} ...${props} t=${this.#t} chat=${chat} bar=${this.#bar(chat)} mark=${this.#mark} foot=${this.#foot(chat)} tools=${this.#tools()} />`
           : wide && html`<p class="ah-empty ah-pad">${t('pick')}</p>`}
       </div>
       ${help &&
