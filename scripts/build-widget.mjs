@@ -6,7 +6,8 @@
  *   chat.tpl    the default template (fetched by the widget from <path>/chat.tpl)
  *   i18n/*.json the strings, per language (fetched by the widget: English and the page's language)
  *   ahchat-inbox.js   the seller's inbox, loaded by ahchat.js on a seller's page only
- *   ahchat-signup.js  the name form (e-mail field, a guest's name), loaded for a buyer without a token
+ *   ahchat-signup.js  the buyer's sign-in steps: the name form (e-mail field, a guest's name), loaded
+ *                     for a buyer without a token, and "Start a new chat", loaded once a chat is closed
  *   ahchat-alerts.js  the beep and desktop notification, loaded the first time a message comes to a
  *                     hidden page that should beep or notify
  *   types/      TypeScript declarations of the public API
@@ -43,7 +44,7 @@ export const BUYER_SCRIPTS = ['ahchat.js'];
 export const SELLER_SCRIPTS = ['ahchat-inbox.js'];
 /** Loaded on demand (widget/chunks.ts), each with when. */
 export const ON_DEMAND = {
-  'ahchat-signup.js': 'a buyer without a token (the name form), or a guest',
+  'ahchat-signup.js': 'a buyer without a token (the name form), a guest, or a closed chat ("Start a new chat")',
   'ahchat-alerts.js': 'a message to a hidden page that beeps or notifies',
 };
 

@@ -1,7 +1,8 @@
 /**
  * The files the bundle loads on demand, so that a buyer's page never carries them at first: the
- * seller's inbox (`ahchat-inbox.js`, on a seller's page only), the first-time buyer's name form
- * (`ahchat-signup.js`, when the buyer has no token, or writes as a guest) and the beep and desktop
+ * seller's inbox (`ahchat-inbox.js`, on a seller's page only), the buyer's sign-in steps
+ * (`ahchat-signup.js`: the name form when the buyer has no token or writes as a guest, "Start a new
+ * chat" once a chat is closed) and the beep and desktop
  * notification (`ahchat-alerts.js`, the first time a message comes to a hidden page that should beep
  * or notify). Each is fetched once per page from the folder `ahchat.js` itself was loaded from (else
  * from the plugin's files) with a plain <script>, which works with or without an AMD loader on the
@@ -14,6 +15,7 @@ import { Conversation } from './components/conversation.js';
 import type { ViewProps } from './components/props.js';
 import type { seller, sellerText } from './seller.js';
 import type { signUp } from './sign-up.js';
+import type { NewChat, keepEarlier } from './components/new-chat.js';
 import type { SlotName } from './template.js';
 
 /** What ahchat-inbox.js hands back. */
@@ -35,6 +37,9 @@ export interface SignupModule {
   NameForm: (props: ViewProps) => VNode;
   /** Its step: signs up, or a guest gives the name (widget/sign-up.ts). */
   signUp: typeof signUp;
+  /** After a close: "Start a new chat", and the closed chat kept above the new one (widget/components/new-chat.ts). */
+  NewChat: typeof NewChat;
+  keepEarlier: typeof keepEarlier;
 }
 
 /** Each file on demand by name (`ahchat-<name>.js`), and what it hands back. */

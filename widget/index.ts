@@ -194,15 +194,17 @@ export class AHChat {
     );
   }
 
-  /** Loads the name form once (a buyer without a token, one whose token is unknown, or a guest), then paints it. */
+  /** Loads the buyer's sign-in steps once (a buyer without a token, one whose token is unknown, a guest, a closed chat), then paints them. */
   #wantSignup(): Promise<void> | undefined {
     if (this.#signupAsked) return;
     this.#signupAsked = true;
     return loadChunk('signup', this.#options.assets).then(
       (signup) => {
         this.#signup = signup;
-        const state = this.#session?.store.getState();
-        if (state) this.#paint(state);
+        const session = this.#session;
+        if (!session) return;
+        session.store.reduce = signup.keepEarlier(session.store.reduce);
+        this.#paint(session.store.getState());
       },
       () => {
         // not loaded: the body waits as for a lost connection
@@ -211,7 +213,8 @@ export class AHChat {
   }
 
   #changed(state: State, previous: State): void {
-    if (state.auth === 'name' || state.guest) void this.#wantSignup();
+    // (A closed chat: "Start a new chat" comes with it; a seller opening the archive fetches it unused.)
+    if (state.auth === 'name' || state.guest || currentChat(state)?.closed) void this.#wantSignup();
     this.#paint(state);
     const unread = totalUnread(state);
     if (unread !== totalUnread(previous)) this.#emit('unread', unread);

@@ -187,10 +187,7 @@ export function reducer(state: State, action: Action): State {
       }
       // A buyer has one chat per seller (a new one after a close); the seller's rules are in widget/seller-state.ts.
       const current = data.chatId ?? data.chats[0]?.id ?? state.current;
-      // A buyer put in a new chat after a close keeps reading the closed one above it.
-      const before = state.chats[state.current!];
-      const fresh = chats[current!];
-      if (fresh && before?.closed && before.id !== current) chats[current!] = { ...fresh, previous: before.id };
+      // (A buyer put in a new chat after a close keeps reading the closed one above it: widget/components/new-chat.ts.)
       return { ...state, auth: 'ready', name: data.name, guest: data.guest, limits: data.limits, chats, order, current, error: undefined };
     }
     case 'pending':

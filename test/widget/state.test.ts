@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthResponse, WireChat, WireMessage } from '../../lib/wire/index.js';
 import { lastIncomingId, mergeMessages, toChatMessage } from '../../widget/messages.js';
+import { keepEarlier } from '../../widget/components/new-chat.js';
 import { addChat, select, sellerReducer } from '../../widget/seller-state.js';
 import {
   createStore,
@@ -272,6 +273,20 @@ describe('state: closing a chat', () => {
     s = run(s, { type: 'signingIn' }, auth({ chatId: 9, chats: [chat(9)] }));
     expect(s).toMatchObject({ auth: 'ready', current: 9, order: [9] });
     expect(totalUnread(s)).toBe(0);
+  });
+});
+
+describe('state: a new chat after a close (ahchat-signup.js)', () => {
+  it('a sign-in that puts the buyer in a new chat keeps the closed one as its previous; nothing else is marked', () => {
+    const reduce = keepEarlier(reducer);
+    let s = run(buyer(), { type: 'closed', chatId: 7 });
+    expect(reduce(s, auth({ chatId: 7, chats: [chat(7, { closed: true })] })).chats[7]?.previous).toBeUndefined();
+    s = [{ type: 'signingIn' } as Action, auth({ chatId: 9, chats: [chat(9)] })].reduce(reduce, s);
+    expect(s).toMatchObject({ current: 9, order: [9] });
+    expect(s.chats[9]?.previous).toBe(7);
+    expect(s.chats[7]?.messages.map((m) => m.id)).toEqual([1, 2]);
+    // The plain reducer alone (the file not loaded) lands in the new chat without it.
+    expect(run(run(buyer(), { type: 'closed', chatId: 7 }), auth({ chatId: 9, chats: [chat(9)] })).chats[9]?.previous).toBeUndefined();
   });
 });
 

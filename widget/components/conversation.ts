@@ -145,7 +145,7 @@ export class Conversation extends Component<ConversationProps> {
       ${typing && html`<div class="ah-typing" aria-live="polite">${t('typing', { name: chat.chatter })}</div>`}
       ${chat.closed
         ? buyer
-          ? html`<div class="ah-compose"><button type="button" class="ah-primary ah-restart" onClick=${actions.restart} data-ah-autofocus>${t('newChat')}</button></div>`
+          ? props.signup && html`<${props.signup.NewChat} ...${props} />`
           : foot
         : [tools, html`<${Composer} ...${props} chatId=${chat.id} />`]}
     </div>`;

@@ -36,8 +36,8 @@ export interface ViewProps {
   t: Translate;
   actions: Actions;
   lang: string;
-  /** Buyer: the name form, once ahchat-signup.js is loaded (a buyer without a token, or a guest). */
-  signup?: { NameForm: (props: ViewProps) => VNode };
+  /** Buyer: the name form and "Start a new chat", once ahchat-signup.js is loaded (a buyer without a token, a guest, a closed chat). */
+  signup?: { NameForm: (props: ViewProps) => VNode; NewChat: (props: ViewProps) => VNode };
   /** Host-given quick replies (option quickReplies). */
   replies?: readonly string[];
   /** Buyer: the name form asks for an e-mail address (option askEmail). */
