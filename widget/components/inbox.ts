@@ -368,7 +368,7 @@ export class Inbox extends Component<ViewProps, InboxState> {
 // ahchat-inbox.js could not be loaded gets the buyer's views, and waits as for a lost connection.)
 handBack('inbox', {
   views: {
-    body: (props) =>
+    body: (props: ViewProps) =>
       props.state.auth === 'ready'
         ? html`<${Inbox} ...${props} />`
         : props.state.auth === 'denied' && props.state.error === 'USER_IS_NOT_SELLER'
