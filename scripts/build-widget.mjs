@@ -6,7 +6,8 @@
  *   chat.tpl    the default template (fetched by the widget from <path>/chat.tpl)
  *   i18n/*.json the strings, per language (fetched by the widget: English and the page's language)
  *   ahchat-inbox.js   the seller's inbox, loaded by ahchat.js on a seller's page only
- *   ahchat-signup.js  the name form (e-mail field, a guest's name), loaded for a buyer without a token
+ *   ahchat-signup.js  the buyer's sign-in steps: the name form (e-mail field, a guest's name), loaded
+ *                     for a buyer without a token, and "Start a new chat", loaded once a chat is closed
  *   ahchat-alerts.js  the beep and desktop notification, loaded the first time a message comes to a
  *                     hidden page that should beep or notify
  *   types/      TypeScript declarations of the public API
@@ -33,12 +34,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'widget');
 /** The promise: 15 KB, counted as 15,000 bytes (the benchmark checks the same number). */
 export const BUDGET_GZIP = 15_000;
-/**
- * What the build fails over meanwhile: with the name form on demand (ahchat-signup.js) the buyer's
- * page is still ~370 B over the promise, so this ceiling only keeps it from growing; lower it to
- * BUDGET_GZIP once the page is within the promise.
- */
-export const CEILING_GZIP = 15_410;
+/** What the build fails over: the promise itself. */
+export const CEILING_GZIP = BUDGET_GZIP;
 /** What the seller's inbox may add on top, gzipped. */
 export const INBOX_BUDGET_GZIP = 25_000;
 /** Every script a buyer's page loads at first (the template and strings are fetched apart, and cached). */
@@ -47,7 +44,7 @@ export const BUYER_SCRIPTS = ['ahchat.js'];
 export const SELLER_SCRIPTS = ['ahchat-inbox.js'];
 /** Loaded on demand (widget/chunks.ts), each with when. */
 export const ON_DEMAND = {
-  'ahchat-signup.js': 'a buyer without a token (the name form), or a guest',
+  'ahchat-signup.js': 'a buyer without a token (the name form), a guest, or a closed chat ("Start a new chat")',
   'ahchat-alerts.js': 'a message to a hidden page that beeps or notifies',
 };
 
@@ -130,11 +127,12 @@ const common = {
  */
 const UMD = {
   banner:
-    `/*! AH Chat widget | MIT */\n(function(r,f){var A,d=typeof define=='function'&&define.amd&&define,s=typeof document!='undefined'&&document.currentScript;f(function(v){A=v});` +
-    `if(d)s&&s.getAttribute('data-requiremodule')?d([],function(){return A}):d('ahchat',[],function(){return A});` +
-    `else if(typeof module=='object'&&module.exports)module.exports=A;if(r)r.AHChat=A})` +
+    `/*! AH Chat widget | MIT */\n(function(f){var A,d=typeof define=='function'&&define.amd&&define,s=typeof document!='undefined'&&document.currentScript;f(function(v){A=v});` +
+    // (A factory without parameters has no dependencies: define() then asks for none.)
+    `if(d)s&&s.getAttribute('data-requiremodule')?d(function(){return A}):d('ahchat',function(){return A});` +
+    `else if(typeof module=='object'&&module.exports)module.exports=A;globalThis.AHChat=A})` +
     // (Strict inside, as the ES modules it is built from assume.)
-    `(typeof self!='undefined'?self:this,function(ahchatExport){'use strict';`,
+    `(function(ahchatExport){'use strict';`,
   footer: '});',
 };
 
@@ -209,7 +207,7 @@ export async function buildWidget({ types = true, quiet = false } = {}) {
     for (const [name, when] of Object.entries(ON_DEMAND)) console.log(`  on demand, ${name}: ${bytes(manifest[name].gzip)} more (${when})`);
     console.log(`seller's inbox on top (${SELLER_SCRIPTS.join(' + ')}): ${bytes(seller)} gzipped (budget ${bytes(INBOX_BUDGET_GZIP)})`);
   }
-  if (buyer > CEILING_GZIP) throw new Error(`the buyer's page loads ${bytes(buyer)} of widget code gzipped at first, over the ${bytes(CEILING_GZIP)} ceiling`);
+  if (buyer > CEILING_GZIP) throw new Error(`the buyer's page loads ${bytes(buyer)} of widget code gzipped at first, over the ${bytes(CEILING_GZIP)} promise`);
   if (seller > INBOX_BUDGET_GZIP) throw new Error(`the seller's inbox adds ${bytes(seller)} gzipped, over the ${bytes(INBOX_BUDGET_GZIP)} budget`);
   return manifest;
 }

@@ -5,7 +5,7 @@
  */
 import type { ErrorCode } from '../lib/wire/index.js';
 import type { AuthRequest, ServerMessage2 } from '../lib/wire/index.js';
-import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { Outbox, newClientId, type OutboxItem } from './outbox.js';
 import type { Connection } from './state.js';
 
@@ -91,7 +91,7 @@ export class ChatClient {
   /** Sends the auth request now if the socket is up (e.g. after the buyer typed a name), else starts. */
   signIn(): void {
     if (this.#stopped) return this.start();
-    if (this.#socket?.readyState === OPEN && !this.#authed) this.#sendAuth();
+    if (!this.#authed) this.#sendAuth();
   }
 
   /** Skips the backoff wait (the browser says it is online again). */
@@ -125,9 +125,14 @@ export class ChatClient {
 
   /** Sends a frame that may be lost (history, typing, read): false when not signed in. */
   send(command: string, data: unknown): boolean {
-    if (!this.#authed || this.#socket?.readyState !== OPEN) return false;
-    this.#socket.send(JSON.stringify({ command, data }));
-    return true;
+    return this.#authed && this.#write(command, data);
+  }
+
+  /** Sends a frame when the socket is open; false when it is not. */
+  #write(command: string, data: unknown): boolean {
+    const open = this.#socket?.readyState === OPEN;
+    if (open) this.#socket!.send(JSON.stringify({ command, data }));
+    return open;
   }
 
   #open(): void {
@@ -151,7 +156,7 @@ export class ChatClient {
 
   #sendAuth(): void {
     const request = this.#options.auth();
-    if (request && this.#socket?.readyState === OPEN) this.#socket.send(JSON.stringify({ command: 'auth', data: { ...request, protocol: PROTOCOL } }));
+    if (request) this.#write('auth', { ...request, protocol: PROTOCOL });
   }
 
   #receive(raw: unknown): void {
@@ -200,7 +205,7 @@ export class ChatClient {
     if (RETRYABLE.includes(error) && item.retries < (this.#options.maxRetries ?? 5)) {
       this.outbox.retry(item.clientId);
       clearTimeout(this.#flushTimer);
-      this.#flushTimer = setTimeout(() => this.#flush(), backoffDelay(item.retries, this.#random(), this.#backoff()));
+      this.#flushTimer = setTimeout(() => this.#flush(), this.#delay(item.retries));
       return;
     }
     this.outbox.reject(item.clientId);
@@ -211,7 +216,7 @@ export class ChatClient {
   #flush(): void {
     if (!this.#authed || this.#socket?.readyState !== OPEN) return;
     // Everything the item has but its retry count: chatId, text, clientDate, clientId.
-    for (const { retries: _, ...data } of this.outbox.takeUnsent()) this.#socket.send(JSON.stringify({ command: 'message', data }));
+    for (const { retries: _, ...data } of this.outbox.takeUnsent()) this.#write('message', data);
     this.#armConfirmTimer(false);
   }
 
@@ -243,8 +248,7 @@ export class ChatClient {
   #scheduleReconnect(): void {
     this.#setConnection(this.#everOpened ? 'reconnecting' : 'connecting');
     clearTimeout(this.#retryTimer);
-    const delay = backoffDelay(this.#attempt++, this.#random(), this.#backoff());
-    this.#retryTimer = setTimeout(() => this.#open(), delay);
+    this.#retryTimer = setTimeout(() => this.#open(), this.#delay(this.#attempt++));
   }
 
   /** Forgets the current socket: its late events must not touch the next one. */
@@ -280,11 +284,8 @@ export class ChatClient {
     this.#options.onOutbox?.(this.outbox.list());
   }
 
-  #random(): number {
-    return (this.#options.random ?? Math.random)();
-  }
-
-  #backoff(): BackoffOptions {
-    return this.#options.backoff ?? DEFAULT_BACKOFF;
+  /** The backoff before retry number `attempt` (the default policy when none is given). */
+  #delay(attempt: number): number {
+    return backoffDelay(attempt, (this.#options.random ?? Math.random)(), this.#options.backoff);
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { PageContext } from '../lib/wire/index.js';
 import type { Alerts } from './alerts.js';
-import { loadChunk, type InboxModule, type SignupModule } from './chunks.js';
+import { loadChunk, type SignupModule } from './chunks.js';
 import type { Actions, ViewProps } from './components/props.js';
 import { loadStrings, pickLanguage, translator, type Translate } from './i18n/index.js';
 import { Mount, loadTemplate, view } from './mount.js';
@@ -17,7 +17,6 @@ import { Preferences } from './preferences.js';
 import type { AHChatEvents } from './events.js';
 import { Session } from './session.js';
 import { currentChat, totalUnread, type State } from './state.js';
-import { stringsFor } from './template.js';
 import { TitleCount } from './title-count.js';
 
 export type { AHChatOptions } from './options.js';
@@ -36,7 +35,6 @@ export class AHChat {
   readonly #listeners = new Map<keyof AHChatEvents, Set<(payload: never) => void>>();
   #title: TitleCount | undefined;
   #alerts: Alerts | undefined;
-  #inbox: InboxModule | undefined;
   #signup: SignupModule | undefined;
   #signupAsked = false;
   /** Set by a step of the user's (sign-up, opening, a new chat): the composer gets the focus once it is there. */
@@ -127,18 +125,10 @@ export class AHChat {
       session.waits() && this.#wantSignup(),
     ]);
     if (this.#destroyed) return this;
-    this.#inbox = inbox;
     this.#actions = {
       ...session.actions,
-      retry: (chatId, clientId) => {
-        const text = session.store.getState().chats[chatId]?.messages.find((m) => m.clientId === clientId && m.status === 'failed')?.text;
-        const area = this.#mount?.shadow.querySelector<HTMLTextAreaElement>('#ah-text');
-        if (text === undefined || !area) return;
-        session.dispatch({ type: 'drop', chatId, clientId });
-        area.value = text;
-        area.dispatchEvent(new Event('input'));
-        area.focus();
-      },
+      // (Only the name form asks, and it comes with ahchat-signup.js.)
+      signUp: (name, email) => this.#signup?.signUp(session, name, email),
       sound: (on) => {
         preferences.write('sound', on ? null : '0');
         session.set({ sound: on });
@@ -150,17 +140,16 @@ export class AHChat {
         session.set({ notify: on ? 'on' : undefined });
       },
     };
-    if (inbox) {
-      session.seller = inbox.seller({ send: (command, data) => session.client.send(command, data), dispatch: (action) => session.dispatch(action), focus: (selector) => this.#mount?.focus(selector) });
-      Object.assign(this.#actions, session.seller.actions);
-    }
-    this.#t = translator(...strings, stringsFor(template, lang));
+    inbox?.seller(session, this.#actions, (selector) => this.#mount?.focus(selector));
+    // English, the language, then the template's own strings (for every language, then for this one).
+    const t = (this.#t = translator(...strings, template.strings['*'], template.strings[lang]));
     const mount = (this.#mount = new Mount(template, {
       role: options.role,
       container,
       lang,
-      // A template string; on a seller's page the inbox prefers the seller's variant (`launcherSeller`).
-      text: (key) => (inbox ? inbox.text(this.#t, key) : this.#t((key ?? '') as never)),
+      // On a seller's page the template's texts prefer the seller's variants (`launcherSeller`).
+      text: inbox ? inbox.text(t) : (t as (key: string) => string),
+      views: inbox?.views,
     }));
     this.#title = new TitleCount(document);
     session.store.subscribe((state, previous) => this.#changed(state, previous));
@@ -205,15 +194,17 @@ export class AHChat {
     );
   }
 
-  /** Loads the name form once (a buyer without a token, one whose token is unknown, or a guest), then paints it. */
+  /** Loads the buyer's sign-in steps once (a buyer without a token, one whose token is unknown, a guest, a closed chat), then paints them. */
   #wantSignup(): Promise<void> | undefined {
     if (this.#signupAsked) return;
     this.#signupAsked = true;
     return loadChunk('signup', this.#options.assets).then(
       (signup) => {
         this.#signup = signup;
-        const state = this.#session?.store.getState();
-        if (state) this.#paint(state);
+        const session = this.#session;
+        if (!session) return;
+        session.store.reduce = signup.keepEarlier(session.store.reduce);
+        this.#paint(session.store.getState());
       },
       () => {
         // not loaded: the body waits as for a lost connection
@@ -222,7 +213,8 @@ export class AHChat {
   }
 
   #changed(state: State, previous: State): void {
-    if (state.auth === 'name' || state.guest) void this.#wantSignup();
+    // (A closed chat: "Start a new chat" comes with it; a seller opening the archive fetches it unused.)
+    if (state.auth === 'name' || state.guest || currentChat(state)?.closed) void this.#wantSignup();
     this.#paint(state);
     const unread = totalUnread(state);
     if (unread !== totalUnread(previous)) this.#emit('unread', unread);
@@ -242,7 +234,6 @@ export class AHChat {
       t: this.#t,
       actions: this.#actions as Actions,
       lang: this.#lang,
-      inbox: this.#inbox,
       signup: this.#signup,
       replies: this.#options.quickReplies,
       askEmail: this.#options.askEmail,

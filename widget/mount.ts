@@ -11,12 +11,15 @@ import { Status, Title, Tools, Unread } from './components/header.js';
 import type { ViewProps } from './components/props.js';
 import type { Role, State } from './state.js';
 import { totalUnread } from './state.js';
-import { FALLBACK_TEMPLATE, SLOTS, missingSlot, parseTemplate, type ParsedTemplate, type SlotName } from './template.js';
+import { FALLBACK_TEMPLATE, SLOTS, parseTemplate, type ParsedTemplate, type SlotName } from './template.js';
 
-const VIEWS: Record<SlotName, (props: ViewProps) => VNode | null> = {
+type View = (props: ViewProps) => VNode | null;
+
+/** The buyer's views; a seller's page puts the inbox's over them (the body, back, title). */
+const VIEWS: Record<SlotName, View> = {
   title: Title,
   status: Status,
-  back: (props) => props.inbox?.Back(props) ?? null,
+  back: () => null,
   unread: Unread,
   tools: Tools,
   body: Body,
@@ -38,9 +41,11 @@ export async function loadTemplate(template: string | undefined, assets: string,
     if (!url) continue;
     try {
       const parsed = parseTemplate(await (await fetchAsset(url)).text());
-      const missing = missingSlot(parsed);
-      if (!missing) return parsed;
-      console.warn(`AHChat: ${url}: no data-ah-slot="${missing}"`);
+      // The one slot a template cannot do without: `body` holds the name form, the conversation and
+      // the seller's list. A template made for the original AH Chat widget (`.ah-chat`, `.messages`,
+      // `#messageTpl`, `#chatTpl`) has none of ours.
+      if (parsed.fragment.querySelector('[data-ah-slot="body"]')) return parsed;
+      console.warn(`AHChat: ${url}: no data-ah-slot="body"`);
     } catch {
       // not loaded: reported below like a template without its slots
     }
@@ -55,7 +60,9 @@ export interface MountOptions {
   container: Element | null;
   lang: string;
   /** The text of a `data-ah-text` / `data-ah-label` key. */
-  text: (key: string | null) => string;
+  text: (key: string) => string;
+  /** Views in place of the buyer's (the seller's, from ahchat-inbox.js). */
+  views?: Partial<Record<SlotName, View>>;
 }
 
 export class Mount {
@@ -63,9 +70,11 @@ export class Mount {
   readonly root: Element;
   readonly #host: HTMLElement;
   readonly #slots: Array<[SlotName, Element]>;
+  readonly #views: Record<SlotName, View>;
   readonly #cleanups: Array<() => void> = [];
 
-  constructor(template: ParsedTemplate, { role, container, lang, text }: MountOptions) {
+  constructor(template: ParsedTemplate, { role, container, lang, text, views }: MountOptions) {
+    this.#views = { ...VIEWS, ...views };
     const host = (this.#host = document.createElement('div'));
     host.setAttribute('data-ahchat', role);
     const shadow = (this.shadow = host.attachShadow({ mode: 'open' }));
@@ -75,9 +84,9 @@ export class Mount {
     root.setAttribute('data-role', role);
     // Right-to-left languages mirror the whole widget; user text still picks its own direction (dir="auto").
     if (lang === 'ar') root.setAttribute('dir', 'rtl');
-    for (const el of shadow.querySelectorAll('[data-ah-text]')) el.textContent = text(el.getAttribute('data-ah-text'));
+    for (const el of shadow.querySelectorAll('[data-ah-text]')) el.textContent = text(el.getAttribute('data-ah-text')!);
     for (const el of shadow.querySelectorAll('[data-ah-label]')) {
-      const label = text(el.getAttribute('data-ah-label'));
+      const label = text(el.getAttribute('data-ah-label')!);
       el.setAttribute('aria-label', label);
       el.setAttribute('title', label);
     }
@@ -99,7 +108,7 @@ export class Mount {
     root.setAttribute('data-view', view(state));
     root.setAttribute('data-unread', String(totalUnread(state)));
     for (const el of this.shadow.querySelectorAll('[data-ah-action="toggle"]')) el.setAttribute('aria-expanded', String(state.open));
-    for (const [name, el] of this.#slots) render(h(VIEWS[name], props), el);
+    for (const [name, el] of this.#slots) render(h(this.#views[name], props), el);
   }
 
   /** Focuses the element matching `selector` in the body slot, after the next paint. */

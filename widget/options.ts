@@ -77,24 +77,23 @@ export function socketUrl(url: string, base?: string): string {
 }
 
 export function resolveOptions(options: AHChatOptions, base?: string): ResolvedOptions {
-  if (!options || typeof options !== 'object') fail('options must be an object');
-  if (typeof options.url !== 'string' || options.url === '') fail('options.url is required');
+  // (No options at all: the url is the first thing missing.)
+  if (typeof options?.url !== 'string' || options.url === '') fail('options.url is required');
+  for (const name of ['token', 'template'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'string') fail(`options.${name} is not a string`);
+  }
   const seller = options.id !== undefined && options.id !== null;
   if (seller) {
     if (!isSellerId(options.id)) fail('options.id is not a valid id');
-    if (!options.identified && !options.identity && (typeof options.token !== 'string' || options.token === '')) fail('options.token is required with options.id');
-  } else {
-    if (!isSellerId(options.sellerId)) fail('options.sellerId (buyer) or options.id (seller) is required');
-    if (options.token !== undefined && typeof options.token !== 'string') fail('options.token is not a string');
-  }
-  if (options.template !== undefined && typeof options.template !== 'string') fail('options.template is not a URL string');
+    if (!options.identified && !options.identity && !options.token) fail('options.token is required with options.id');
+  } else if (!isSellerId(options.sellerId)) fail('options.sellerId or options.id is required');
   if (options.container !== undefined && typeof options.container !== 'string' && typeof options.container !== 'object') {
     fail('options.container is not an element or selector');
   }
   for (const name of ['open', 'sound', 'titleCount', 'notifications'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'boolean') fail(`options.${name} is not a boolean`);
   }
-  if (options.quickReplies !== undefined && !Array.isArray(options.quickReplies)) fail('options.quickReplies is not a list of texts');
+  if (options.quickReplies !== undefined && !Array.isArray(options.quickReplies)) fail('options.quickReplies is not an array');
   const url = socketUrl(options.url, base);
   return {
     ...options,

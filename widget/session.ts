@@ -5,14 +5,13 @@
  * fake socket. The page side (widget/mount.ts) renders the store and hands the user's steps here.
  */
 import type { ErrorCode } from '../lib/wire/index.js';
-import type { AuthRequest, DataFrame2, WireMessage } from '../lib/wire/index.js';
+import type { AuthRequest, DataFrame2, ServerMessage2, WireMessage } from '../lib/wire/index.js';
 import type { PageContext } from '../lib/wire/index.js';
 import { ChatClient, type ClientEvent, type SocketLike } from './client.js';
 import type { Actions } from './components/props.js';
 import type { Emit } from './events.js';
 import type { ResolvedOptions } from './options.js';
 import type { Preferences } from './preferences.js';
-import type { Seller } from './seller.js';
 import { firstId } from './messages.js';
 import { createStore, currentChat, initialState, isViewing, readToSend, type Action, type Settable, type State, type Store } from './state.js';
 import { Throttle } from './throttle.js';
@@ -38,8 +37,8 @@ const TYPING_SHOWN_FOR = 5_000;
 export class Session {
   readonly store: Store;
   readonly client: ChatClient;
-  /** The seller's actions from ahchat-inbox.js: they hear the answers to the inbox's own commands. */
-  seller: Seller | undefined;
+  /** Set by ahchat-inbox.js (widget/seller.ts): hears every frame, before the session reads it. */
+  seller: ((frame: ServerMessage2) => void) | undefined;
   readonly #options: ResolvedOptions;
   readonly #host: SessionHost;
   #token: string | undefined;
@@ -65,7 +64,8 @@ export class Session {
     this.#vouched = Boolean(options.identified || options.identity);
     this.#context = options.context;
     const { preferences } = host;
-    this.#token = options.role === 'seller' ? options.token : (options.token ?? preferences.read('token') ?? undefined);
+    // (Only a buyer's sign-up is given a token to keep: a seller has none stored.)
+    this.#token = options.token ?? preferences.read('token') ?? undefined;
     this.store = createStore(initialState(options.role, { ...host.initial, auth: this.waits() && options.nameRequired !== false ? 'name' : 'pending' }));
     this.client = new ChatClient({
       url: options.socketUrl,
@@ -77,9 +77,9 @@ export class Session {
     });
   }
 
-  /** A buyer the widget cannot sign in yet: no token, and the shop does not say who they are. */
+  /** A buyer the widget cannot sign in yet: no token, and the shop does not say who they are (a seller always has one or the other). */
   waits(): boolean {
-    return this.#options.role === 'buyer' && !this.#token && !this.#vouched;
+    return !this.#token && !this.#vouched;
   }
 
   /** Connects, unless this is a buyer to sign in later (a guest's socket waits for the panel to open). */
@@ -107,16 +107,19 @@ export class Session {
     if (chat) this.client.send('context', { chatId: chat.id, context });
   }
 
-  /** The user's steps that become requests (the page adds its own: retry, sound, notify). */
-  readonly actions: Pick<Actions, 'signUp' | 'send' | 'loadOlder' | 'typing' | 'restart'> = {
-    signUp: (name, email) => {
-      // A guest signed in already: the name (and address) go with profile.
-      if (this.store.getState().auth === 'ready') return void (this.client.send('profile', { name, email }) && this.set({ guest: false }));
-      this.#pending = { name, email };
-      this.#host.stepped();
-      this.dispatch({ type: 'signingIn' });
-      this.client.signIn();
-    },
+  /**
+   * A step of the user's that signs in: the name form's (`pending`: the name and e-mail address,
+   * widget/sign-up.ts), or a new chat after a close. The page focuses the message box once it is there.
+   */
+  signIn(pending?: { name: string; email?: string }): void {
+    if (pending) this.#pending = pending;
+    this.#host.stepped();
+    this.dispatch({ type: 'signingIn' });
+    this.client.signIn();
+  }
+
+  /** The user's steps that become requests or changes (the page adds its own: sign-up, sound, notify). */
+  readonly actions: Pick<Actions, 'send' | 'drop' | 'loadOlder' | 'typing' | 'restart'> = {
     send: (text) => {
       const state = this.store.getState();
       const chat = currentChat(state);
@@ -128,6 +131,7 @@ export class Session {
       if (state.error) this.set({ error: undefined });
       return true;
     },
+    drop: (chatId, clientId) => this.dispatch({ type: 'drop', chatId, clientId }),
     loadOlder: (chatId) => {
       const chat = this.store.getState().chats[chatId];
       if (!chat || this.#unsupported.has('history')) return;
@@ -142,9 +146,7 @@ export class Session {
     restart: () => {
       // The socket is signed in to the closed chat (a second auth is refused): sign in on a new one.
       this.client.stop();
-      this.#host.stepped();
-      this.dispatch({ type: 'signingIn' });
-      this.client.start();
+      this.signIn();
     },
   };
 
@@ -194,18 +196,21 @@ export class Session {
   #onClientEvent(event: ClientEvent): void {
     if (event.type === 'connection') this.set({ connection: event.connection });
     else if (event.type === 'sendFailed') {
-      this.dispatch({ type: 'failed', clientId: event.item.clientId, error: event.error });
+      this.dispatch({ type: 'failed', ...event.item, error: event.error });
       this.#host.emit('error', { code: event.error, command: 'message' });
-    } else if (event.frame.error) this.#onError(event.frame.command, event.frame.error);
-    else this.#onFrame(event.frame);
+    } else {
+      this.seller?.(event.frame);
+      if (event.frame.error) this.#onError(event.frame.command, event.frame.error);
+      else this.#onFrame(event.frame);
+    }
   }
 
-  /** A data frame (typed by its command, lib/wire's ServerFrame2); the inbox hears the commands the session does not read. */
+  /** A data frame (typed by its command, lib/wire's ServerFrame2); the commands only the inbox reads are left to it. */
   #onFrame(f: DataFrame2): void {
     const { emit } = this.#host;
     switch (f.command) {
       case 'auth':
-        if (this.#options.role === 'buyer' && f.data.token) {
+        if (f.data.token) {
           this.#pending = undefined;
           this.#host.preferences.write('token', (this.#token = f.data.token));
         }
@@ -221,8 +226,7 @@ export class Session {
         this.dispatch({ type: 'status', push: f.data });
         return emit('status', f.data);
       case 'chat':
-        this.seller?.chat(f.data);
-        // (A buyer hears it when the seller reopened this chat.)
+        // (A buyer hears it when the seller reopened this chat; the seller's inbox adds a new one.)
         this.dispatch({ type: 'opened', ...f.data });
         return emit('chat', f.data);
       case 'history':
@@ -236,8 +240,6 @@ export class Session {
       case 'close':
         this.dispatch({ type: 'closed', ...f.data });
         return emit('close', f.data);
-      default:
-        this.seller?.frame(f);
     }
   }
 
@@ -249,8 +251,8 @@ export class Session {
       // An expired identity: a function gives a fresh one for the next attempt.
       if (error === 'IDENTITY_INVALID' && typeof this.#options.identity === 'function') return void this.identify().then(() => client.reconnect());
       client.stop();
-      if (this.#options.role === 'buyer' && (error === 'USER_NOT_FOUND' || error === 'NAME_IS_REQUIRED')) {
-        // The token is unknown here (e.g. the server's data was reset): start over with a name.
+      if (error === 'USER_NOT_FOUND' || error === 'NAME_IS_REQUIRED') {
+        // (Answers to a buyer only.) The token is unknown here (e.g. the server's data was reset): start over with a name.
         this.#token = undefined;
         this.#host.preferences.write('token', null);
         client.clearOutbox();
@@ -258,8 +260,6 @@ export class Session {
       }
       return this.dispatch({ type: 'denied', error });
     }
-    // The inbox hears the errors to its own commands (the rest show as usual).
-    this.seller?.frame({ command, error });
     // (A refused page context is the shop's business, the error event's, not the buyer's.)
     if (command === 'history' || command === 'typing' || command === 'read' || command === 'context') {
       if (error === 'UNKNOWN_COMMAND') this.#unsupported.add(command);

@@ -75,7 +75,7 @@ export type Action =
   | { type: 'auth'; data: AuthResponse; resumed?: boolean }
   | { type: 'pending'; chatId: number; clientId: string; text: string; clientDate: number }
   | { type: 'message'; message: WireMessage }
-  | { type: 'failed'; clientId: string; error: ErrorCode }
+  | { type: 'failed'; chatId: number; clientId: string; error: ErrorCode }
   | { type: 'status'; push: StatusPush }
   | { type: 'olderLoading'; chatId: number }
   | { type: 'history'; chatId: number; messages: WireMessage[]; more: boolean }
@@ -121,9 +121,9 @@ export function readToSend(state: State, sent: ReadonlyMap<number, number>): { c
   return chat && id > (sent.get(chat.id) ?? 0) ? { chatId: chat.id, id } : undefined;
 }
 
-/** (Also for widget/seller-state.ts.) */
-export function emptyChat(id: number, chatter = '', sellerId: WireSellerId = '', online = false): ChatState {
-  return { id, chatter, sellerId, online, messages: [], more: false, unread: 0, readId: 0, closed: false };
+/** A chat known only by its id (a message for a chat not in the list yet; also for widget/seller-state.ts). */
+export function emptyChat(id: number): ChatState {
+  return { id, chatter: '', sellerId: '', online: false, messages: [], more: false, unread: 0, readId: 0, closed: false };
 }
 
 function toFront(order: readonly number[], id: number): number[] {
@@ -185,13 +185,9 @@ export function reducer(state: State, action: Action): State {
         chats[c.id] = fromWire(state.chats[c.id], c, Boolean(action.resumed));
         order.push(c.id);
       }
-      // A seller keeps chats the answer left out; a buyer has one chat per seller (a new one after a close).
-      if (state.role === 'seller') for (const id of state.order) if (!order.includes(id)) order.push(id);
-      const current = state.role === 'buyer' ? (data.chatId ?? data.chats[0]?.id ?? state.current) : state.current;
-      // A buyer put in a new chat after a close keeps reading the closed one above it.
-      const before = state.chats[state.current!];
-      const fresh = chats[current!];
-      if (fresh && before?.closed && before.id !== current) chats[current!] = { ...fresh, previous: before.id };
+      // A buyer has one chat per seller (a new one after a close); the seller's rules are in widget/seller-state.ts.
+      const current = data.chatId ?? data.chats[0]?.id ?? state.current;
+      // (A buyer put in a new chat after a close keeps reading the closed one above it: widget/components/new-chat.ts.)
       return { ...state, auth: 'ready', name: data.name, guest: data.guest, limits: data.limits, chats, order, current, error: undefined };
     }
     case 'pending':
@@ -231,15 +227,10 @@ export function reducer(state: State, action: Action): State {
         true,
       );
     }
-    case 'failed': {
-      const mine = (m: ChatMessage) => m.clientId === action.clientId && m.id === undefined;
-      const id = state.order.find((x) => state.chats[x]?.messages.some(mine));
-      return id === undefined
-        ? state
-        : update(state, id, (chat) => ({
-            messages: chat.messages.map((m) => (mine(m) ? { ...m, status: 'failed' as const, error: action.error } : m)),
-          }));
-    }
+    case 'failed':
+      return update(state, action.chatId, (chat) => ({
+        messages: chat.messages.map((m) => (m.clientId === action.clientId && m.id === undefined ? { ...m, status: 'failed' as const, error: action.error } : m)),
+      }));
     case 'status':
       return update(state, action.push.chatId, () => ({ online: action.push.status }));
     case 'olderLoading':
@@ -258,12 +249,9 @@ export function reducer(state: State, action: Action): State {
       return update(state, action.chatId, (chat) => chat.unread !== 0 && { unread: 0 });
     case 'unread':
       return update(state, action.chatId, () => ({ unread: action.unread }));
-    case 'closed': {
-      // The chat leaves a seller's list (and its count the total); a seller looking at it goes back to the list.
-      const seller = state.role === 'seller';
-      const next = update(state, action.chatId, (chat) => ({ closed: true, typingUntil: undefined, unread: seller ? 0 : chat.unread }));
-      return seller && state.current === action.chatId ? { ...next, current: undefined } : next;
-    }
+    case 'closed':
+      // (A buyer stays in it, to read it; the seller's rules are in widget/seller-state.ts.)
+      return update(state, action.chatId, () => ({ closed: true, typingUntil: undefined }));
     case 'opened':
       return update(state, action.id, () => ({ closed: false }));
     case 'drop':
@@ -278,16 +266,19 @@ export interface Store {
   dispatch(action: Action): void;
   /** Calls fn after every change; returns the unsubscribe function. */
   subscribe(fn: (state: State, previous: State) => void): () => void;
+  /** The rules it runs: `reducer`, or on a seller's page the seller's over it (widget/seller-state.ts). */
+  reduce: (state: State, action: Action) => State;
 }
 
 export function createStore(initial: State): Store {
   let state = initial;
   const listeners = new Set<(state: State, previous: State) => void>();
-  return {
+  const store: Store = {
+    reduce: reducer,
     getState: () => state,
     dispatch(action) {
       const previous = state;
-      state = reducer(state, action);
+      state = store.reduce(state, action);
       if (state !== previous) for (const fn of [...listeners]) fn(state, previous);
     },
     subscribe(fn) {
@@ -295,4 +286,5 @@ export function createStore(initial: State): Store {
       return () => listeners.delete(fn);
     },
   };
+  return store;
 }

@@ -18,7 +18,7 @@ export function parseTemplate(source: string): ParsedTemplate {
   template.innerHTML = source;
   const fragment = template.content;
   let strings: Record<string, Record<string, string>> = {};
-  for (const script of Array.from(fragment.querySelectorAll('script'))) {
+  for (const script of fragment.querySelectorAll('script')) {
     if (script.type === 'application/json' && script.hasAttribute('data-ah-strings')) {
       try {
         const parsed = JSON.parse(script.textContent || '{}') as Record<string, unknown>;
@@ -36,15 +36,6 @@ export function parseTemplate(source: string): ParsedTemplate {
 }
 
 /**
- * The slot a template cannot do without, if it lacks it: `body` holds the name form, the
- * conversation and the seller's list (every other slot is optional). A template made for the
- * original AH Chat widget (`.ah-chat`, `.messages`, `#messageTpl`, `#chatTpl`) has none of ours.
- */
-export function missingSlot(template: ParsedTemplate): SlotName | undefined {
-  return template.fragment.querySelector('[data-ah-slot="body"]') ? undefined : 'body';
-}
-
-/**
  * Templates never run code in the host page (scripts are gone already): every event-handler
  * attribute goes (`<img src=x onerror=…>` would run once the markup is in the page), an iframe's
  * srcdoc (a page of the host's origin), and every attribute holding a javascript: URL (hrefs, frame
@@ -57,10 +48,6 @@ export function disarm(fragment: DocumentFragment): void {
       if (/^(on|srcdoc=)|javascript:/i.test(`${name}=${value}`.replace(/[\0- ]/g, ''))) el.removeAttribute(name);
     }
   }
-}
-
-export function stringsFor(template: ParsedTemplate, lang: string): Record<string, string> {
-  return { ...template.strings['*'], ...template.strings[lang] };
 }
 
 /** Used only when no template could be loaded: unstyled and always open, but usable. */

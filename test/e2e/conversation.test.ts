@@ -10,6 +10,7 @@ import {
   texts,
   w,
   useBrowserAndServer,
+  widgetPage,
 } from './harness.js';
 
 /** The file's browser and plugin server (restart() replaces env.server). */
@@ -191,6 +192,17 @@ describe('widget: buyer and seller', () => {
       await page.locator('#ah-name').fill('Frank');
       await page.locator('.ah-primary').click();
       await send(page, 'starting over');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a seller whose token is wrong is told so in the seller’s words (the inbox’s denied view)', async () => {
+    const context = await env.browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(env.server.page(widgetPage({ id: SELLER.id, token: 'wrong-token', container: '#inbox' }, { body: '<div id="inbox" style="height:560px"></div>' })));
+      await page.locator('[data-view="denied"] .ah-error', { hasText: 'Could not sign in as a seller' }).waitFor();
     } finally {
       await context.close();
     }

@@ -1,11 +1,15 @@
-/** The name form on demand (ahchat-signup.js): a first-time buyer gets it at once, a returning one never loads it. */
+/**
+ * The buyer's sign-in steps on demand (ahchat-signup.js): a first-time buyer gets the name form at
+ * once, a returning one never loads it until a chat of theirs is closed ("Start a new chat").
+ */
 import { describe, expect, it } from 'vitest';
-import { buyerPage, w, useBrowserAndServer } from './harness.js';
+import { TestClient } from '../helpers/client.js';
+import { SELLER, buyerPage, send, texts, w, useBrowserAndServer } from './harness.js';
 
 const env = useBrowserAndServer();
 
 describe('widget: the name form on demand', () => {
-  it('a first-time buyer gets the focus in the name field and signs up by keyboard; back with a token, the page loads no name form', async () => {
+  it('a first-time buyer gets the focus in the name field and signs up by keyboard; back with a token, the page loads no name form until its chat is closed', async () => {
     const context = await env.browser.newContext();
     try {
       const page = await context.newPage();
@@ -28,6 +32,24 @@ describe('widget: the name form on demand', () => {
       expect(scripts).toContain('/ahchat/ahchat.js');
       expect(scripts.filter((path) => path.includes('ahchat-signup'))).toEqual([]);
       expect(await page.locator('#ah-name').count()).toBe(0);
+
+      // The seller closes the chat: the file comes now, with "Start a new chat"; the new chat keeps the old one above.
+      const seller = await TestClient.connect(`ws://127.0.0.1:${env.server.port}/ahchat`);
+      try {
+        expect((await seller.request('auth', { id: SELLER.id, token: SELLER.token, protocol: 2 })).error).toBeUndefined();
+        await send(page, 'before the close');
+        const { chatId } = (await seller.next('message')).data;
+        seller.send('close', { chatId });
+        await page.locator('.ah-notice[data-kind="closed"]').waitFor();
+        await page.getByRole('button', { name: 'Start a new chat' }).click();
+        expect(scripts).toContain('/ahchat/ahchat-signup.js');
+        await w.text(page).and(page.locator(':focus')).waitFor();
+        await send(page, 'after the close');
+        expect(await texts(page)).toEqual(['before the close', 'after the close']);
+        expect(await page.locator('#ah-name').count()).toBe(0);
+      } finally {
+        seller.close();
+      }
     } finally {
       await context.close();
     }

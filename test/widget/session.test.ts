@@ -4,8 +4,10 @@ import type { WireChat, WireMessage } from '../../lib/wire/index.js';
 import type { AHChatEvents } from '../../widget/events.js';
 import { resolveOptions, type AHChatOptions } from '../../widget/options.js';
 import { Preferences } from '../../widget/preferences.js';
-import type { Seller } from '../../widget/seller.js';
+import type { Actions } from '../../widget/components/props.js';
+import { seller } from '../../widget/seller.js';
 import { Session } from '../../widget/session.js';
+import { signUp } from '../../widget/sign-up.js';
 import { socketFactory } from './fake-socket.js';
 
 const msg = (id: number, my = false): WireMessage => ({ id, chatId: 7, text: `m${id}`, date: 1_700_000_000 + id, my });
@@ -73,7 +75,7 @@ describe('Session: signing in', () => {
     expect(state().auth).toBe('name');
     session.start();
     expect(factory.sockets).toHaveLength(0);
-    session.actions.signUp('Ann', 'ann@example.com');
+    signUp(session, 'Ann', 'ann@example.com');
     expect(steps()).toBe(1);
     expect(state().auth).toBe('pending');
     factory.last.open();
@@ -156,10 +158,12 @@ describe('Session: frames into the state', () => {
     expect(state()).toBe(before);
   });
 
-  it('a history page is merged in; frames it does not know go to the seller, a new chat too', () => {
+  it('a history page is merged in; the seller\'s inbox hears every frame, and a new chat joins its list', () => {
     const { session, factory, signIn, state, events } = setup({ sellerId: undefined, id: 10, token: 't' });
     const heard: unknown[] = [];
-    session.seller = { actions: {} as Seller['actions'], frame: (f) => void heard.push(f), chat: (push) => void heard.push(push) };
+    const actions: Partial<Actions> = {};
+    seller(session, actions, () => {});
+    actions.listen!((f) => void heard.push(f.command));
     signIn({ name: 'Seller', chats: [{ ...chat([msg(5)]), more: true }] });
     session.store.dispatch({ type: 'apply', fn: (s) => ({ ...s, current: 7 }) });
     session.actions.loadOlder(7);
@@ -170,7 +174,9 @@ describe('Session: frames into the state', () => {
     expect(state().chats[7]?.messages.map((m) => m.id)).toEqual([2, 3, 5]);
     factory.last.receive({ command: 'chats', data: { chats: [] } });
     factory.last.receive({ command: 'chat', data: { id: 8, chatter: 'Bob', sellerId: 10 } });
-    expect(heard).toEqual([{ command: 'chats', data: { chats: [] } }, { id: 8, chatter: 'Bob', sellerId: 10 }]);
+    expect(heard).toEqual(['auth', 'history', 'chats', 'chat']);
+    expect(state().order[0]).toBe(8);
+    expect(state().chats[8]).toMatchObject({ chatter: 'Bob', online: true });
     expect(events).toContainEqual(['chat', { id: 8, chatter: 'Bob', sellerId: 10 }]);
   });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthResponse, WireChat, WireMessage } from '../../lib/wire/index.js';
 import { lastIncomingId, mergeMessages, toChatMessage } from '../../widget/messages.js';
-import { addChat, select } from '../../widget/seller-state.js';
+import { keepEarlier } from '../../widget/components/new-chat.js';
+import { addChat, select, sellerReducer } from '../../widget/seller-state.js';
 import {
   createStore,
   currentChat,
@@ -34,7 +35,9 @@ const chat = (id: number, extra: Partial<WireChat> = {}): WireChat => ({
   ...extra,
 });
 
-const run = (state: State, ...actions: Action[]) => actions.reduce(reducer, state);
+/** The rules a page runs: a seller's page the seller's over the reducer (as the inbox sets them up). */
+const rules = (state: State) => (state.role === 'seller' ? sellerReducer(reducer) : reducer);
+const run = (state: State, ...actions: Action[]) => actions.reduce(rules(state), state);
 const auth = (data: Partial<AuthResponse>, resumed = false): Action => ({
   type: 'auth',
   data: { name: 'Ann', chats: [], ...data },
@@ -52,6 +55,14 @@ describe('state: auth', () => {
     const s = run(initialState('seller'), auth({ chats: [chat(3), chat(1), chat(2)] }));
     expect(s.current).toBeUndefined();
     expect(s.order).toEqual([3, 1, 2]);
+  });
+
+  it('a seller signing in again keeps the chats the answer left out (after its own) and the open chat, closed or not', () => {
+    let s = run(initialState('seller'), auth({ chats: [chat(3), chat(1), chat(2)] }), { type: 'apply', fn: (x) => select(x, 1) }, { type: 'closed', chatId: 2 });
+    s = run(s, { type: 'apply', fn: (x) => select(x, 2) }, auth({ chats: [chat(4), chat(1)] }, true));
+    expect(s.order).toEqual([4, 1, 3, 2]);
+    expect(s.current).toBe(2);
+    expect(Object.values(s.chats).some((c) => c.previous !== undefined)).toBe(false);
   });
 
   it('a resume (since) adds the new messages to what is there, keeping pending ones', () => {
@@ -110,7 +121,7 @@ describe('state: messages', () => {
 
   it('a refused message is marked failed with its code', () => {
     let s = run(buyer(), { type: 'pending', chatId: 7, clientId: 'p', text: 'x', clientDate: 0 });
-    s = run(s, { type: 'failed', clientId: 'p', error: 'TEXT_TOO_LONG' });
+    s = run(s, { type: 'failed', chatId: 7, clientId: 'p', error: 'TEXT_TOO_LONG' });
     expect(s.chats[7]?.messages.at(-1)).toMatchObject({ status: 'failed', error: 'TEXT_TOO_LONG' });
   });
 
@@ -210,6 +221,7 @@ describe('state: unread counts and the seller list', () => {
       { type: 'history', chatId: 42, messages: [], more: false },
       { type: 'pending', chatId: 42, clientId: 'x', text: 'x', clientDate: 0 },
     ] as Action[]) {
+      expect(rules(s)(s, action)).toBe(s);
       expect(reducer(s, action)).toBe(s);
     }
   });
@@ -261,6 +273,20 @@ describe('state: closing a chat', () => {
     s = run(s, { type: 'signingIn' }, auth({ chatId: 9, chats: [chat(9)] }));
     expect(s).toMatchObject({ auth: 'ready', current: 9, order: [9] });
     expect(totalUnread(s)).toBe(0);
+  });
+});
+
+describe('state: a new chat after a close (ahchat-signup.js)', () => {
+  it('a sign-in that puts the buyer in a new chat keeps the closed one as its previous; nothing else is marked', () => {
+    const reduce = keepEarlier(reducer);
+    let s = run(buyer(), { type: 'closed', chatId: 7 });
+    expect(reduce(s, auth({ chatId: 7, chats: [chat(7, { closed: true })] })).chats[7]?.previous).toBeUndefined();
+    s = [{ type: 'signingIn' } as Action, auth({ chatId: 9, chats: [chat(9)] })].reduce(reduce, s);
+    expect(s).toMatchObject({ current: 9, order: [9] });
+    expect(s.chats[9]?.previous).toBe(7);
+    expect(s.chats[7]?.messages.map((m) => m.id)).toEqual([1, 2]);
+    // The plain reducer alone (the file not loaded) lands in the new chat without it.
+    expect(run(run(buyer(), { type: 'closed', chatId: 7 }), auth({ chatId: 9, chats: [chat(9)] })).chats[9]?.previous).toBeUndefined();
   });
 });
 

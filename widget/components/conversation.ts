@@ -81,14 +81,24 @@ export class Conversation extends Component<ConversationProps> {
     if (this.#sized && (el as HTMLElement).scrollTop < 40 && chat.more && !chat.loadingOlder) actions.loadOlder(chat.id);
   };
 
+  /** A refused message out of the log and back into the composer, to be edited and sent again. */
+  #edit(m: ChatMessage, chat: ChatState): void {
+    const area = this.base && (this.base as Element).querySelector('textarea');
+    if (!area) return;
+    this.props.actions.drop(chat.id, m.clientId!);
+    area.value = m.text;
+    area.dispatchEvent(new Event('input'));
+    area.focus();
+  }
+
   /** The time (once per group), the state, and for a refused message "Edit" (back into the box). */
   #meta(m: ChatMessage, chat: ChatState, showTime: boolean): VNode | null {
-    const { t, lang, actions } = this.props;
+    const { t, lang } = this.props;
     const failed = m.status === 'failed';
     const status = m.status === 'pending' ? t('pending') : failed ? `${t('failed')}: ${t(`error.${m.error}`)}` : m.my && m.id! <= chat.readId ? t('seen') : '';
     return showTime || status
       ? html`<div class="ah-meta">${showTime && html`<time>${formatTime(m.date, lang)}</time>`}${status && html`<span class="ah-state">${status}</span>`}${failed &&
-          html`<button type="button" class="ah-link" onClick=${() => actions.retry(chat.id, m.clientId!)}>${t('edit')}</button>`}</div>`
+          html`<button type="button" class="ah-link" onClick=${() => this.#edit(m, chat)}>${t('edit')}</button>`}</div>`
       : null;
   }
 
@@ -129,13 +139,13 @@ export class Conversation extends Component<ConversationProps> {
       <div class="ah-log" role="log" aria-live="polite" aria-label=${t('messages')} tabindex="0" ref=${this.#setLog} onScroll=${this.#onScroll}>
         ${chat.more && html`<div class="ah-older" aria-hidden=${!chat.loadingOlder}>${chat.loadingOlder ? t('older') : ''}</div>`}
         ${earlier && [...this.#rows(earlier, true), html`<div key="closed" class="ah-day" role="separator">${t('closed')}</div>`]}
-        ${chat.messages.length === 0 && html`<p class="ah-empty">${t(buyer ? 'empty' : 'emptySeller')}</p>`}
+        ${chat.messages.length === 0 && html`<p class="ah-empty">${t('empty')}</p>`}
         ${this.#rows(chat)}
       </div>
       ${typing && html`<div class="ah-typing" aria-live="polite">${t('typing', { name: chat.chatter })}</div>`}
       ${chat.closed
         ? buyer
-          ? html`<div class="ah-compose"><button type="button" class="ah-primary ah-restart" onClick=${actions.restart} data-ah-autofocus>${t('newChat')}</button></div>`
+          ? props.signup && html`<${props.signup.NewChat} ...${props} />`
           : foot
         : [tools, html`<${Composer} ...${props} chatId=${chat.id} />`]}
     </div>`;

@@ -1,14 +1,17 @@
-/** The small views rendered into the template's header slots: title, status, back, unread and tools. */
+/** The small views rendered into the template's header slots: title, status, back (the seller's), unread and tools. */
 import type { VNode } from 'preact';
 import { currentChat, totalUnread } from '../state.js';
 import { html } from './html.js';
 import type { ViewProps } from './props.js';
 
-export function Title({ state, t }: ViewProps): VNode {
-  const chat = currentChat(state);
-  const text = chat?.chatter || (state.role === 'seller' && state.name) || t('title');
-  return html`<bdi class="ah-title-text" dir="auto">${text}</bdi>`;
-}
+/** Who the open chat is with; `own`: the seller's own name without one. */
+const title = ({ state, t }: ViewProps, own?: string): VNode =>
+  html`<bdi class="ah-title-text" dir="auto">${currentChat(state)?.chatter || own || t('title')}</bdi>`;
+
+export const Title = (props: ViewProps): VNode => title(props);
+
+/** The seller's title: the buyer of the open chat, else the seller's own name. */
+export const SellerTitle = (props: ViewProps): VNode => title(props, props.state.name);
 
 export function Status({ state, t }: ViewProps): VNode | null {
   if (state.connection === 'reconnecting' || state.connection === 'connecting') {
@@ -23,8 +26,9 @@ export function Status({ state, t }: ViewProps): VNode | null {
   >`;
 }
 
+/** The seller's Back (one pane, a chat open). */
 export function Back({ state, t, actions }: ViewProps): VNode | null {
-  if (state.role !== 'seller' || state.current === undefined) return null;
+  if (state.current === undefined) return null;
   return html`<button type="button" class="ah-back" aria-label=${t('back')} title=${t('back')} onClick=${() => actions.select(undefined)}>
     <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="M15 5l-7 7 7 7" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round"/></svg>
   </button>`;

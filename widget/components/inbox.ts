@@ -17,9 +17,11 @@ import { ContextCard, ContextMark, samePage } from './context-card.js';
 import { ChatList } from './chat-list.js';
 import { Conversation } from './conversation.js';
 import { html } from './html.js';
-import { Back } from './header.js';
+import { Back, SellerTitle } from './header.js';
+import { Body } from './body.js';
 import { NotifyAsk } from './notify-ask.js';
 import type { ViewProps } from './props.js';
+import type { Translate } from '../i18n/index.js';
 import { seller, sellerText } from '../seller.js';
 import { handBack } from '../hand-back.js';
 
@@ -265,6 +267,9 @@ export class Inbox extends Component<ViewProps, InboxState> {
     </div>`;
   }
 
+  /** The conversation's texts, with the seller's own copy for an empty chat. */
+  #t: Translate = (key, params) => this.props.t(key === 'empty' ? 'emptySeller' : key, params);
+
   /** "Now looking at …" before the first buyer message written from another page than the one before. */
   #mark = (m: ChatMessage, i: number, list: ChatMessage[]): VNode | null => {
     if (m.my || !m.context) return null;
@@ -346,7 +351,7 @@ export class Inbox extends Component<ViewProps, InboxState> {
       </div>
       <div class="ah-pane-chat">
         ${chat
-          ? html`<${Conversation} key=${chat.id} ...${props} chat=${chat} bar=${this.#bar(chat)} mark=${this.#mark} foot=${this.#foot(chat)} tools=${this.#tools()} />`
+          ? html`<${Conversation} key=${chat.id} ...${props} t=${this.#t} chat=${chat} bar=${this.#bar(chat)} mark=${this.#mark} foot=${this.#foot(chat)} tools=${this.#tools()} />`
           : wide && html`<p class="ah-empty ah-pad">${t('pick')}</p>`}
       </div>
       ${help &&
@@ -359,5 +364,19 @@ export class Inbox extends Component<ViewProps, InboxState> {
   }
 }
 
-// Hand the views to the widget that loaded this file (see widget/chunks.ts).
-handBack('inbox', { Inbox, Back, seller, text: sellerText });
+// Hand the views to the widget that loaded this file (see widget/chunks.ts). (A seller whose
+// ahchat-inbox.js could not be loaded gets the buyer's views, and waits as for a lost connection.)
+handBack('inbox', {
+  views: {
+    body: (props: ViewProps) =>
+      props.state.auth === 'ready'
+        ? html`<${Inbox} ...${props} />`
+        : props.state.auth === 'denied' && props.state.error === 'USER_IS_NOT_SELLER'
+          ? html`<p class="ah-error ah-pad" role="alert">${props.t('denied')}</p>`
+          : Body(props),
+    back: Back,
+    title: SellerTitle,
+  },
+  seller,
+  text: sellerText,
+});

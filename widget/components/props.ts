@@ -1,4 +1,4 @@
-import type { ComponentType, VNode } from 'preact';
+import type { VNode } from 'preact';
 import type { ServerMessage2 } from '../../lib/wire/index.js';
 import type { Translate } from '../i18n/index.js';
 import type { State } from '../state.js';
@@ -21,8 +21,8 @@ export interface Actions {
   sound(on: boolean): void;
   /** true: ask the browser for permission (call from a click) and notify if granted; false: stop offering. */
   notify(on: boolean): void;
-  /** A message the server refused: out of the log and back into the composer, to be edited and sent again. */
-  retry(chatId: number, clientId: string): void;
+  /** A message the server refused: out of the log (the conversation puts it back into the composer, to be edited). */
+  drop(chatId: number, clientId: string): void;
   /** Seller's inbox: sends any request; false when the socket is not open. */
   request(command: string, data: Record<string, unknown>): boolean;
   /** Seller's inbox: hears answers (and errors) to the commands the widget itself does not handle. */
@@ -36,10 +36,8 @@ export interface ViewProps {
   t: Translate;
   actions: Actions;
   lang: string;
-  /** Seller: the inbox views, once ahchat-inbox.js is loaded. */
-  inbox?: { Inbox: ComponentType<ViewProps>; Back: (props: ViewProps) => VNode | null };
-  /** Buyer: the name form, once ahchat-signup.js is loaded (a buyer without a token, or a guest). */
-  signup?: { NameForm: (props: ViewProps) => VNode };
+  /** Buyer: the name form and "Start a new chat", once ahchat-signup.js is loaded (a buyer without a token, a guest, a closed chat). */
+  signup?: { NameForm: (props: ViewProps) => VNode; NewChat: (props: ViewProps) => VNode };
   /** Host-given quick replies (option quickReplies). */
   replies?: readonly string[];
   /** Buyer: the name form asks for an e-mail address (option askEmail). */

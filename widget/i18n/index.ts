@@ -34,10 +34,10 @@ export async function loadStrings(lang: string, assets: string): Promise<Array<R
 }
 
 /**
- * Later tables override earlier ones. Error codes without a sentence of their own (programming
+ * Later tables override earlier ones (an absent one changes nothing). Error codes without a sentence of their own (programming
  * errors, not the user's) get the generic `error` sentence.
  */
-export function translator(...tables: Array<Record<string, string>>): Translate {
+export function translator(...tables: Array<Record<string, string> | undefined>): Translate {
   const table = Object.assign({}, ...tables) as Record<string, string>;
   return (key, params) => {
     const text = table[key] ?? (key.startsWith('error') ? (table.error ?? key) : key);
