@@ -150,6 +150,7 @@ export class AHChat {
       // On a seller's page the template's texts prefer the seller's variants (`launcherSeller`).
       text: inbox ? inbox.text(t) : (t as (key: string) => string),
       views: inbox?.views,
+      accent: options.accent,
     }));
     this.#title = new TitleCount(document);
     session.store.subscribe((state, previous) => this.#changed(state, previous));

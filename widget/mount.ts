@@ -63,6 +63,8 @@ export interface MountOptions {
   text: (key: string) => string;
   /** Views in place of the buyer's (the seller's, from ahchat-inbox.js). */
   views?: Partial<Record<SlotName, View>>;
+  /** The `accent` option. */
+  accent?: string;
 }
 
 export class Mount {
@@ -73,10 +75,12 @@ export class Mount {
   readonly #views: Record<SlotName, View>;
   readonly #cleanups: Array<() => void> = [];
 
-  constructor(template: ParsedTemplate, { role, container, lang, text, views }: MountOptions) {
+  constructor(template: ParsedTemplate, { role, container, lang, text, views, accent }: MountOptions) {
     this.#views = { ...VIEWS, ...views };
     const host = (this.#host = document.createElement('div'));
     host.setAttribute('data-ahchat', role);
+    // One custom property through the CSSOM: a value that is not one (a `;`, a `}`) is dropped, never parsed as more rules.
+    if (accent) host.style.setProperty('--ah-accent', accent);
     const shadow = (this.shadow = host.attachShadow({ mode: 'open' }));
     shadow.append(template.fragment);
     const root = (this.root = shadow.querySelector('[data-ah-root]') ?? shadow.firstElementChild ?? shadow.appendChild(document.createElement('div')));

@@ -17,6 +17,11 @@ export interface AHChatOptions {
   token?: string;
   /** URL of a chat template (see docs/WIDGET.md). Default: the plugin's `<path>/chat.tpl`. */
   template?: string;
+  /**
+   * The accent colour (header, launcher, own bubbles, buttons), any CSS colour: sets `--ah-accent`
+   * on the widget's element, as a shop's own CSS can (docs/WIDGET.md). Default: the template's.
+   */
+  accent?: string;
   /** Element or CSS selector to render into (the panel is then always open). Default: a root appended to body. */
   container?: Element | string;
   /** 'en', 'ru', 'de', 'fr', 'es' or 'ar' (right-to-left). Default: `<html lang>`, then the browser's language, then English. */
@@ -79,7 +84,7 @@ export function socketUrl(url: string, base?: string): string {
 export function resolveOptions(options: AHChatOptions, base?: string): ResolvedOptions {
   // (No options at all: the url is the first thing missing.)
   if (typeof options?.url !== 'string' || options.url === '') fail('options.url is required');
-  for (const name of ['token', 'template'] as const) {
+  for (const name of ['token', 'template', 'accent'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'string') fail(`options.${name} is not a string`);
   }
   const seller = options.id !== undefined && options.id !== null;

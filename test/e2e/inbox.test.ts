@@ -506,6 +506,19 @@ describe('the buyer’s first minute', () => {
     });
   });
 
+  it('the accent option sets the colour; a value that is not one colour changes nothing', async () => {
+    await withContext(PHONE, async (context) => {
+      const page = await context.newPage();
+      await page.goto(buyerPage(server, { accent: '#0a7' }));
+      expect(await w.launcher(page).evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(0, 170, 119)');
+      const hostile = await context.newPage();
+      await hostile.goto(buyerPage(server, { accent: 'red; } :host { display: none } x {' }));
+      // The default accent, and the widget still shows.
+      expect(await w.launcher(hostile).evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(36, 87, 214)');
+      expect(await w.launcher(hostile).isVisible()).toBe(true);
+    });
+  });
+
   it('a dark scheme follows prefers-color-scheme', async () => {
     await withContext(PHONE, async (context) => {
       const page = await signUpBuyer(context, server, 'Dark');
