@@ -8,7 +8,7 @@ export interface AHChatEvents {
   message: WireMessage;
   /** The other side of a chat went online or offline. */
   status: StatusPush;
-  /** Seller: a new chat started. */
+  /** Seller: a new chat started, or one was reopened. Buyer: the seller reopened this chat. */
   chat: ChatPush;
   /** An error code from the server (`command` says which request), or `TEMPLATE` when the template failed to load. */
   error: { code: ErrorCode | 'TEMPLATE'; command?: string };
