@@ -70,7 +70,12 @@ export function loadChunk<N extends keyof Chunks>(name: N, assets: string): Prom
   return ((registry.p as Record<string, Promise<Chunks[N]>>)[name] ??= new Promise<Chunks[N]>((resolve, reject) => {
     (registry.d as Record<string, (module: Chunks[N]) => void>)[name] = resolve;
     const script = document.head.appendChild(document.createElement('script'));
-    script.onerror = reject;
+    // Not loaded (offline, blocked): forget it, so that the next ask tries again.
+    script.onerror = (error) => {
+      delete registry.p[name];
+      script.remove();
+      reject(error);
+    };
     script.src = `${base ?? assets}/ahchat-${name}.js?v=${__AH_CHUNKS__[name]}`;
   }));
 }

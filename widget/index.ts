@@ -208,7 +208,8 @@ export class AHChat {
         this.#paint(session.store.getState());
       },
       () => {
-        // not loaded: the body waits as for a lost connection
+        // Not loaded: the body waits as for a lost connection, and the next change asks again.
+        this.#signupAsked = false;
       },
     );
   }

@@ -54,4 +54,43 @@ describe('widget: the name form on demand', () => {
       await context.close();
     }
   });
+
+  it('a returning buyer whose chat is closed while the file cannot load gets "Start a new chat" once it can (asked again at the next change)', async () => {
+    const context = await env.browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(buyerPage(env.server));
+      await w.launcher(page).click();
+      await page.locator('#ah-name').fill('Flaky Fay');
+      await page.keyboard.press('Enter');
+      await w.text(page).waitFor();
+      await page.reload();
+      // Back with a token: the network drops the next request for the file.
+      let blocked = 0;
+      await page.route('**/ahchat-signup.js*', (route) => (blocked++ === 0 ? route.abort() : route.continue()));
+      await w.launcher(page).click();
+      await w.text(page).waitFor();
+      const seller = await TestClient.connect(`ws://127.0.0.1:${env.server.port}/ahchat`);
+      try {
+        expect((await seller.request('auth', { id: SELLER.id, token: SELLER.token, protocol: 2 })).error).toBeUndefined();
+        await send(page, 'before the close');
+        const { chatId } = (await seller.next('message')).data;
+        seller.send('close', { chatId });
+        await page.locator('.ah-notice[data-kind="closed"]').waitFor();
+        await expect.poll(() => blocked).toBe(1);
+        expect(await page.getByRole('button', { name: 'Start a new chat' }).count()).toBe(0);
+        // The buyer closes and opens the panel: the file is asked for again, and comes.
+        await w.launcher(page).click();
+        await w.launcher(page).click();
+        await page.getByRole('button', { name: 'Start a new chat' }).click();
+        expect(blocked).toBe(2);
+        await send(page, 'after the close');
+        expect(await texts(page)).toEqual(['before the close', 'after the close']);
+      } finally {
+        seller.close();
+      }
+    } finally {
+      await context.close();
+    }
+  });
 });
