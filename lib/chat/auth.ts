@@ -7,7 +7,7 @@ import { buyerKey, sellerKey } from '../bus/bus.js';
 import { updateContext } from './context-update.js';
 import { checkIdentity, IdentityRefused, verifyIdentity, type IdentitySide, type VerifiedIdentity } from './identity.js';
 import type { ChatContext } from './context.js';
-import { ChatError, protocolFor, type AuthRequest, type ErrorCode, type ErrorDetails } from '../wire/index.js';
+import { ChatError, isSellerId, protocolFor, type AuthRequest, type ErrorCode, type ErrorDetails } from '../wire/index.js';
 import type { Buyer, Chat, Message, SellerKey, Side } from '../store/store.js';
 import { hashToken, newToken } from './tokens.js';
 import type { ChatConnection, Session } from './session.js';
@@ -70,7 +70,7 @@ async function sellerAuth(ctx: ChatContext, connection: ChatConnection, request:
   const seller = await ctx.options.authSeller({ id, token });
   // The seller the host vouched for must be the one asked for: a host that finds sellers by token
   // alone would otherwise let any seller open another's chats by naming its id.
-  if (!seller || String(seller.id) !== sellerId) {
+  if (!seller || !isSellerId(seller.id) || String(seller.id) !== sellerId) {
     ctx.sellerSignIns.failed(connection.ip, sellerId);
     throw new ChatError('USER_IS_NOT_SELLER');
   }
@@ -117,7 +117,8 @@ async function buyerAuth(ctx: ChatContext, connection: ChatConnection, request: 
   let sellerId = String(request.sellerId);
   if (options.findSeller) {
     const seller = await options.findSeller(request.sellerId);
-    if (!seller) throw new ChatError('SELLER_NOT_FOUND');
+    // An answer without a usable id (a host's lookup that found an object's own property, say) finds nobody.
+    if (!seller || !isSellerId(seller.id)) throw new ChatError('SELLER_NOT_FOUND');
     // The host's id is the canonical one: "010" and 10 must not become two sellers' chats.
     sellerId = String(seller.id);
     ctx.sellerNames.set(sellerId, seller.name);

@@ -69,6 +69,15 @@ describe('auth: buyers', () => {
     expect(await auth({ sellerId: 10, token: 'no-such-token' })).toEqual({ command: 'auth', error: 'USER_NOT_FOUND' });
   });
 
+  it('takes a findSeller answer without a usable id as nobody: SELLER_NOT_FOUND, and no chat is opened', async () => {
+    // A host's lookup in a plain object finds its own properties too: 'constructor' gives Object.
+    const lookup: Record<string, { id: number; name: string }> = { '10': { id: 10, name: 'Shop Ten' } };
+    await start({ findSeller: async (id) => lookup[String(id)] as never });
+    expect(await auth({ name: 'Ann', sellerId: 'constructor' })).toEqual({ command: 'auth', error: 'SELLER_NOT_FOUND' });
+    expect(await scene.running!.chat.store.getChat(1)).toBeNull();
+    expect((await auth({ name: 'Ann', sellerId: 10 })).data).toMatchObject({ chatId: 1 });
+  });
+
   it('signs up with a name (a token and a chat), signs back in with the token (the same chat, no token), and opens a second chat with another seller', async () => {
     await start();
     const up = await auth({ sellerId: 10, name: 'Ann' });

@@ -15,11 +15,11 @@ export const SELLERS: Record<string, Seller & { token: string }> = {
 
 export const testSellers: Pick<AhChatOptions, 'authSeller' | 'findSeller'> = {
   async authSeller({ id, token }) {
-    const seller = SELLERS[String(id)];
+    const seller = Object.hasOwn(SELLERS, String(id)) ? SELLERS[String(id)] : undefined;
     return seller && seller.token === token ? { id: seller.id, name: seller.name } : null;
   },
   async findSeller(id) {
-    const seller = SELLERS[String(id)];
+    const seller = Object.hasOwn(SELLERS, String(id)) ? SELLERS[String(id)] : undefined;
     return seller ? { id: seller.id, name: seller.name } : null;
   },
 };
