@@ -177,10 +177,9 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
   }
 
   const entries = new StreamEntries(id);
-  const entry = (event: HubEvent): string => entries.encode(event);
 
   async function write(event: HubEvent): Promise<void> {
-    await bounded(commands.xadd(stream, 'MAXLEN', backlog, '*', 'e', entry(event)));
+    await bounded(commands.xadd(stream, 'MAXLEN', backlog, '*', 'e', entries.encode(event)));
   }
 
   /**
@@ -206,7 +205,7 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
       return;
     }
     const pipeline = commands.pipeline();
-    for (const event of batch) pipeline.xadd(stream, 'MAXLEN', backlog, '*', 'e', entry(event));
+    for (const event of batch) pipeline.xadd(stream, 'MAXLEN', backlog, '*', 'e', entries.encode(event));
     let results: [Error | null, unknown][] | null;
     try {
       results = await bounded(pipeline.exec());
@@ -281,7 +280,7 @@ export function redisBus(options: RedisBusOptions = {}): Bus {
     while (kept.length > 0) {
       const batch = kept.slice(0, 500);
       const pipeline = commands.pipeline();
-      for (const event of batch) pipeline.xadd(stream, 'MAXLEN', backlog, '*', 'e', entry(event));
+      for (const event of batch) pipeline.xadd(stream, 'MAXLEN', backlog, '*', 'e', entries.encode(event));
       const results = (await bounded(pipeline.exec())) ?? [];
       const failed = results.find(([error]) => error);
       if (failed) throw failed[0];
