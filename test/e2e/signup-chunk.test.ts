@@ -2,11 +2,28 @@
  * The buyer's sign-in steps on demand (ahchat-signup.js): a first-time buyer gets the name form at
  * once, a returning one never loads it until a chat of theirs is closed ("Start a new chat").
  */
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { TestClient } from '../helpers/client.js';
 import { SELLER, buyerPage, send, texts, w, useBrowserAndServer } from './harness.js';
 
 const env = useBrowserAndServer();
+
+/** The buyer writes "before the close", and the seller (signed in on a socket of its own) closes the chat. */
+async function closedBySeller(page: Page): Promise<TestClient> {
+  const seller = await TestClient.connect(`ws://127.0.0.1:${env.server.port}/ahchat`);
+  try {
+    expect((await seller.request('auth', { id: SELLER.id, token: SELLER.token, protocol: 2 })).error).toBeUndefined();
+    await send(page, 'before the close');
+    const { chatId } = (await seller.next('message')).data;
+    seller.send('close', { chatId });
+    await page.locator('.ah-notice[data-kind="closed"]').waitFor();
+    return seller;
+  } catch (error) {
+    seller.close();
+    throw error;
+  }
+}
 
 describe('widget: the name form on demand', () => {
   it('a first-time buyer gets the focus in the name field and signs up by keyboard; back with a token, the page loads no name form until its chat is closed', async () => {
@@ -34,13 +51,8 @@ describe('widget: the name form on demand', () => {
       expect(await page.locator('#ah-name').count()).toBe(0);
 
       // The seller closes the chat: the file comes now, with "Start a new chat"; the new chat keeps the old one above.
-      const seller = await TestClient.connect(`ws://127.0.0.1:${env.server.port}/ahchat`);
+      const seller = await closedBySeller(page);
       try {
-        expect((await seller.request('auth', { id: SELLER.id, token: SELLER.token, protocol: 2 })).error).toBeUndefined();
-        await send(page, 'before the close');
-        const { chatId } = (await seller.next('message')).data;
-        seller.send('close', { chatId });
-        await page.locator('.ah-notice[data-kind="closed"]').waitFor();
         await page.getByRole('button', { name: 'Start a new chat' }).click();
         expect(scripts).toContain('/ahchat/ahchat-signup.js');
         await w.text(page).and(page.locator(':focus')).waitFor();
@@ -70,13 +82,8 @@ describe('widget: the name form on demand', () => {
       await page.route('**/ahchat-signup.js*', (route) => (blocked++ === 0 ? route.abort() : route.continue()));
       await w.launcher(page).click();
       await w.text(page).waitFor();
-      const seller = await TestClient.connect(`ws://127.0.0.1:${env.server.port}/ahchat`);
+      const seller = await closedBySeller(page);
       try {
-        expect((await seller.request('auth', { id: SELLER.id, token: SELLER.token, protocol: 2 })).error).toBeUndefined();
-        await send(page, 'before the close');
-        const { chatId } = (await seller.next('message')).data;
-        seller.send('close', { chatId });
-        await page.locator('.ah-notice[data-kind="closed"]').waitFor();
         await expect.poll(() => blocked).toBe(1);
         expect(await page.getByRole('button', { name: 'Start a new chat' }).count()).toBe(0);
         // The buyer closes and opens the panel: the file is asked for again, and comes.
