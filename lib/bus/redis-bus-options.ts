@@ -40,7 +40,7 @@ export function resolveRedisBusOptions(options: RedisBusOptions): ResolvedRedisB
     throw new TypeError('redisBus: options.url must start with redis:// or rediss://');
   }
   if (typeof prefix !== 'string') check.fail('prefix', 'a string', prefix);
-  const ttlMs = check.integer('ttlMs', options.ttlMs, 15_000, 30, undefined, 'an integer of at least 30');
+  const ttlMs = check.integer('ttlMs', options.ttlMs, 15_000, 30);
   const most = Math.floor(ttlMs / 3);
   return {
     url,

@@ -81,6 +81,12 @@ export function checkSecret(name: string, secret: unknown): void {
 
 // ---- settings: the plugin's options, the standalone server's environment ----
 
+const inRange = (value: number, min: number, max?: number): boolean => value >= min && (max === undefined || value <= max);
+
+/** How an error message names the integers from `min` (to `max`). */
+const integerWords = (min: number, max?: number): string =>
+  max !== undefined ? `an integer from ${min} to ${max}` : min === 1 ? 'a positive integer' : `an integer of at least ${min}`;
+
 /** A value as an error message shows it. */
 export function shown(value: unknown): string {
   return typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value);
@@ -114,15 +120,15 @@ export class SettingChecks {
   }
 
   /** A number from `min` (to `max`), integer, or the fallback when not given; `what` says it in the error. */
-  integer(name: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER, what = 'a positive integer'): number {
+  integer(name: string, value: unknown, fallback: number, min: number, max?: number, what = integerWords(min, max)): number {
     if (value === undefined) return fallback;
-    if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    if (!Number.isSafeInteger(value) || !inRange(value as number, min, max)) {
       throw new this.RangeFailure(`${this.label(name)} must be ${what}, got ${shown(value)}`);
     }
     return value as number;
   }
 
-  positiveInt(name: string, value: unknown, fallback: number, what = 'a positive integer'): number {
+  positiveInt(name: string, value: unknown, fallback: number, what?: string): number {
     return this.integer(name, value, fallback, 1, undefined, what);
   }
 
@@ -139,8 +145,9 @@ export class SettingChecks {
   integerText(name: string, raw: string | undefined, fallback: number, min: number, max?: number): number {
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
-    if (Number.isInteger(value) && value >= min && (max === undefined || value <= max)) return value;
-    this.fail(name, max !== undefined ? `an integer from ${min} to ${max}` : min === 1 ? 'a positive integer' : `an integer of at least ${min}`, raw);
+    if (Number.isInteger(value) && inRange(value, min, max)) return value;
+    // The text as it was given: 'abc' is shown as "abc", not as the NaN it became.
+    this.fail(name, integerWords(min, max), raw);
   }
 
   bool(name: string, value: unknown, fallback: boolean): boolean {
